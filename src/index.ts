@@ -1,0 +1,2 @@
+/** Public API of the library: the CLI, notebooks, benchmarks and tests import from here. */
+export * from './data/dataset';
