@@ -1,2 +1,6 @@
 /** Public API of the library: the CLI, notebooks, benchmarks and tests import from here. */
 export * from './data/dataset';
+export * from './data/batch';
+export * from './models/index';
+export * from './eval/index';
+export * from './io/index';

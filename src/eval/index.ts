@@ -1,0 +1,3 @@
+export * from './confusion';
+export * from './predict_dataset';
+export * from './evaluate';

@@ -1,0 +1,130 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/** What `saved_models/<name>/metadata.json` records next to the weights. */
+export interface ModelMetadata {
+  /** Model family ('baseline', 'cnn') and dataset id ('mnist', 'emnist-dev47', ...). */
+  family: string;
+  dataset: string;
+  /** Class index -> character; the model's output order. */
+  classes: string[];
+  imageSize: number;
+  /** Accuracy on the dataset's test split, and how many images that was measured on. */
+  testAccuracy?: number;
+  testCount?: number;
+  epochs?: number;
+  backend?: string;
+  trainingSeconds?: number;
+  imagesPerSec?: number;
+  seed?: number;
+  /** The command that produced this model, so it can be reproduced. */
+  command?: string;
+  gitCommit?: string;
+  createdAt?: string;
+  params?: number;
+  [extra: string]: unknown;
+}
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+const METADATA_JSON = 'metadata.json';
+
+/**
+ * Saves a model in the TensorFlow.js layers format (model.json + weights.bin) plus metadata.json.
+ * Writes into a temporary sibling folder and renames it into place, so an interrupted save never
+ * leaves a half-written model where a good one was. Needs no tfjs-node (`file://` is not used).
+ */
+export async function saveModel(model: tfl.LayersModel, dir: string, metadata: ModelMetadata): Promise<void> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  try {
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData === undefined ? new ArrayBuffer(0)
+        : new tf.io.CompositeArrayBuffer(artifacts.weightData).slice();
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+      };
+      fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), Buffer.from(weights));
+      fs.writeFileSync(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }));
+    fs.writeFileSync(path.join(tmp, METADATA_JSON), JSON.stringify(metadata, null, 2) + '\n');
+    // A directory cannot be renamed over a non-empty one: move the old model aside first.
+    const old = fs.existsSync(target) ? `${tmp}.old` : null;
+    if (old) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    if (old) fs.rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function readJson(file: string, what: string): any {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`Missing ${what} ${file}: is this a folder written by 'hwr train' (or saveModel)?`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Corrupt ${what} ${file}: ${(e as Error).message}. Re-train or restore the model folder.`);
+  }
+}
+
+/** A loaded model with its metadata. */
+export interface LoadedModel {
+  model: tfl.LayersModel;
+  metadata: ModelMetadata;
+}
+
+/** Loads a model folder written by `saveModel`, checking that weights and metadata match the model. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new Error(`Model folder ${dir} not found: pass a folder like saved_models/mnist (train one with 'hwr train').`);
+  }
+  const modelJson = readJson(path.join(dir, MODEL_JSON), 'model file');
+  const metadata = readJson(path.join(dir, METADATA_JSON), 'metadata file') as ModelMetadata;
+  const manifest = modelJson.weightsManifest as tf.io.WeightsManifestConfig | undefined;
+  if (!modelJson.modelTopology || !Array.isArray(manifest)) {
+    throw new Error(`${path.join(dir, MODEL_JSON)} is not a TensorFlow.js layers model (no modelTopology/weightsManifest).`);
+  }
+  const specs = manifest.flatMap((group) => group.weights);
+  const buffers = manifest.flatMap((group) => group.paths).map((p) => {
+    const file = path.join(dir, p);
+    if (!fs.existsSync(file)) throw new Error(`Missing weights file ${file}: the model folder is incomplete.`);
+    return fs.readFileSync(file);
+  });
+  const weights = Buffer.concat(buffers);
+  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w.dtype), 0);
+  if (weights.length !== expected) {
+    throw new Error(`Weights in ${dir} are ${weights.length} bytes but model.json describes ${expected}: ` +
+      `the file is truncated or from another model. Re-train or restore it.`);
+  }
+  const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length);
+  const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: data }));
+  const outputs = (model.outputs[0].shape as number[])[1];
+  if (!Array.isArray(metadata.classes) || metadata.classes.length !== outputs) {
+    model.dispose();
+    throw new Error(`Model in ${dir} has ${outputs} outputs but metadata.json lists ` +
+      `${Array.isArray(metadata.classes) ? metadata.classes.length : 'no'} classes: the files do not belong together.`);
+  }
+  return { model, metadata };
+}
+
+function bytesPerElement(dtype: string): number {
+  if (dtype === 'float32' || dtype === 'int32') return 4;
+  if (dtype === 'bool' || dtype === 'uint8') return 1;
+  if (dtype === 'float16') return 2;
+  throw new Error(`Unsupported weight dtype '${dtype}' in model.json.`);
+}

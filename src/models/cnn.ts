@@ -1,0 +1,140 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/** Options shared by every model factory. */
+export interface ModelOptions {
+  /** Number of output classes (10 for MNIST, 47 for EMNIST Balanced). */
+  numClasses: number;
+  /** Input image side in pixels. */
+  imageSize?: number;
+  /** Seed for weight initialisation: the same seed builds the same weights. */
+  seed?: number;
+}
+
+/** Options of the stronger CNN: conv blocks with batch norm, then a dropout-regularised head. */
+export interface CnnOptions extends ModelOptions {
+  /** Filters of each conv block; each block halves the image with max pooling. */
+  widths?: number[];
+  /** Conv layers per block (2 gives a wider receptive field before each pooling). */
+  convsPerBlock?: number;
+  /** Units of the hidden dense layer. */
+  denseUnits?: number;
+  /** Dropout rate before the classifier. */
+  dropout?: number;
+}
+
+/** Registry of model families by name, used by the CLI and the saved metadata. */
+export const MODEL_FAMILIES = ['baseline', 'cnn'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+// Each layer gets its own seed derived from the model seed, so two layers with the same shape
+// do not start with identical weights while the whole model stays reproducible.
+function seeder(seed: number): () => number {
+  let i = 0;
+  return () => seed * 1000 + ++i;
+}
+
+/** The old Python project's model: conv32-pool-conv64-pool-dense128-softmax. */
+export function baselineCnn(opts: ModelOptions): tfl.LayersModel {
+  const { numClasses, imageSize = 28, seed = 42 } = opts;
+  const next = seeder(seed);
+  const model = tfl.sequential({ name: 'baseline_cnn' });
+  model.add(tfl.layers.conv2d({
+    inputShape: [imageSize, imageSize, 1], filters: 32, kernelSize: 3, activation: 'relu',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: next() }),
+  })); // [batch, 26, 26, 32]
+  model.add(tfl.layers.maxPooling2d({ poolSize: 2 })); // [batch, 13, 13, 32]
+  model.add(tfl.layers.conv2d({
+    filters: 64, kernelSize: 3, activation: 'relu',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: next() }),
+  })); // [batch, 11, 11, 64]
+  model.add(tfl.layers.maxPooling2d({ poolSize: 2 })); // [batch, 5, 5, 64]
+  model.add(tfl.layers.flatten()); // [batch, 1600]
+  model.add(tfl.layers.dense({
+    units: 128, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: next() }),
+  }));
+  model.add(tfl.layers.dense({
+    units: numClasses, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: next() }),
+  }));
+  return model;
+}
+
+/**
+ * The stronger default: blocks of [conv3x3 -> batch norm -> relu] x convsPerBlock -> maxpool,
+ * then dense -> batch norm -> relu -> dropout -> softmax.
+ */
+export function cnn(opts: CnnOptions): tfl.LayersModel {
+  const {
+    numClasses, imageSize = 28, seed = 42,
+    widths = [32, 64], convsPerBlock = 2, denseUnits = 128, dropout = 0.3,
+  } = opts;
+  const next = seeder(seed);
+  const model = tfl.sequential({ name: 'cnn' });
+  let first = true;
+  for (const filters of widths) {
+    for (let c = 0; c < convsPerBlock; c++) {
+      model.add(tfl.layers.conv2d({
+        ...(first ? { inputShape: [imageSize, imageSize, 1] } : {}),
+        filters, kernelSize: 3, padding: 'same', useBias: false,
+        kernelInitializer: tfl.initializers.heNormal({ seed: next() }),
+      }));
+      first = false;
+      // Batch norm makes the bias redundant and lets Adam use a high learning rate early on.
+      model.add(tfl.layers.batchNormalization());
+      model.add(tfl.layers.activation({ activation: 'relu' }));
+    }
+    model.add(tfl.layers.maxPooling2d({ poolSize: 2 })); // side halves: 28 -> 14 -> 7
+  }
+  model.add(tfl.layers.flatten());
+  model.add(tfl.layers.dense({
+    units: denseUnits, useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: next() }),
+  }));
+  model.add(tfl.layers.batchNormalization());
+  model.add(tfl.layers.activation({ activation: 'relu' }));
+  model.add(tfl.layers.dropout({ rate: dropout, seed: next() }));
+  model.add(tfl.layers.dense({
+    units: numClasses, activation: 'softmax',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: next() }),
+  }));
+  return model;
+}
+
+/** Builds a model of the named family with default options for the given number of classes. */
+export function buildModel(family: ModelFamily, opts: CnnOptions): tfl.LayersModel {
+  if (family === 'baseline') return baselineCnn(opts);
+  if (family === 'cnn') return cnn(opts);
+  throw new Error(`Unknown model family '${family as string}': choose one of ${MODEL_FAMILIES.join(', ')}.`);
+}
+
+/** One row of a model summary. */
+export interface LayerSummary {
+  name: string;
+  type: string;
+  outputShape: string;
+  params: number;
+}
+
+/** Layer-by-layer summary with parameter counts, as data (model.summary() only prints). */
+export function summarizeModel(model: tfl.LayersModel): { layers: LayerSummary[]; totalParams: number; trainableParams: number } {
+  const layers = model.layers.map((l) => ({
+    name: l.name,
+    type: l.getClassName(),
+    outputShape: JSON.stringify(l.outputShape).replace(/null/g, 'batch'),
+    params: l.countParams(),
+  }));
+  const count = (ws: tfl.LayerVariable[]) => ws.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return { layers, totalParams: count(model.weights), trainableParams: count(model.trainableWeights) };
+}
+
+/** The summary as an aligned text table, for terminals and notebooks. */
+export function formatSummary(model: tfl.LayersModel): string {
+  const { layers, totalParams, trainableParams } = summarizeModel(model);
+  const rows = [['layer', 'type', 'output shape', 'params'], ...layers.map((l) => [l.name, l.type, l.outputShape, String(l.params)])];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
+  return [
+    `Model: ${model.name}`,
+    line(rows[0]),
+    ...rows.slice(1).map(line),
+    `total params: ${totalParams.toLocaleString('en-US')} (trainable ${trainableParams.toLocaleString('en-US')})`,
+  ].join('\n');
+}
