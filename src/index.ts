@@ -4,3 +4,4 @@ export * from './data/batch';
 export * from './models/index';
 export * from './eval/index';
 export * from './io/index';
+export * from './plot/index';
