@@ -5,3 +5,7 @@ export * from './models/index';
 export * from './eval/index';
 export * from './io/index';
 export * from './plot/index';
+export * from './data/idx';
+export * from './data/mnist';
+export * from './data/emnist';
+export * from './data/download';
