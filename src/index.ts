@@ -9,3 +9,5 @@ export * from './data/idx';
 export * from './data/mnist';
 export * from './data/emnist';
 export * from './data/download';
+export * from './backend';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';

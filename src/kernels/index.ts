@@ -1,0 +1,53 @@
+/**
+ * Training kernels for the wasm backend: the gradients tfjs 4.22 lacks, plus faster
+ * replacements for stock kernels that dominate a training step. Register them once, before
+ * or after `tf.setBackend('wasm')`.
+ */
+import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
+import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop';
+import { untransposingMatMul } from './fast_matmul';
+
+export { im2colTransposed } from './conv2d_backprop_filter';
+export { col2im } from './conv2d_backprop_input';
+
+// Marks our registrations so a second call (or a second copy of this module) is a no-op.
+const MARK = 'handwritingTfjsTrainingKernel';
+
+/** Names of the kernels `registerWasmTrainingKernels` installs for 'wasm'. */
+export const WASM_TRAINING_KERNELS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'BatchMatMul',
+  '_FusedMatMul',
+] as const;
+
+function isOurs(config: KernelConfig | undefined): boolean {
+  return config != null && (config.kernelFunc as unknown as Record<string, unknown>)[MARK] === true;
+}
+
+function install(config: KernelConfig): void {
+  const existing = getKernel(config.kernelName, 'wasm');
+  if (isOurs(existing)) return;
+  (config.kernelFunc as unknown as Record<string, unknown>)[MARK] = true;
+  // Replacing a stock kernel: unregister first, so tfjs does not warn about a duplicate.
+  if (existing != null) unregisterKernel(config.kernelName, 'wasm');
+  registerKernel(config);
+}
+
+/** Installs the wasm training kernels (idempotent; safe to call any number of times). */
+export function registerWasmTrainingKernels(): void {
+  install(conv2DBackpropFilterConfig);
+  install(conv2DBackpropInputConfig);
+  install(depthwiseBackpropFilterConfig);
+  install(depthwiseBackpropInputConfig);
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const stock = getKernel(name, 'wasm');
+    if (stock == null) throw new Error(`wasm kernel '${name}' is missing: is @tensorflow/tfjs-backend-wasm 4.22 installed?`);
+    if (!isOurs(stock)) install(untransposingMatMul(stock));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The wasm training kernels against the cpu backend's, on seeded random inputs over shapes,
+ * strides, paddings, channel counts and batch sizes; plus a full-network gradient check.
+ * Error metric: max|wasm - cpu| / max(max|cpu|, 1e-6) (see relError), bound 1e-4.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers'; // registers the gradient functions
+import { initBackend } from '../src/backend';
+import { onBackend, randomFloats, relError } from './kernels_helpers';
+
+const TOL = 1e-4;
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvCase { n: number; h: number; w: number; c: number; out: number; k: number; s: number; pad: Pad }
+
+function outSize(g: ConvCase): [number, number] {
+  if (g.pad === 'same') return [Math.ceil(g.h / g.s), Math.ceil(g.w / g.s)];
+  if (g.pad === 'valid') return [Math.floor((g.h - g.k) / g.s) + 1, Math.floor((g.w - g.k) / g.s) + 1];
+  const [, [t, b], [l, r]] = g.pad;
+  return [Math.floor((g.h + t + b - g.k) / g.s) + 1, Math.floor((g.w + l + r - g.k) / g.s) + 1];
+}
+
+const convCases: ConvCase[] = [
+  { n: 2, h: 8, w: 8, c: 1, out: 3, k: 3, s: 1, pad: 'same' },
+  { n: 3, h: 9, w: 9, c: 3, out: 32, k: 3, s: 2, pad: 'same' },
+  { n: 4, h: 7, w: 7, c: 32, out: 1, k: 3, s: 1, pad: 'valid' },
+  { n: 1, h: 10, w: 11, c: 3, out: 4, k: 5, s: 2, pad: 'valid' },
+  { n: 5, h: 6, w: 6, c: 32, out: 32, k: 3, s: 2, pad: 'valid' },
+  { n: 2, h: 12, w: 12, c: 32, out: 16, k: 3, s: 2, pad: 'same' },
+  { n: 2, h: 6, w: 7, c: 3, out: 5, k: 3, s: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  { n: 3, h: 5, w: 5, c: 32, out: 8, k: 1, s: 1, pad: 'valid' },
+];
+
+function label(g: ConvCase): string {
+  return `x[${g.n},${g.h},${g.w},${g.c}] k${g.k} out${g.out} s${g.s} ${typeof g.pad === 'string' ? g.pad : 'explicit'}`;
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
+  test.each(convCases.map((g) => [label(g), g] as const))('%s', async (_, g) => {
+    const [oh, ow] = outSize(g);
+    const xShape: [number, number, number, number] = [g.n, g.h, g.w, g.c];
+    const fShape: [number, number, number, number] = [g.k, g.k, g.c, g.out];
+    const dyShape = [g.n, oh, ow, g.out];
+    const x = randomFloats(g.n * g.h * g.w * g.c, 1);
+    const f = randomFloats(g.k * g.k * g.c * g.out, 2);
+    const dy = randomFloats(g.n * oh * ow * g.out, 3);
+    const attrs = { strides: [g.s, g.s], pad: g.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const filterGrad = () => tf.engine().runKernel('Conv2DBackpropFilter',
+      { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape: fShape } as never) as tf.Tensor;
+    const inputGrad = () => tf.engine().runKernel('Conv2DBackpropInput',
+      { dy: tf.tensor(dy, dyShape), filter: tf.tensor(f, fShape) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
+    expect(relError(await onBackend('wasm', filterGrad), await onBackend('cpu', filterGrad))).toBeLessThan(TOL);
+    expect(relError(await onBackend('wasm', inputGrad), await onBackend('cpu', inputGrad))).toBeLessThan(TOL);
+  });
+});
+
+interface DwCase { n: number; h: number; w: number; c: number; mult: number; k: number; s: number; pad: 'same' | 'valid' }
+const dwCases: DwCase[] = [
+  { n: 2, h: 8, w: 8, c: 3, mult: 1, k: 3, s: 1, pad: 'same' },
+  { n: 3, h: 9, w: 9, c: 32, mult: 1, k: 3, s: 2, pad: 'same' },
+  { n: 1, h: 7, w: 7, c: 1, mult: 2, k: 3, s: 1, pad: 'valid' },
+  { n: 4, h: 10, w: 10, c: 3, mult: 1, k: 5, s: 2, pad: 'valid' },
+  { n: 2, h: 6, w: 6, c: 32, mult: 2, k: 3, s: 2, pad: 'same' },
+];
+
+describe('DepthwiseConv2dNative backprop (wasm vs cpu)', () => {
+  test.each(dwCases.map((g) => [`x[${g.n},${g.h},${g.w},${g.c}] x${g.mult} k${g.k} s${g.s} ${g.pad}`, g] as const))('%s', async (_, g) => {
+    const [oh, ow] = outSize({ ...g, out: g.c * g.mult });
+    const xShape: [number, number, number, number] = [g.n, g.h, g.w, g.c];
+    const fShape: [number, number, number, number] = [g.k, g.k, g.c, g.mult];
+    const dyShape = [g.n, oh, ow, g.c * g.mult];
+    const x = randomFloats(g.n * g.h * g.w * g.c, 4);
+    const f = randomFloats(g.k * g.k * g.c * g.mult, 5);
+    const dy = randomFloats(g.n * oh * ow * g.c * g.mult, 6);
+    const attrs = { strides: [g.s, g.s], pad: g.pad, dilations: [1, 1], dimRoundingMode: undefined };
+    const filterGrad = () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter',
+      { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape: fShape } as never) as tf.Tensor;
+    const inputGrad = () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput',
+      { dy: tf.tensor(dy, dyShape), filter: tf.tensor(f, fShape) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
+    expect(relError(await onBackend('wasm', filterGrad), await onBackend('cpu', filterGrad))).toBeLessThan(TOL);
+    expect(relError(await onBackend('wasm', inputGrad), await onBackend('cpu', inputGrad))).toBeLessThan(TOL);
+  });
+
+  test('unsupported attributes throw a clear error instead of computing garbage', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.ones([1, 8, 8, 2]);
+    const dy = tf.ones([1, 4, 4, 2]);
+    expect(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy },
+      { strides: 1, pad: 'same', dilations: 2, filterShape: [3, 3, 2, 1] } as never)).toThrow(/dilation 1 only/);
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+      { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 2] } as never)).toThrow(/NHWC/);
+    tf.dispose([x, dy]);
+  });
+});
+
+describe('BatchMatMul / _FusedMatMul transposed fast path (wasm vs cpu)', () => {
+  const cases: [number, number, number, boolean, boolean][] = [
+    [7, 13, 5, false, false], [7, 13, 5, true, false], [7, 13, 5, false, true], [7, 13, 5, true, true], [64, 200, 32, true, false],
+  ];
+  test.each(cases)('[%i x %i] x [%i] tA=%s tB=%s', async (m, k, n, tA, tB) => {
+    const a = randomFloats(m * k, 7);
+    const b = randomFloats(k * n, 8);
+    const bias = randomFloats(n, 9);
+    const aShape = tA ? [k, m] : [m, k];
+    const bShape = tB ? [n, k] : [k, n];
+    const plain = () => tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), tA, tB);
+    const fused = () => tf.fused.matMul({ a: tf.tensor(a, aShape), b: tf.tensor(b, bShape), transposeA: tA, transposeB: tB, bias: tf.tensor(bias), activation: 'relu' });
+    expect(relError(await onBackend('wasm', plain), await onBackend('cpu', plain))).toBeLessThan(TOL);
+    expect(relError(await onBackend('wasm', fused), await onBackend('cpu', fused))).toBeLessThan(TOL);
+  });
+});
+
+describe('gradient check: small conv net, wasm vs cpu', () => {
+  test('d(loss)/d(every weight) agree within 1e-4', async () => {
+    // conv3x3 s1 same (1->8) -> relu -> conv3x3 s2 same (8->16) -> relu -> depthwise3x3 s1 same
+    // -> relu -> flatten -> dense 10 -> softmax cross-entropy
+    const shapes: Record<string, number[]> = {
+      w1: [3, 3, 1, 8], b1: [8], w2: [3, 3, 8, 16], b2: [16], dw: [3, 3, 16, 1], w3: [7 * 7 * 16, 10], b3: [10],
+    };
+    const x = randomFloats(6 * 14 * 14, 10);
+    const labels = Array.from({ length: 6 }, (_, i) => (i * 7) % 10);
+    const grads = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const vars: Record<string, tf.Variable> = {};
+      Object.entries(shapes).forEach(([name, shape], i) => {
+        vars[name] = tf.variable(tf.mul(tf.tensor(randomFloats(shape.reduce((p, q) => p * q, 1), 20 + i), shape), 0.5), true, `${backend}_${name}`);
+      });
+      const xs = tf.tensor4d(x, [6, 14, 14, 1]);
+      const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+      const { grads: g, value } = tf.variableGrads(() => {
+        let h: tf.Tensor = tf.relu(tf.add(tf.conv2d(xs, vars.w1 as tf.Tensor4D, 1, 'same'), vars.b1));
+        h = tf.fused.conv2d({ x: h as tf.Tensor4D, filter: vars.w2 as tf.Tensor4D, strides: 2, pad: 'same', bias: vars.b2, activation: 'relu' });
+        h = tf.relu(tf.depthwiseConv2d(h as tf.Tensor4D, vars.dw as tf.Tensor4D, 1, 'same'));
+        const logits = tf.add(tf.matMul(tf.reshape(h, [6, 7 * 7 * 16]), vars.w3), vars.b3);
+        return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+      }, Object.values(vars));
+      const out: Record<string, Float32Array> = {};
+      for (const name of Object.keys(shapes)) out[name] = g[`${backend}_${name}`].dataSync() as Float32Array;
+      const loss = value.dataSync()[0];
+      tf.dispose([xs, ys, value, ...Object.values(g), ...Object.values(vars)]);
+      return { out, loss };
+    };
+    const cpu = await grads('cpu');
+    const wasm = await grads('wasm');
+    expect(Math.abs(wasm.loss - cpu.loss) / Math.abs(cpu.loss)).toBeLessThan(TOL);
+    for (const name of Object.keys(shapes)) {
+      expect([name, relError(wasm.out[name], cpu.out[name]) < TOL]).toEqual([name, true]);
+    }
+  });
+});
