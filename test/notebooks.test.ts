@@ -1,0 +1,80 @@
+/**
+ * Checks the notebooks executed by `npm run test:notebooks` (outputs/executed/). Skipped in plain
+ * `npm test`, which must not need Jupyter: the script sets NOTEBOOK_CHECK=1.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  execution_count?: number | null;
+  outputs?: Output[];
+}
+
+const EXECUTED = path.join(__dirname, '..', 'outputs', 'executed');
+
+// Accuracy a working model reaches even in the quick profile (one short epoch on a subset), far
+// above chance (10% for MNIST, ~2% for 47 classes), so a broken model or pipeline fails.
+const FLOORS: Record<string, Record<string, number>> = {
+  quick: { MNIST_Model: 0.8, EMNIST_Model: 0.3 },
+  full: { MNIST_Model: 0.98, EMNIST_Model: 0.8 },
+};
+
+const joined = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : t ?? '');
+
+function load(name: string): Cell[] {
+  const file = path.join(EXECUTED, `${name}.ipynb`);
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: the notebook failed to execute (see nbconvert's output above)`);
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
+  expect(nb.nbformat).toBe(4);
+  return nb.cells as Cell[];
+}
+
+function streamText(cells: Cell[], stream: 'stdout' | 'stderr'): string {
+  return cells
+    .flatMap((c) => c.outputs ?? [])
+    .filter((o) => o.output_type === 'stream' && o.name === stream)
+    .map((o) => joined(o.text))
+    .join('');
+}
+
+const describeIfRun = process.env.NOTEBOOK_CHECK ? describe : describe.skip;
+
+describeIfRun.each(['MNIST_Model', 'EMNIST_Model'])('%s (executed)', (name) => {
+  it('ran every code cell without errors', () => {
+    const code = load(name).filter((c) => c.cell_type === 'code' && joined(c.source).trim() !== '');
+    expect(code.length).toBeGreaterThan(5);
+    code.forEach((c, i) => {
+      // tslab stops executing after a failed cell, so later cells keep execution_count null.
+      expect({ cell: i, count: typeof c.execution_count }).toEqual({ cell: i, count: 'number' });
+      expect((c.outputs ?? []).filter((o) => o.output_type === 'error')).toEqual([]);
+    });
+    // tslab reports compile errors ("3:7 - Cannot find name ...") and exceptions on stderr.
+    expect(streamText(code, 'stderr')).not.toMatch(/^\d+:\d+ - |\b\w*Error\b/m);
+  });
+
+  it('shows images', () => {
+    const images = load(name)
+      .flatMap((c) => c.outputs ?? [])
+      .filter((o) => o.data && ('image/png' in o.data || 'image/svg+xml' in o.data));
+    // Samples, class distribution, curves, confusion matrix, misclassified gallery, predictions.
+    expect(images.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reports a test accuracy above what a broken model reaches', () => {
+    const out = streamText(load(name), 'stdout');
+    const profile = /^NB_PROFILE=(\w+)$/m.exec(out)?.[1] ?? 'quick';
+    const match = /^TEST_ACCURACY=([\d.]+)$/m.exec(out);
+    expect(match).not.toBeNull();
+    const accuracy = Number(match![1]);
+    expect(accuracy).toBeLessThanOrEqual(1);
+    expect(accuracy).toBeGreaterThan(FLOORS[profile]?.[name] ?? FLOORS.quick[name]);
+  });
+});
