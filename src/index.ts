@@ -11,3 +11,5 @@ export * from './data/emnist';
 export * from './data/download';
 export * from './backend';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
+export * from './image/index';
+export * from './predict';

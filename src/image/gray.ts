@@ -1,0 +1,93 @@
+/** A single-channel image: row-major pixels, `data[y * width + x]`. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** Float32Array values are 0..1; Uint8Array values are 0..255. */
+  data: Float32Array | Uint8Array;
+}
+
+/** A float gray image, the form every processing step works on (values 0..1). */
+export interface FloatImage extends GrayImage {
+  data: Float32Array;
+}
+
+/** An axis-aligned pixel rectangle. */
+export interface PixelBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A new all-`fill` float image of the given size. */
+export function createImage(width: number, height: number, fill = 0): FloatImage {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`image size must be positive integers, got ${width}x${height}`);
+  }
+  const data = new Float32Array(width * height);
+  if (fill !== 0) data.fill(fill);
+  return { width, height, data };
+}
+
+/** The image as floats in 0..1 (a Uint8Array image is divided by 255; a float image is copied). */
+export function toFloat(img: GrayImage): FloatImage {
+  checkSize(img);
+  const data = new Float32Array(img.data.length);
+  const scale = img.data instanceof Uint8Array ? 1 / 255 : 1;
+  for (let i = 0; i < data.length; i++) data[i] = img.data[i] * scale;
+  return { width: img.width, height: img.height, data };
+}
+
+/** The image as uint8 0..255 (floats are clamped to 0..1 and rounded), e.g. for display or PNG export. */
+export function toUint8(img: GrayImage): Uint8Array {
+  if (img.data instanceof Uint8Array) return img.data.slice();
+  const out = new Uint8Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, img.data[i])) * 255);
+  return out;
+}
+
+/** Throws if `data` does not hold exactly width*height pixels. */
+export function checkSize(img: GrayImage): void {
+  if (img.data.length !== img.width * img.height) {
+    throw new Error(`image data has ${img.data.length} values, expected ${img.width}x${img.height}=${img.width * img.height}`);
+  }
+}
+
+/** The q-quantile (0..1) of the values, by sorting a copy (fine for the image sizes used here). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float32Array.from(values).sort();
+  const pos = Math.min(sorted.length - 1, Math.max(0, q * (sorted.length - 1)));
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** The rectangle `box` cut out of the image (the box must lie inside it). */
+export function cropImage(img: FloatImage, box: PixelBox): FloatImage {
+  if (box.x < 0 || box.y < 0 || box.x + box.width > img.width || box.y + box.height > img.height) {
+    throw new Error(`crop box ${JSON.stringify(box)} is outside the ${img.width}x${img.height} image`);
+  }
+  const out = createImage(box.width, box.height);
+  for (let y = 0; y < box.height; y++) {
+    const row = (box.y + y) * img.width + box.x;
+    out.data.set(img.data.subarray(row, row + box.width), y * box.width);
+  }
+  return out;
+}
+
+/** Centre of mass of the pixel values in index coordinates (pixel (x, y) sits at x, y); null if all zero. */
+export function centreOfMass(img: GrayImage): { x: number; y: number } | null {
+  let total = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const v = img.data[y * img.width + x];
+      total += v;
+      sx += v * x;
+      sy += v * y;
+    }
+  }
+  return total > 0 ? { x: sx / total, y: sy / total } : null;
+}
