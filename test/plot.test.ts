@@ -96,9 +96,10 @@ describe('trainingCurves', () => {
   });
 
   it('draws a single epoch without validation data', () => {
-    const fig = trainingCurves([{ epoch: 1, loss: 0.3, acc: 0.9 }]);
+    const fig = trainingCurves([{ epoch: 1, loss: 0.3, acc: 0.9, valLoss: null, valAcc: null }]);
     expectValidSvg(fig);
     expect(count(fig.svg, 'series-validation')).toBe(0);
+    expect(count(fig.svg, '>validation<')).toBe(0); // no legend entry either
     expect(count(fig.svg, 'NaN')).toBe(0);
   });
 });

@@ -2,13 +2,13 @@
 import { createFigure, Figure } from './figure';
 import { COLORS, el, formatTick, niceTicks, round, svgDocument, text } from './svg';
 
-/** One epoch of training history, as the training loop reports it. */
+/** One epoch of training history, as the training loop reports it (its EpochLogs fit); null = no validation. */
 export interface EpochRecord {
   epoch: number;
   loss: number;
   acc: number;
-  valLoss?: number;
-  valAcc?: number;
+  valLoss?: number | null;
+  valAcc?: number | null;
 }
 
 export interface TrainingCurvesOptions {
@@ -147,7 +147,7 @@ export function trainingCurves(history: EpochRecord[], opts: TrainingCurvesOptio
   );
   body.push(...legend(width / 2, height - 8, [
     { name: 'train', color: COLORS.train, dashed: false },
-    ...(history.some((r) => r.valLoss !== undefined || r.valAcc !== undefined)
+    ...(history.some((r) => typeof r.valLoss === 'number' || typeof r.valAcc === 'number')
       ? [{ name: 'validation', color: COLORS.validation, dashed: true }]
       : []),
   ]));
