@@ -13,3 +13,4 @@ export * from './backend';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
 export * from './image/index';
 export * from './predict';
+export * from './train/index';

@@ -1,0 +1,200 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { EpochLogs } from './logs';
+
+/** One tensor's values as a plain typed array: safe to keep across steps, nothing to dispose. */
+export interface WeightArray {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  values: Float32Array | Int32Array;
+}
+
+/** Settings a resumed run must share with the run that wrote the checkpoint, or its data differ. */
+export interface RunFingerprint {
+  seed: number;
+  trainCount: number;
+  valCount: number;
+  batchSize: number;
+  balance: boolean;
+  numClasses: number;
+}
+
+/**
+ * The training state at the end of an epoch. Restored on resume: model weights (including batch-norm
+ * statistics), Adam's moments, step count and bias-correction powers, the epoch and step counters,
+ * history, and the best epoch with its weights. The random streams need no saved state: each is
+ * derived from (seed, purpose, epoch or step). Not restored: the model architecture (rebuild it with
+ * the same factory and options), wall-clock timings, and positions inside an epoch (checkpoints are
+ * only written between epochs).
+ */
+export interface TrainCheckpoint {
+  format: 'hwr-train-checkpoint';
+  version: 1;
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimizer steps completed. */
+  step: number;
+  fingerprint: RunFingerprint;
+  weights: WeightArray[];
+  /** Adam's getWeights(): iteration count, then first moments, then second moments. */
+  optimizer: WeightArray[];
+  /** Adam's running beta1^t and beta2^t (see restoreOptimizer for why they are saved). */
+  betaPowers: [number, number] | null;
+  best: { epoch: number; value: number; weights: WeightArray[] | null };
+  history: EpochLogs[];
+}
+
+function toArray(name: string, t: tf.Tensor): WeightArray {
+  if (t.dtype !== 'float32' && t.dtype !== 'int32') {
+    throw new Error(`Checkpoint: tensor '${name}' has dtype ${t.dtype}; only float32 and int32 are supported.`);
+  }
+  // slice(): on the cpu backend dataSync() hands out the backing array itself.
+  const values = (t.dataSync() as Float32Array | Int32Array).slice();
+  return { name, shape: t.shape.slice(), dtype: t.dtype, values };
+}
+
+/** Copies every model weight (trainable and not, e.g. batch-norm moving statistics) to plain arrays. */
+export function snapshotWeights(model: tfl.LayersModel): WeightArray[] {
+  return model.weights.map((w) => toArray(w.originalName, w.read()));
+}
+
+/** Writes arrays from `snapshotWeights` back into a model of the same architecture. */
+export function restoreWeights(model: tfl.LayersModel, arrays: WeightArray[]): void {
+  const weights = model.weights;
+  if (weights.length !== arrays.length) {
+    throw new Error(
+      `Checkpoint has ${arrays.length} weight tensors but the model has ${weights.length}: ` +
+        'rebuild the model with the same factory and options as the run that wrote the checkpoint.',
+    );
+  }
+  weights.forEach((w, i) => {
+    if (w.shape.join(',') !== arrays[i].shape.join(',')) {
+      throw new Error(
+        `Checkpoint weight ${i} ('${arrays[i].name}') has shape [${arrays[i].shape}] but the model's ` +
+          `'${w.originalName}' has [${w.shape}]: the architecture differs from the checkpointed run.`,
+      );
+    }
+  });
+  tf.tidy(() => model.setWeights(arrays.map((a) => tf.tensor(a.values, a.shape, a.dtype))));
+}
+
+interface AdamInternals {
+  accBeta1?: tf.Variable;
+  accBeta2?: tf.Variable;
+}
+
+/** Copies an optimizer's state (Adam: iterations, moments, beta powers) to plain arrays. */
+export async function snapshotOptimizer(
+  optimizer: tf.Optimizer,
+): Promise<{ arrays: WeightArray[]; betaPowers: [number, number] | null }> {
+  const named = await optimizer.getWeights();
+  // The first entry ('iter') is a fresh scalar; the rest are the optimizer's own variables.
+  const arrays = named.map((n) => toArray(n.name, n.tensor));
+  if (named.length > 0 && named[0].name === 'iter') named[0].tensor.dispose();
+  const adam = optimizer as unknown as AdamInternals;
+  const betaPowers: [number, number] | null =
+    adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] : null;
+  return { arrays, betaPowers };
+}
+
+/**
+ * Loads state from `snapshotOptimizer` into a fresh optimizer of the same kind. Adam.setWeights
+ * recomputes beta^t with pow(), which differs in the last float bit from the running product Adam
+ * keeps while training; writing back the saved products makes a resumed run match bit for bit.
+ */
+export async function restoreOptimizer(
+  optimizer: tf.Optimizer,
+  arrays: WeightArray[],
+  betaPowers: [number, number] | null,
+): Promise<void> {
+  if (arrays.length === 0) return;
+  const named = arrays.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.dtype) }));
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((n) => n.tensor));
+  const adam = optimizer as unknown as AdamInternals;
+  if (betaPowers && adam.accBeta1 && adam.accBeta2) {
+    const [p1, p2] = betaPowers;
+    tf.tidy(() => {
+      adam.accBeta1!.assign(tf.scalar(p1));
+      adam.accBeta2!.assign(tf.scalar(p2));
+    });
+  }
+}
+
+const STATE_JSON = 'checkpoint.json';
+const TENSORS_BIN = 'tensors.bin';
+
+type Manifest = Omit<TrainCheckpoint, 'weights' | 'optimizer' | 'best'> & {
+  best: { epoch: number; value: number };
+  tensors: { group: 'weights' | 'optimizer' | 'best'; name: string; shape: number[]; dtype: 'float32' | 'int32' }[];
+};
+
+/**
+ * Writes a checkpoint as a directory (checkpoint.json + tensors.bin). Written to a temporary sibling
+ * and renamed into place, so an interrupted write never replaces a good checkpoint with a broken one.
+ */
+export function saveCheckpoint(dir: string, ckpt: TrainCheckpoint): void {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const groups: Array<['weights' | 'optimizer' | 'best', WeightArray[]]> = [
+    ['weights', ckpt.weights],
+    ['optimizer', ckpt.optimizer],
+    ['best', ckpt.best.weights ?? []],
+  ];
+  const { weights: _w, optimizer: _o, best, ...rest } = ckpt;
+  const manifest: Manifest = {
+    ...rest,
+    best: { epoch: best.epoch, value: best.value },
+    tensors: groups.flatMap(([group, list]) => list.map((a) => ({ group, name: a.name, shape: a.shape, dtype: a.dtype }))),
+  };
+  const buffers = groups.flatMap(([, list]) => list.map((a) => Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)));
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  try {
+    fs.writeFileSync(path.join(tmp, TENSORS_BIN), Buffer.concat(buffers));
+    fs.writeFileSync(path.join(tmp, STATE_JSON), JSON.stringify(manifest) + '\n');
+    const old = fs.existsSync(target) ? `${target}.old-${process.pid}` : null;
+    if (old) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    if (old) fs.rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Reads a checkpoint directory written by `saveCheckpoint`. */
+export function loadCheckpoint(dir: string): TrainCheckpoint {
+  const statePath = path.join(dir, STATE_JSON);
+  if (!fs.existsSync(statePath)) {
+    throw new Error(`No training checkpoint in ${dir}: expected ${STATE_JSON} (written by saveCheckpoint / train --checkpoint).`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(statePath, 'utf8')) as Manifest;
+  if (manifest.format !== 'hwr-train-checkpoint' || manifest.version !== 1) {
+    throw new Error(`${statePath} is not a version-1 hwr training checkpoint (format ${String(manifest.format)}).`);
+  }
+  const bin = fs.readFileSync(path.join(dir, TENSORS_BIN));
+  const groups = { weights: [] as WeightArray[], optimizer: [] as WeightArray[], best: [] as WeightArray[] };
+  let offset = 0;
+  for (const t of manifest.tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (offset + 4 * size > bin.length) {
+      throw new Error(`${path.join(dir, TENSORS_BIN)} is truncated: tensor '${t.name}' needs bytes up to ${offset + 4 * size}, file has ${bin.length}.`);
+    }
+    // Copy into a fresh, aligned buffer: the Buffer's own offset may not be a multiple of 4.
+    const bytes = new Uint8Array(bin.subarray(offset, offset + 4 * size));
+    const values = t.dtype === 'int32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
+    groups[t.group].push({ name: t.name, shape: t.shape, dtype: t.dtype, values });
+    offset += 4 * size;
+  }
+  const { tensors: _t, best, ...rest } = manifest;
+  return {
+    ...rest,
+    weights: groups.weights,
+    optimizer: groups.optimizer,
+    best: { ...best, weights: groups.best.length > 0 ? groups.best : null },
+  };
+}

@@ -1,0 +1,40 @@
+/** What the training loop reports after each batch (to `onBatchEnd` and the progress display). */
+export interface BatchLogs {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Batches done in this epoch, 1..batches. */
+  batch: number;
+  /** Batches this epoch will run. */
+  batches: number;
+  /** 0-based optimizer step over the whole run (continues across a resume). */
+  step: number;
+  /** This batch's mean loss and accuracy (before the update it triggered). */
+  loss: number;
+  acc: number;
+  /** Image-weighted means over the epoch so far. */
+  meanLoss: number;
+  meanAcc: number;
+  /** Learning rate used for this step. */
+  lr: number;
+  /** Training throughput of this epoch so far, and estimated seconds left in it. */
+  imagesPerSec: number;
+  etaSeconds: number;
+}
+
+/** One row of the training history, reported to `onEpochEnd`. */
+export interface EpochLogs {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss and accuracy over the epoch, measured on the (augmented) batches as trained. */
+  loss: number;
+  acc: number;
+  /** Validation loss and accuracy in inference mode; null when there is no validation data. */
+  valLoss: number | null;
+  valAcc: number | null;
+  /** Learning rate of the epoch's last step. */
+  lr: number;
+  /** Wall-clock seconds of the epoch including validation. */
+  seconds: number;
+  /** Training images per second (validation excluded). */
+  imagesPerSec: number;
+}
