@@ -2,7 +2,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { barChart, confusionHeatmap, Figure, imageGrid, trainingCurves } from '../src/plot';
+import { barChart, confusionHeatmap, Figure, imageGrid, pictureGrid, trainingCurves } from '../src/plot';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -152,5 +152,20 @@ describe('Figure.save / show', () => {
 
   it('show() is a no-op outside tslab', () => {
     expect(barChart([1], ['a']).show()).toBe(false);
+  });
+});
+
+describe('pictureGrid', () => {
+  it('fits colour pictures into boxes, keeping their aspect ratio', () => {
+    // A 4x2 red PNG, made by rendering an SVG.
+    const red = new Resvg('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="2"><rect width="4" height="2" fill="#ff0000"/></svg>').render().asPng();
+    const fig = pictureGrid([{ data: red, width: 4, height: 2, label: 'wide' }], { cellSize: 100 });
+    expectValidSvg(fig);
+    expect(count(fig.svg, 'class="picture"')).toBe(1);
+    expect(fig.svg).toContain('width="100" height="50"');
+    const png = decodePng(fig.toPng());
+    const i = (Math.floor(fig.height / 2) * png.width + Math.floor(fig.width / 2)) * 4;
+    expect([png.pixels[i], png.pixels[i + 1], png.pixels[i + 2]]).toEqual([255, 0, 0]);
+    expect(() => pictureGrid([{ data: new Uint8Array(8), width: 1, height: 1 }])).toThrow(/PNG nor JPEG/);
   });
 });

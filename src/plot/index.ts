@@ -19,3 +19,5 @@ export { confusionHeatmap } from './confusionHeatmap';
 export type { ConfusionHeatmapOptions } from './confusionHeatmap';
 export { barChart } from './barChart';
 export type { BarChartOptions } from './barChart';
+export { pictureGrid } from './pictureGrid';
+export type { Picture, PictureGridOptions } from './pictureGrid';
