@@ -1,0 +1,68 @@
+import { parseArgs } from 'util';
+
+/** One option of a subcommand: how it is typed and how `--help` describes it. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  help: string;
+  /** Shown in help; the subcommand applies its own defaults. */
+  default?: string;
+}
+
+/** A subcommand: its options, help text and what it does. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Whether bare arguments (files, folders) are accepted. */
+  positionals?: boolean;
+  /** `argv` is the command's own arguments as typed, e.g. to record how a model was made. */
+  run(values: Record<string, string | boolean | undefined>, positionals: string[], argv: string[]): Promise<number>;
+}
+
+/** Help text of one subcommand, generated from its option specs. */
+export function commandHelp(cmd: Command): string {
+  const rows = Object.entries(cmd.options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' <value>' : ''}`;
+    return `  ${flag.padEnd(30)} ${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ''}`;
+  });
+  return [`Usage: hwr ${cmd.usage}`, '', cmd.summary, '', 'Options:', ...rows, `  ${'-h, --help'.padEnd(30)} show this help`].join('\n');
+}
+
+/** Parses argv for a subcommand; unknown options are an error that points at --help. */
+export function parseCommand(cmd: Command, argv: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[]; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, o] of Object.entries(cmd.options)) options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (positionals.length && !cmd.positionals) {
+      throw new Error(`unexpected argument '${positionals[0]}'`);
+    }
+    const { help, ...rest } = values as Record<string, string | boolean | undefined>;
+    return { values: rest, positionals, help: help === true };
+  } catch (e) {
+    throw new UsageError(`hwr ${cmd.name}: ${(e as Error).message}. See 'hwr ${cmd.name} --help'.`);
+  }
+}
+
+/** A mistake in how the command was called (exit code 2, no stack trace). */
+export class UsageError extends Error {}
+
+/** Reads an integer option, with a clear error for anything else. */
+export function intOption(values: Record<string, unknown>, name: string, fallback: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number >= 0, got '${String(v)}'.`);
+  return n;
+}
+
+/** Reads a numeric option, with a clear error for anything else. */
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${String(v)}'.`);
+  return n;
+}

@@ -1,0 +1,106 @@
+import * as path from 'path';
+import { initBackend, describeBackend } from '../backend';
+import { buildModel, formatSummary, summarizeModel, MODEL_FAMILIES, ModelFamily } from '../models/cnn';
+import { train } from '../train/train';
+import { loadCheckpoint, saveCheckpoint, TrainCheckpoint } from '../train/checkpoint';
+import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
+import { saveModel } from '../io/saved_model';
+import { Command, UsageError, intOption, numberOption } from './args';
+import { gitCommit, headOf, loadDatasetByName } from './common';
+
+/** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
+export const trainCommand: Command = {
+  name: 'train',
+  usage: 'train [--dataset mnist|emnist] [--model cnn|baseline] [options]',
+  summary: 'Train a model, evaluate it on the test split and save it to saved_models/<name>/\n' +
+    '(TensorFlow.js layers format + metadata.json). A checkpoint is written after every epoch;\n' +
+    '--resume continues from it.',
+  options: {
+    dataset: { type: 'string', short: 'd', help: 'mnist or emnist', default: 'mnist' },
+    model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: 'cnn' },
+    epochs: { type: 'string', short: 'e', help: 'epochs', default: '5' },
+    'batch-size': { type: 'string', help: 'images per step', default: '128' },
+    lr: { type: 'string', help: 'peak learning rate (Adam, cosine decay with warm-up)', default: '0.002' },
+    seed: { type: 'string', help: 'seed for weights, data order, augmentation, dropout', default: '42' },
+    'validation-split': { type: 'string', help: 'fraction of the train split held out for validation', default: '0.05' },
+    'no-augment': { type: 'boolean', help: 'switch off random rotation/shift/scale' },
+    balance: { type: 'boolean', help: 'class-balanced sampling (default on for emnist)' },
+    'no-balance': { type: 'boolean', help: 'plain shuffled sampling' },
+    patience: { type: 'string', help: 'early stopping: epochs without val-loss improvement', default: '3' },
+    limit: { type: 'string', help: 'train on a random subset of N images' },
+    out: { type: 'string', short: 'o', help: 'model folder', default: 'saved_models/<dataset>' },
+    checkpoint: { type: 'string', help: 'checkpoint folder', default: 'outputs/checkpoints/<name>' },
+    resume: { type: 'boolean', help: 'continue from the checkpoint folder' },
+    'emnist-dir': { type: 'string', help: 'EMNIST folder (env EMNIST_DIR)', default: 'data/emnist' },
+    split: { type: 'string', help: 'EMNIST split (env EMNIST_SPLIT)', default: 'balanced' },
+    backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
+    'dry-run': { type: 'boolean', help: 'a few steps on a small subset, saved under outputs/dry-run/: checks the pipeline' },
+  },
+  async run(values, _files, argv) {
+    const dryRun = values['dry-run'] === true;
+    const datasetName = String(values.dataset ?? 'mnist');
+    const family = String(values.model ?? 'cnn') as ModelFamily;
+    if (!MODEL_FAMILIES.includes(family)) throw new UsageError(`--model must be one of ${MODEL_FAMILIES.join(', ')}, got '${family}'.`);
+    const epochs = dryRun ? 1 : intOption(values, 'epochs', 5);
+    const seed = intOption(values, 'seed', 42);
+
+    const backend = await initBackend({ backend: values.backend as never });
+    console.error(describeBackend(backend));
+    const sets = loadDatasetByName(datasetName, { emnistDir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
+    const test = dryRun ? headOf(sets.test, 500) : sets.test;
+    const name = dryRun ? `dry-run/${sets.train.name}` : sets.train.name;
+    const outDir = String(values.out ?? (dryRun ? `outputs/${name}` : `saved_models/${datasetName}`));
+    const checkpointDir = String(values.checkpoint ?? `outputs/checkpoints/${path.basename(outDir)}`);
+    console.error(`${sets.train.name}: ${sets.train.count.toLocaleString('en-US')} train, ${sets.test.count.toLocaleString('en-US')} test images, ${sets.train.classes.length} classes`);
+
+    const model = buildModel(family, { numClasses: sets.train.classes.length, seed });
+    console.error(formatSummary(model));
+    let resume: TrainCheckpoint | undefined;
+    if (values.resume) {
+      resume = loadCheckpoint(checkpointDir);
+      console.error(`resuming from ${checkpointDir} (after epoch ${resume.epoch})`);
+    }
+    const balance = values['no-balance'] ? false : values.balance === true || datasetName === 'emnist';
+    const result = await train(model, sets.train, {
+      epochs,
+      batchSize: intOption(values, 'batch-size', 128),
+      learningRate: numberOption(values, 'lr', 0.002),
+      seed,
+      validationSplit: numberOption(values, 'validation-split', 0.05),
+      augment: values['no-augment'] ? false : undefined,
+      balance,
+      earlyStopping: intOption(values, 'patience', 3),
+      limit: dryRun ? 1024 : values.limit !== undefined ? intOption(values, 'limit', 0) : undefined,
+      maxStepsPerEpoch: dryRun ? 4 : undefined,
+      resume,
+      onCheckpoint: (ckpt) => saveCheckpoint(checkpointDir, ckpt),
+    });
+    console.error(`trained ${result.history.length} epochs in ${result.seconds.toFixed(1)} s ` +
+      `(${Math.round(result.imagesPerSec)} images/s); best epoch ${result.bestEpoch}`);
+
+    const report = evaluate(model, test);
+    console.log(formatEvaluation(report));
+    await saveModel(model, outDir, {
+      family,
+      dataset: sets.train.name,
+      classes: sets.train.classes,
+      imageSize: sets.train.height,
+      testAccuracy: report.accuracy,
+      testCount: report.count,
+      epochs: result.history.length,
+      bestEpoch: result.bestEpoch,
+      backend: backend.name,
+      trainingSeconds: Math.round(result.seconds),
+      imagesPerSec: Math.round(result.imagesPerSec),
+      seed,
+      params: summarizeModel(model).totalParams,
+      history: result.history,
+      command: ['hwr train', ...argv].join(' '),
+      gitCommit: gitCommit(),
+      createdAt: new Date().toISOString(),
+    });
+    const evalFile = saveEvaluation(report, dryRun ? `outputs/${name}/evaluation.json` : `outputs/evaluation-${path.basename(outDir)}.json`);
+    console.log(`\nmodel saved to ${outDir} (test accuracy ${(100 * report.accuracy).toFixed(2)}%); report in ${evalFile}`);
+    return 0;
+  },
+};

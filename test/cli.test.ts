@@ -1,0 +1,70 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../src/cli';
+
+/** Runs the CLI in-process and captures what it prints. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
+  const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe('hwr command line', () => {
+  test('lists the commands, and each command has --help', async () => {
+    const top = await run('--help');
+    expect(top.code).toBe(0);
+    for (const name of ['train', 'evaluate', 'predict', 'check-data', 'download']) {
+      expect(top.out).toContain(name);
+      const help = await run(name, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toMatch(new RegExp(`^Usage: hwr ${name}`));
+    }
+  });
+
+  test('a mistake in the call exits 2 and points at --help', async () => {
+    const unknown = await run('train', '--epochz', '3');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--epochz.*hwr train --help/s);
+    const bad = await run('train', '--epochs', 'many');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--epochs must be a whole number/);
+    expect((await run('fly')).code).toBe(2);
+    expect((await run('predict')).err).toMatch(/give one or more image files/);
+  });
+
+  test('train --dry-run trains, evaluates and saves a model; evaluate and predict read it back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwr-cli-'));
+    try {
+      const model = path.join(dir, 'model');
+      const trained = await run('train', '--dry-run', '--model', 'baseline', '--out', model, '--checkpoint', path.join(dir, 'ckpt'), '--backend', 'wasm');
+      expect(trained.err).not.toMatch(/Error/);
+      expect(trained.code).toBe(0);
+      const meta = JSON.parse(fs.readFileSync(path.join(model, 'metadata.json'), 'utf8'));
+      expect(meta).toMatchObject({ family: 'baseline', dataset: 'mnist', testCount: 500, epochs: 1, backend: 'wasm' });
+      expect(meta.command).toContain('--dry-run');
+      expect(fs.existsSync(path.join(dir, 'ckpt', 'checkpoint.json'))).toBe(true);
+
+      const evaluated = await run('evaluate', '--model', model, '--limit', '300', '--out', path.join(dir, 'eval.json'), '--backend', 'wasm');
+      expect(evaluated.code).toBe(0);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'eval.json'), 'utf8')).count).toBe(300);
+
+      const predicted = await run('predict', '--model', model, '--json', '--out', path.join(dir, 'grid.png'), 'data/samples', path.join(dir, 'missing.png'));
+      expect(predicted.code).toBe(1); // one file is missing: reported, the others still predicted
+      const rows = JSON.parse(predicted.out) as Array<{ file: string; label?: string; error?: string }>;
+      expect(rows.filter((r) => r.label !== undefined).length).toBeGreaterThan(5);
+      expect(rows.find((r) => r.file.endsWith('missing.png'))?.error).toMatch(/missing\.png/);
+      expect(fs.existsSync(path.join(dir, 'grid.png'))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
