@@ -1,5 +1,9 @@
 import { FloatImage, createImage, quantile } from './gray';
 
+// Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
+const { abs, max, min, round } = Math;
+
+
 /** How the paper/canvas background is modelled: a smooth quadratic surface (uneven lighting) or a constant. */
 export type LightingModel = 'quadratic' | 'flat';
 
@@ -43,16 +47,16 @@ const MIN_SIGMA = 0.01; // synthetic images can be perfectly flat; keep the clip
  */
 export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic'): BackgroundFit {
   const { width, height } = img;
-  const nx = Math.min(GRID, width);
-  const ny = Math.min(GRID, height);
+  const nx = min(GRID, width);
+  const ny = min(GRID, height);
   // A handful of pixels cannot pin down a surface; treat tiny images as evenly lit.
   const terms = model === 'quadratic' && width >= 8 && height >= 8 ? 6 : 1;
   const rows: number[][] = [];
   const values: number[] = [];
   for (let j = 0; j < ny; j++) {
     for (let i = 0; i < nx; i++) {
-      const x = nx === 1 ? 0 : Math.round((i * (width - 1)) / (nx - 1));
-      const y = ny === 1 ? 0 : Math.round((j * (height - 1)) / (ny - 1));
+      const x = nx === 1 ? 0 : round((i * (width - 1)) / (nx - 1));
+      const y = ny === 1 ? 0 : round((j * (height - 1)) / (ny - 1));
       rows.push(basis(x, y, width, height, terms));
       values.push(img.data[y * width + x]);
     }
@@ -65,12 +69,17 @@ export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic
     const residuals = values.map((v, k) => v - dot(rows[k], coef));
     const kept = residuals.filter((_, k) => keep[k]);
     const med = quantile(kept, 0.5);
-    sigma = Math.max(MIN_SIGMA, 1.4826 * quantile(kept.map((r) => Math.abs(r - med)), 0.5));
-    keep = residuals.map((r) => Math.abs(r - med) <= CLIP * sigma);
+    sigma = max(MIN_SIGMA, 1.4826 * quantile(kept.map((r) => abs(r - med)), 0.5));
+    keep = residuals.map((r) => abs(r - med) <= CLIP * sigma);
   }
   const background = createImage(width, height);
+  const [c0, cu = 0, cv = 0, cuu = 0, cuv = 0, cvv = 0] = coef;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) background.data[y * width + x] = dot(basis(x, y, width, height, terms), coef);
+    const v = terms > 1 ? (2 * y) / (height - 1) - 1 : 0;
+    for (let x = 0; x < width; x++) {
+      const u = terms > 1 ? (2 * x) / (width - 1) - 1 : 0;
+      background.data[y * width + x] = c0 + cu * u + cv * v + cuu * u * u + cuv * u * v + cvv * v * v; // = basis . coef
+    }
   }
   return { background, sigma };
 }
@@ -83,23 +92,37 @@ export function decidePolarity(residual: FloatImage, sigma: number): 'dark-ink' 
   const band = 3 * sigma;
   let dark = 0;
   let light = 0;
-  for (const r of residual.data) {
+  for (let i = 0; i < residual.data.length; i++) {
+    const r = residual.data[i];
     if (r < -band) dark += -r - band;
     else if (r > band) light += r - band;
   }
   return dark > light ? 'dark-ink' : 'light-ink';
 }
 
-/** Removes the background (lighting) and turns the ink white on black: the image minus its background, inverted if the ink is dark. */
+/**
+ * Removes the background (lighting) and turns the ink white on black. Dark ink on paper is measured
+ * as the share of light it absorbs, (background - pixel) / background, so a stroke in the shadow
+ * counts as much as one in full light; light ink (chalk, a drawing app's white pen) as pixel - background.
+ */
 export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
   const { background, sigma } = fitBackground(img, opts.lighting ?? 'quadratic');
   const residual = createImage(img.width, img.height);
   for (let i = 0; i < residual.data.length; i++) residual.data[i] = img.data[i] - background.data[i];
   const polarity = !opts.polarity || opts.polarity === 'auto' ? decidePolarity(residual, sigma) : opts.polarity;
   const inverted = polarity === 'dark-ink';
-  const sign = inverted ? -1 : 1;
-  for (let i = 0; i < residual.data.length; i++) residual.data[i] = Math.max(0, sign * residual.data[i]);
-  return { image: residual, inverted, sigma };
+  if (!inverted) {
+    for (let i = 0; i < residual.data.length; i++) residual.data[i] = max(0, residual.data[i]);
+    return { image: residual, inverted, sigma };
+  }
+  const floor = 0.05; // a near-black "paper" would blow the ratio up
+  for (let i = 0; i < residual.data.length; i++) {
+    residual.data[i] = max(0, -residual.data[i] / max(floor, background.data[i]));
+  }
+  let mean = 0;
+  for (let i = 0; i < background.data.length; i++) mean += background.data[i];
+  mean /= background.data.length;
+  return { image: residual, inverted, sigma: sigma / max(floor, mean) };
 }
 
 function basis(x: number, y: number, width: number, height: number, terms: number): number[] {
@@ -129,8 +152,8 @@ function leastSquares(rows: number[][], values: number[], keep: boolean[], terms
   }
   for (let col = 0; col < terms; col++) {
     let pivot = col;
-    for (let i = col + 1; i < terms; i++) if (Math.abs(a[i][col]) > Math.abs(a[pivot][col])) pivot = i;
-    if (Math.abs(a[pivot][col]) < 1e-9) return null;
+    for (let i = col + 1; i < terms; i++) if (abs(a[i][col]) > abs(a[pivot][col])) pivot = i;
+    if (abs(a[pivot][col]) < 1e-9) return null;
     [a[col], a[pivot]] = [a[pivot], a[col]];
     for (let i = 0; i < terms; i++) {
       if (i === col) continue;
