@@ -14,3 +14,4 @@ export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
 export * from './image/index';
 export * from './predict';
 export * from './train/index';
+export * from './data/check';
