@@ -137,9 +137,9 @@ export function savePredictionGrid(preds: Prediction[], outPath: string, opts: {
   const size = 28;
   const images = preds.map((p) => (p.ok ? p.input : new Float32Array(size * size)));
   const labels = preds.map((p) => (p.ok ? `${p.label} ${(p.confidence * 100).toFixed(0)}%` : 'error'));
-  const titles = preds.map((p) => shorten(nodePath.basename(p.file), 16));
+  const titles = preds.map((p) => shorten(nodePath.basename(p.file), 15));
   const highlight = preds.map((p) => !p.ok || (p.expected !== null && p.expected !== p.label));
-  const figure = imageGrid(images, { labels, titles, highlight, title: opts.title, cols: opts.cols ?? 6, scale: opts.scale ?? 3 });
+  const figure = imageGrid(images, { labels, titles, highlight, title: opts.title, cols: opts.cols ?? 6, scale: opts.scale ?? 4 });
   const target = nodePath.extname(outPath).toLowerCase() === '.png' ? outPath : `${outPath}.png`;
   figure.save(target);
   return target;
