@@ -46,8 +46,13 @@ export function readIdxBytes(file: string): Uint8Array {
     throw new Error(`IDX file ${file}: cannot read it (${(e as Error).message})`);
   }
   if (!isGzip(raw)) return raw;
+  // The gzip trailer holds the uncompressed size (mod 2^32). One output chunk of that size spares
+  // zlib growing and concatenating 16 KiB chunks: faster, and half the peak memory. Capped by
+  // deflate's maximum ratio (~1032:1) so a damaged trailer cannot ask for a huge buffer.
+  const isize = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : 0;
+  const chunkSize = Math.max(64 * 1024, Math.min(isize + 64, raw.length * 1032, 1 << 30));
   try {
-    return zlib.gunzipSync(raw);
+    return zlib.gunzipSync(raw, { chunkSize });
   } catch (e) {
     throw new Error(
       `IDX file ${file}: gzip data cannot be decompressed (${(e as Error).message}); ` +
