@@ -171,7 +171,7 @@ function pickEntries(entries: ZipEntry[], split: string, source: string): ZipEnt
   for (const w of wanted) {
     const e = byBase.get(w + '.gz') ?? byBase.get(w);
     if (e) picked.push(e);
-    else missing.push(w);
+    else missing.push(w.endsWith('-ubyte') ? `${w}[.gz]` : w);
   }
   if (missing.length) {
     const splits = [...new Set([...byBase.keys()].map((n) => /^emnist-(.+)-mapping\.txt$/.exec(n)?.[1]).filter(Boolean))];
