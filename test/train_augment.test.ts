@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { augmentBatch, transformBatch } from '../src/train/augment';
+import { augmentBatch, transformBatch, transformHandlesBatches } from '../src/train/augment';
 import { createRng } from '../src/train/rng';
 import { useCpu } from './train_fixtures';
 
@@ -67,5 +67,28 @@ describe('augmentation', () => {
     const [first, second] = tf.split(a, 2);
     expect(Array.from(first.dataSync())).not.toEqual(Array.from(second.dataSync()));
     tf.dispose([x, a, b, c, first, second]);
+  });
+});
+
+describe('augmentation on wasm', () => {
+  beforeAll(async () => {
+    const { initBackend } = await import('../src/backend');
+    await initBackend({ backend: 'wasm' });
+  });
+  afterAll(useCpu);
+
+  test('wasm transforms whole batches, matching the cpu result image by image', async () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(transformHandlesBatches()).toBe(true);
+    const images = () => tf.concat([blob(), blob(4, 15), blob(15, 3)]) as tf.Tensor4D;
+    const x = images();
+    const onWasm = augmentBatch(x, createRng(7)).dataSync().slice();
+    tf.dispose(x);
+    await useCpu();
+    const y = images();
+    const onCpu = augmentBatch(y, createRng(7)).dataSync();
+    tf.dispose(y);
+    const maxDiff = onCpu.reduce((m, v, i) => Math.max(m, Math.abs(v - onWasm[i])), 0);
+    expect(maxDiff).toBeLessThan(1e-5);
   });
 });

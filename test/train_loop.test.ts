@@ -136,3 +136,27 @@ describe('train', () => {
     await expect(train(tinyModel(5), data, busy)).rejects.toThrow(/outputs 5 classes but bars has 4/);
   });
 });
+
+describe('train on real MNIST (wasm)', () => {
+  beforeAll(async () => {
+    const { initBackend } = await import('../src/backend');
+    await initBackend({ backend: 'wasm' });
+  });
+  afterAll(useCpu);
+
+  test('a small dense net reaches > 85% validation accuracy on 3,000 images in 2 epochs', async () => {
+    const { loadMnistPart } = await import('../src/data/mnist');
+    const mnist = loadMnistPart('train');
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.flatten({ inputShape: [28, 28, 1] }),
+        tfl.layers.dense({ units: 32, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+        tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    });
+    // Default cosine schedule and 10% validation; no augmentation, which a dense net cannot exploit.
+    const result = await train(model, mnist, { epochs: 2, limit: 3000, batchSize: 32, learningRate: 3e-3, augment: false, log: null });
+    expect(result.valCount).toBe(300);
+    expect(result.history[1].valAcc).toBeGreaterThan(0.85);
+  });
+});

@@ -30,8 +30,17 @@ describe('progress', () => {
     expect(s.chunks[0]).toContain('epoch 2/5 [##------------------] 1/10');
     expect(s.chunks[0]).toContain('loss 0.4567  acc 87.50%  1,234 img/s  ETA 1:05');
     expect(s.text()).not.toContain('2/10');
+    p.end(); // nothing to end after an epoch line
     expect(s.chunks[s.chunks.length - 1]).toBe(
       'epoch 2/5  loss 0.4000  acc 90.00%  val_loss 0.3000  val_acc 95.00%  lr 5.00e-4  12.3s  1,000 img/s  (best)\n');
+  });
+
+  test('TTY: a bar left by a failed epoch is ended with a newline', () => {
+    const s = fakeStream(true);
+    const p = createProgress({ stream: s, epochs: 5, now: () => 0 });
+    p.batch(batch(1));
+    p.end();
+    expect(s.text().endsWith('ETA 1:05\x1b[K\n')).toBe(true);
   });
 
   test('not a TTY: plain lines every N batches, no escape codes', () => {

@@ -28,6 +28,8 @@ export interface Progress {
   epoch(logs: EpochLogs, isBest: boolean): void;
   /** A free-form line (e.g. "early stopping"), written without breaking the bar. */
   message(text: string): void;
+  /** Ends a bar left mid-epoch (training failed) with a newline, so the next output starts clean. */
+  end(): void;
 }
 
 const BAR_WIDTH = 20;
@@ -99,6 +101,10 @@ export function createProgress(opts: ProgressOptions): Progress {
     message(text) {
       clearBar();
       stream.write(text + '\n');
+    },
+    end() {
+      if (barShown) stream.write('\n');
+      barShown = false;
     },
   };
 }

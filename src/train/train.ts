@@ -233,6 +233,7 @@ export async function train(model: tfl.LayersModel, trainSet: Dataset, opts: Tra
       progress?.message(`restored the weights of epoch ${best.epoch} (best ${monitor} ${best.value.toFixed(4)})`);
     }
   } finally {
+    progress?.end();
     // Leave the model as the factory built it: a fixed per-step seed must not end up in saved configs.
     dropouts.forEach((layer, i) => {
       layer.seed = originalSeeds[i];
