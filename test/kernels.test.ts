@@ -29,6 +29,8 @@ const convCases: ConvCase[] = [
   { n: 2, h: 12, w: 12, c: 32, out: 16, k: 3, s: 2, pad: 'same' },
   { n: 2, h: 6, w: 7, c: 3, out: 5, k: 3, s: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
   { n: 3, h: 5, w: 5, c: 32, out: 8, k: 1, s: 1, pad: 'valid' },
+  // Padding wider than the filter: Conv2DBackpropInput must take its matmul route here.
+  { n: 1, h: 5, w: 5, c: 3, out: 2, k: 3, s: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
 ];
 
 function label(g: ConvCase): string {
@@ -150,5 +152,34 @@ describe('gradient check: small conv net, wasm vs cpu', () => {
     for (const name of Object.keys(shapes)) {
       expect([name, relError(wasm.out[name], cpu.out[name]) < TOL]).toEqual([name, true]);
     }
+  });
+});
+
+describe('MaxPoolGrad (wasm vs cpu)', () => {
+  const cases: [number[], number, number, 'same' | 'valid'][] = [
+    [[2, 8, 8, 1], 2, 2, 'valid'], [[3, 9, 9, 3], 2, 2, 'same'], [[2, 13, 13, 32], 3, 2, 'valid'], [[1, 7, 6, 32], 3, 1, 'same'],
+  ];
+  test.each(cases)('x[%s] pool %i stride %i %s, relu ties included', async (shape, size, stride, pad) => {
+    const n = shape.reduce((p, q) => p * q, 1);
+    // Half the inputs clamp to 0, as after relu, so windows with tied maxima are common.
+    const x = randomFloats(n, 11).map((v) => Math.max(v, 0));
+    const grad = () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, size, stride, pad), 1.5)))(tf.tensor(x, shape));
+    expect(relError(await onBackend('wasm', grad), await onBackend('cpu', grad))).toBeLessThan(TOL);
+  });
+});
+
+describe('Sum over leading axes (bias gradients) (wasm vs cpu)', () => {
+  const cases: [number[], number[], boolean][] = [
+    [[4, 5, 6, 7], [0, 1, 2], false], [[4, 5, 6, 7], [0, 1, 2], true], [[30, 10], [0], false], [[4, 5, 6], [1, 0], false],
+    [[4, 5, 6], [1, 2], false], [[4, 5, 6], [0, 1, 2], false],
+  ];
+  test.each(cases)('x[%s] axes %s keepDims %s', async (shape, axes, keepDims) => {
+    const x = randomFloats(shape.reduce((p, q) => p * q, 1), 12);
+    const sum = () => tf.sum(tf.tensor(x, shape), axes, keepDims);
+    await tf.setBackend('wasm');
+    const expectedShape = tf.tidy(() => sum().shape);
+    await tf.setBackend('cpu');
+    expect(expectedShape).toEqual(tf.tidy(() => sum().shape));
+    expect(relError(await onBackend('wasm', sum), await onBackend('cpu', sum))).toBeLessThan(TOL);
   });
 });

@@ -19,6 +19,8 @@ export interface ConvGeometry {
   strideWidth: number;
   padTop: number;
   padLeft: number;
+  padBottom: number;
+  padRight: number;
 }
 
 /** Attributes that describe a convolution (as tfjs kernels receive them). */
@@ -76,6 +78,8 @@ export function convGeometry(
     strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
+    padBottom: info.padInfo.bottom,
+    padRight: info.padInfo.right,
   };
 }
 

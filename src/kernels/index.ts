@@ -9,6 +9,8 @@ import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop';
 import { untransposingMatMul } from './fast_matmul';
+import { leadingAxesSum } from './fast_sum';
+import { maxPoolGradConfig } from './max_pool_grad';
 
 export { im2colTransposed } from './conv2d_backprop_filter';
 export { col2im } from './conv2d_backprop_input';
@@ -22,8 +24,10 @@ export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
+  'MaxPoolGrad',
   'BatchMatMul',
   '_FusedMatMul',
+  'Sum',
 ] as const;
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -45,9 +49,15 @@ export function registerWasmTrainingKernels(): void {
   install(conv2DBackpropInputConfig);
   install(depthwiseBackpropFilterConfig);
   install(depthwiseBackpropInputConfig);
-  for (const name of ['BatchMatMul', '_FusedMatMul']) {
-    const stock = getKernel(name, 'wasm');
-    if (stock == null) throw new Error(`wasm kernel '${name}' is missing: is @tensorflow/tfjs-backend-wasm 4.22 installed?`);
-    if (!isOurs(stock)) install(untransposingMatMul(stock));
-  }
+  install(maxPoolGradConfig);
+  wrapStock('BatchMatMul', untransposingMatMul);
+  wrapStock('_FusedMatMul', untransposingMatMul);
+  wrapStock('Sum', leadingAxesSum);
+}
+
+/** Replaces a stock kernel by a wrapper that handles the fast cases and delegates the rest. */
+function wrapStock(name: string, wrap: (stock: KernelConfig) => KernelConfig): void {
+  const stock = getKernel(name, 'wasm');
+  if (stock == null) throw new Error(`wasm kernel '${name}' is missing: is @tensorflow/tfjs-backend-wasm 4.22 installed?`);
+  if (!isOurs(stock)) install(wrap(stock));
 }

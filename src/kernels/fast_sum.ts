@@ -1,0 +1,42 @@
+/**
+ * Sum for the wasm backend with a fast path for reducing leading axes, the bias gradient of
+ * every conv and dense layer ([n, h, w, c] -> [c]). The stock kernel first transposes the
+ * reduced axes innermost (a full copy of the activation gradient); summing rows in place is
+ * ~4x faster. Other reductions go to the stock kernel.
+ */
+import { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { allocate, BackendWasm, heapF32 } from './wasm_ops';
+
+// Float64 column accumulators, reused across calls.
+let acc = new Float64Array(0);
+
+/** out[j] = sum over rows i of x[i * cols + j]. */
+export function sumRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  if (acc.length < cols) acc = new Float64Array(cols);
+  const a = acc;
+  a.fill(0, 0, cols);
+  for (let i = 0, base = 0; i < rows; i++, base += cols) {
+    for (let j = 0; j < cols; j++) a[j] += x[base + j];
+  }
+  for (let j = 0; j < cols; j++) out[j] = a[j];
+}
+
+/** Wraps the stock Sum so float32 reductions over a leading prefix of axes run in place. */
+export function leadingAxesSum(stock: KernelConfig): KernelConfig {
+  const stockFunc = stock.kernelFunc;
+  const kernelFunc = ((args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: { axis: number | number[]; keepDims: boolean } }) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as TensorInfo;
+    const axes = util.parseAxisParam(attrs.axis, x.shape).slice().sort((p, q) => p - q);
+    const k = axes.length;
+    const leading = k > 0 && k < x.shape.length && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading) return stockFunc(args as never);
+    const rows = util.sizeFromShape(x.shape.slice(0, k));
+    const cols = util.sizeFromShape(x.shape.slice(k));
+    const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+    const out = allocate(backend, outShape);
+    sumRows(heapF32(backend, x), rows, cols, heapF32(backend, out));
+    return out;
+  }) as unknown as KernelFunc;
+  return { ...stock, kernelFunc };
+}

@@ -1,0 +1,79 @@
+/**
+ * MaxPoolGrad for the wasm backend, replacing the stock one (a C++ port of the cpu loop that
+ * rescans every window per input pixel: ~50 ms per pooling layer of our CNN at batch 128).
+ * Here each window is scanned once and dy goes to its argmax: the first maximum in row-major
+ * window order, the same tie-break as the cpu backend (ties are common after relu).
+ */
+import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { allocate, BackendWasm, heapF32 } from './wasm_ops';
+
+/** Attributes tfjs passes to MaxPoolGrad. */
+interface MaxPoolGradAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+// Per-channel running max and its flat index, reused across calls.
+let bestVal = new Float32Array(0);
+let bestPos = new Int32Array(0);
+
+/** dx = dy routed to each window's (first) maximum of x. x, dx: [n, h, w, c]; dy: [n, oh, ow, c]. */
+export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: FH, effectiveFilterWidth: FW } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  if (bestVal.length < C) {
+    bestVal = new Float32Array(C);
+    bestPos = new Int32Array(C);
+  }
+  const val = bestVal;
+  const pos = bestPos;
+  dx.fill(0);
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = Math.max(0, oh * sh - pt);
+      const h1 = Math.min(H, oh * sh - pt + FH);
+      for (let ow = 0; ow < OW; ow++, o += C) {
+        const w0 = Math.max(0, ow * sw - pl);
+        const w1 = Math.min(W, ow * sw - pl + FW);
+        val.fill(-Infinity, 0, C);
+        pos.fill(-1, 0, C);
+        for (let ih = h0; ih < h1; ih++) {
+          for (let iw = w0; iw < w1; iw++) {
+            const base = ((n * H + ih) * W + iw) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[base + c];
+              if (v > val[c]) {
+                val[c] = v;
+                pos[c] = base + c;
+              }
+            }
+          }
+        }
+        for (let c = 0; c < C; c++) if (pos[c] >= 0) dx[pos[c]] += dy[o + c];
+      }
+    }
+  }
+}
+
+/** Kernel function: inputs {dy, input, output} -> dx shaped like input. */
+export function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: MaxPoolGradAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, input } = inputs;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const dx = allocate(backend, input.shape);
+  maxPoolBackprop(heapF32(backend, input), heapF32(backend, dy), heapF32(backend, dx), info);
+  return dx;
+}
+
+/** Registration record for `registerKernel` (replaces the stock wasm kernel). */
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: maxPoolGradWasm as unknown as KernelFunc,
+};
