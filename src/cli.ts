@@ -5,9 +5,9 @@ import { trainCommand } from './cli/train';
 import { evaluateCommand } from './cli/evaluate';
 import { predictCommand } from './cli/predict';
 import { downloadCommand } from './cli/download';
-// check-data: see below
+import { checkDataCommand } from './cli/check_data';
 
-const COMMANDS: Command[] = [trainCommand, evaluateCommand, predictCommand, downloadCommand];
+const COMMANDS: Command[] = [trainCommand, evaluateCommand, predictCommand, checkDataCommand, downloadCommand];
 
 function mainHelp(): string {
   return [

@@ -66,12 +66,6 @@ export interface CheckReport {
   skipped: { name: string; reason: string }[];
 }
 
-/** Usage text for the `check-data` CLI command. */
-export const checkDataUsage = `hwr check-data [--emnist-dir DIR] [--emnist-split SPLIT] [--out outputs]
-  Loads MNIST (always) and EMNIST (when EMNIST_DIR / data/emnist holds the split) and prints counts per part,
-  per-class min/max, the SHA-256 of every file, and writes a 10x10 sample sheet per part to outputs/.
-  Env: EMNIST_DIR, EMNIST_SPLIT (options win).`;
-
 /** SHA-256 (hex) and size of a file. */
 export function fileSha256(file: string): FileCheck {
   const bytes = fs.readFileSync(file);

@@ -59,13 +59,6 @@ export interface DownloadEmnistResult {
   bytes?: number;
 }
 
-/** Usage text for the `download` CLI command. */
-export const downloadUsage = `hwr download [--split balanced] [--dir data/emnist] [--url URL | --archive gzip.zip] [--sha256 HEX] [--force]
-  Fetches NIST's EMNIST archive (${EMNIST_URL}, ~562 MB), verifies its SHA-256,
-  and extracts emnist-<split>-{train,test}-{images-idx3,labels-idx1}-ubyte.gz + emnist-<split>-mapping.txt
-  into the directory. Splits: balanced, byclass, bymerge, letters, digits, mnist.
-  Env: EMNIST_DIR, EMNIST_SPLIT (options win).`;
-
 function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1) + ' MB';
 }
@@ -197,7 +190,7 @@ function emnistSplitPaths(dir: string, split: string): string[] | null {
   return out;
 }
 
-/** Fetches and installs one EMNIST split; see `downloadUsage`. Resolves when the files are in place. */
+/** Fetches and installs one EMNIST split; see `hwr download --help`. Resolves when the files are in place. */
 export async function downloadEmnist(opts: DownloadEmnistOptions = {}): Promise<DownloadEmnistResult> {
   const { dir, split } = resolveEmnistLocation(opts);
   const log = opts.log ?? defaultLog;
