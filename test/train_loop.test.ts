@@ -37,6 +37,19 @@ describe('train', () => {
     expect(result.monitor).toBe('loss');
   });
 
+  test('a model that ends in logits (no softmax) is trained with softmax cross-entropy', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.flatten({ inputShape: [8, 8, 1] }),
+        tfl.layers.dense({ units: 4, kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+      ],
+    });
+    const result = await train(model, data, { ...busy, epochs: 5, augment: false });
+    // Near-zero logits start at about ln(4) = 1.39; treating them as probabilities would give ~8.
+    expect(result.history[0].loss).toBeLessThan(2);
+    expect(result.history[4].valAcc).toBe(1);
+  });
+
   test('same seed gives the same history; another seed a different one', async () => {
     const run = async (seed: number) => {
       const model = tinyModel(4, 8, 7, 0.3);
@@ -63,12 +76,15 @@ describe('train', () => {
 
   test('early stopping ends the run after `patience` epochs without improvement', async () => {
     // Learning rate 0: the validation loss can never improve on epoch 1.
-    const result = await train(tinyModel(4), data, {
-      ...busy, epochs: 10, learningRate: 0, schedule: 'constant', earlyStopping: 2,
-    });
+    const opts: TrainOptions = { ...busy, epochs: 10, learningRate: 0, schedule: 'constant', earlyStopping: 2 };
+    let last: TrainCheckpoint | undefined;
+    const result = await train(tinyModel(4), data, { ...opts, onCheckpoint: (c) => void (last = c) });
     expect(result.stoppedEarly).toBe(true);
     expect(result.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(result.bestEpoch).toBe(1);
+    // Resuming from the last checkpoint of a stopped run stops again without training more.
+    const resumed = await train(tinyModel(4), data, { ...opts, resume: last });
+    expect([resumed.stoppedEarly, resumed.history.length, resumed.steps]).toEqual([true, 3, result.steps]);
   });
 
   test('keep-best restores the weights of the best epoch, not the last', async () => {
@@ -131,8 +147,12 @@ describe('train', () => {
   });
 
   test('limit and maxStepsPerEpoch shorten a run; a model for other classes is refused', async () => {
-    const result = await train(tinyModel(4), data, { ...busy, epochs: 2, limit: 40, maxStepsPerEpoch: 1 });
+    const batches: number[] = [];
+    const result = await train(tinyModel(4), data, {
+      ...busy, epochs: 2, limit: 40, maxStepsPerEpoch: 1, onBatchEnd: (b) => void batches.push(b.step),
+    });
     expect([result.trainCount, result.valCount, result.steps]).toEqual([36, 4, 2]);
+    expect(batches).toEqual([0, 1]);
     await expect(train(tinyModel(5), data, busy)).rejects.toThrow(/outputs 5 classes but bars has 4/);
   });
 });

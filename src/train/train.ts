@@ -9,7 +9,7 @@ import {
 } from './checkpoint';
 import { BatchLogs, EpochLogs } from './logs';
 import { Progress, ProgressStream, createProgress } from './progress';
-import { createRng, deriveSeed, permutation } from './rng';
+import { Rng, createRng, deriveSeed, permutation } from './rng';
 import { balancedOrder, shuffledOrder } from './sampler';
 import { ScheduleOptions, learningRateAt } from './schedule';
 
@@ -87,13 +87,16 @@ export interface TrainResult {
 export class TrainingDivergedError extends Error {
   constructor(
     readonly epoch: number,
+    /** 1-based batch of the epoch; for phase 'validation', the epoch's last batch. */
     readonly batch: number,
     readonly step: number,
     readonly lossValue: number,
     readonly learningRate: number,
+    readonly phase: 'training' | 'validation' = 'training',
   ) {
     super(
-      `Training diverged: loss is ${lossValue} at epoch ${epoch}, batch ${batch} (step ${step}, ` +
+      `Training diverged: ${phase === 'validation' ? `validation loss is ${lossValue} after epoch ${epoch}`
+        : `loss is ${lossValue} at epoch ${epoch}, batch ${batch}`} (step ${step}, ` +
         `learning rate ${learningRate.toExponential(2)}). The model's weights are now unusable and were ` +
         `not saved; retry with a lower learning rate (e.g. ${(learningRate / 3).toExponential(1)}) ` +
         'or check the training data for bad values.',
@@ -166,6 +169,16 @@ export async function train(model: tfl.LayersModel, trainSet: Dataset, opts: Tra
   let stoppedEarly = false;
   try {
     for (let epoch = history.length + 1; epoch <= epochs; epoch++) {
+      // Checked before each epoch rather than after, so a run resumed from the checkpoint of an
+      // epoch that ended in early stopping stops too, exactly like the uninterrupted run.
+      if (earlyStopping !== false && epoch - 1 - best.epoch >= earlyStopping) {
+        stoppedEarly = true;
+        progress?.message(
+          `early stopping: ${monitor} has not improved for ${earlyStopping} epochs ` +
+            `(best ${best.value.toFixed(4)} at epoch ${best.epoch})`,
+        );
+        break;
+      }
       const epochStart = Date.now();
       const orderRng = createRng(deriveSeed(seed, 'order', epoch));
       const order = balance
@@ -204,6 +217,7 @@ export async function train(model: tfl.LayersModel, trainSet: Dataset, opts: Tra
       trainMsThisRun += trainMs;
 
       const v = val ? evaluateSubset(model, val, numClasses, outputs, evalBatchSize) : null;
+      if (v && !Number.isFinite(v.loss)) throw new TrainingDivergedError(epoch, stepsPerEpoch, step - 1, v.loss, lr, 'validation');
       const logs: EpochLogs = {
         epoch, loss: sumLoss / seen, acc: sumCorrect / seen, valLoss: v ? v.loss : null, valAcc: v ? v.acc : null,
         lr, seconds: (Date.now() - epochStart) / 1000, imagesPerSec: seen / Math.max(trainMs / 1000, 1e-3),
@@ -221,11 +235,6 @@ export async function train(model: tfl.LayersModel, trainSet: Dataset, opts: Tra
           weights: snapshotWeights(model), optimizer: state.arrays, betaPowers: state.betaPowers,
           best: { ...best }, history: history.slice(),
         });
-      }
-      if (earlyStopping !== false && epoch - best.epoch >= earlyStopping && epoch < epochs) {
-        stoppedEarly = true;
-        progress?.message(`early stopping: ${monitor} has not improved for ${earlyStopping} epochs (best ${best.value.toFixed(4)} at epoch ${best.epoch})`);
-        break;
       }
     }
     if (restoreBest && best.weights && best.epoch !== history.length) {
@@ -257,7 +266,7 @@ function trainStep(
   idx: Int32Array,
   numClasses: number,
   outputs: 'probabilities' | 'logits',
-  augment: { rng: ReturnType<typeof createRng>; opts: AugmentOptions } | null,
+  augment: { rng: Rng; opts: AugmentOptions } | null,
 ): { loss: number; correct: number } {
   let correct: tf.Tensor | undefined;
   const loss = tf.tidy(() => {
