@@ -37,11 +37,16 @@ export interface BackendBench {
   backend: BackendName;
   description: string;
   trainImagesPerSec: number;
+  /** Images per second of this process's own CPU time: less sensitive to other load on the machine. */
+  trainImagesPerCpuSec: number;
   trainSteps: number;
   inferImagesPerSec: number;
+  inferImagesPerCpuSec: number;
   latencyMsMedian: number;
   latencyMsP90: number;
   peakRssMB: number;
+  /** 1-minute load average when this backend's run ended (2 cores: above 2 means contention). */
+  loadavg1m: number;
   finalLoss: number;
   profile: { stepMs: number; kernels: KernelTime[] };
 }
@@ -103,6 +108,11 @@ async function profileStep(model: tfl.LayersModel, batch: { xs: tf.Tensor; ys: t
   return { stepMs: round(stepMs), kernels };
 }
 
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
+}
+
 function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -118,19 +128,24 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
   let loss = NaN;
   for (let i = 0; i < plan.warmup; i++) loss = (await model.trainOnBatch(batches[i % batches.length].xs, batches[i % batches.length].ys)) as number;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < plan.steps; i++) {
     const b = batches[i % batches.length];
     loss = (await model.trainOnBatch(b.xs, b.ys)) as number; // returns a number: the step has finished
   }
   const trainSec = (performance.now() - t0) / 1000;
+  const trainCpuSec = cpuSecondsSince(c0);
   const profile = await profileStep(model, batches[0]);
 
   const [big] = mnistBatches(1, INFER_BATCH);
-  const predict = (x: tf.Tensor) => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+  // batchSize: predict() would otherwise split the 1000 images into batches of 32.
+  const predict = (x: tf.Tensor) => tf.tidy(() => (model.predict(x, { batchSize: INFER_BATCH }) as tf.Tensor).dataSync());
   predict(big.xs);
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   for (let i = 0; i < plan.inferRuns; i++) predict(big.xs);
   const inferSec = (performance.now() - t1) / 1000;
+  const inferCpuSec = cpuSecondsSince(c1);
 
   const one = tf.tidy(() => tf.slice(big.xs, [0, 0, 0, 0], [1, 28, 28, 1]));
   for (let i = 0; i < 5; i++) predict(one);
@@ -146,11 +161,14 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
     backend: name,
     description: describeBackend(report),
     trainImagesPerSec: round((plan.steps * BATCH) / trainSec, 1),
+    trainImagesPerCpuSec: round((plan.steps * BATCH) / trainCpuSec, 1),
     trainSteps: plan.steps,
     inferImagesPerSec: round((plan.inferRuns * INFER_BATCH) / inferSec, 1),
+    inferImagesPerCpuSec: round((plan.inferRuns * INFER_BATCH) / inferCpuSec, 1),
     latencyMsMedian: round(percentile(lat, 0.5), 3),
     latencyMsP90: round(percentile(lat, 0.9), 3),
     peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
+    loadavg1m: round(os.loadavg()[0]),
     finalLoss: round(loss, 4),
     profile,
   };
@@ -158,10 +176,10 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
 
 function printResult(r: BackendBench): void {
   console.log(`\n== ${r.description}`);
-  console.log(`train  ${r.trainImagesPerSec} images/s (batch ${BATCH}, ${r.trainSteps} steps, loss ${r.finalLoss})`);
-  console.log(`infer  ${r.inferImagesPerSec} images/s (batch ${INFER_BATCH})`);
+  console.log(`train  ${r.trainImagesPerSec} images/s wall, ${r.trainImagesPerCpuSec} per CPU-second (batch ${BATCH}, ${r.trainSteps} steps, loss ${r.finalLoss})`);
+  console.log(`infer  ${r.inferImagesPerSec} images/s wall, ${r.inferImagesPerCpuSec} per CPU-second (batch ${INFER_BATCH})`);
   console.log(`latency one image: median ${r.latencyMsMedian} ms, p90 ${r.latencyMsP90} ms`);
-  console.log(`peak RSS ${r.peakRssMB} MB`);
+  console.log(`peak RSS ${r.peakRssMB} MB; load average ${r.loadavg1m} on ${os.cpus().length} cores`);
   console.log(`profile of one training step (${r.profile.stepMs} ms wall, profiler on):`);
   for (const k of r.profile.kernels.slice(0, 15)) {
     console.log(`  ${k.kernel.padEnd(28)} ${k.ms.toFixed(2).padStart(9)} ms  ${String(k.calls).padStart(3)} calls  ${(k.share * 100).toFixed(1).padStart(5)}%`);
@@ -196,6 +214,7 @@ async function main(): Promise<void> {
   const out = {
     date: new Date().toISOString(),
     command: `node dist/bench/bench.js ${args.join(' ')}`.trim(),
+    note: 'wall-clock figures depend on other load on the machine (see loadavg); per-CPU-second figures count only this process\'s CPU time',
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => round(x)), node: process.version },
     model: 'conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, flatten, dense128-relu, dense10-softmax; valid padding; Adam 1e-3; MNIST',
     batch: BATCH,

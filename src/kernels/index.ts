@@ -11,6 +11,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { untransposingMatMul } from './fast_matmul';
 import { leadingAxesSum } from './fast_sum';
 import { maxPoolGradConfig } from './max_pool_grad';
+import { zeroCopyIdentity } from './shared_identity';
 
 export { im2colTransposed } from './conv2d_backprop_filter';
 export { col2im } from './conv2d_backprop_input';
@@ -28,6 +29,7 @@ export const WASM_TRAINING_KERNELS = [
   'BatchMatMul',
   '_FusedMatMul',
   'Sum',
+  'Identity',
 ] as const;
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -53,6 +55,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('BatchMatMul', untransposingMatMul);
   wrapStock('_FusedMatMul', untransposingMatMul);
   wrapStock('Sum', leadingAxesSum);
+  wrapStock('Identity', zeroCopyIdentity);
 }
 
 /** Replaces a stock kernel by a wrapper that handles the fast cases and delegates the rest. */
