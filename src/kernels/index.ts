@@ -10,6 +10,7 @@ import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop';
 import { untransposingMatMul } from './fast_matmul';
 import { leadingAxesSum } from './fast_sum';
+import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
 import { zeroCopyIdentity } from './shared_identity';
 
@@ -30,6 +31,7 @@ export const WASM_TRAINING_KERNELS = [
   '_FusedMatMul',
   'Sum',
   'Identity',
+  'Tile',
 ] as const;
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -56,6 +58,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('_FusedMatMul', untransposingMatMul);
   wrapStock('Sum', leadingAxesSum);
   wrapStock('Identity', zeroCopyIdentity);
+  wrapStock('Tile', blockCopyTile);
 }
 
 /** Replaces a stock kernel by a wrapper that handles the fast cases and delegates the rest. */
