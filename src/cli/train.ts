@@ -8,6 +8,12 @@ import { saveModel } from '../io/saved_model';
 import { Command, UsageError, intOption, numberOption } from './args';
 import { gitCommit, headOf, loadDatasetByName } from './common';
 
+/** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
+function settingsFromEnv(dataset: string): string[] {
+  const names = ['TFJS_BACKEND', ...(dataset === 'emnist' ? ['EMNIST_DIR', 'EMNIST_SPLIT'] : [])];
+  return names.filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
+}
+
 /** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
 export const trainCommand: Command = {
   name: 'train',
@@ -95,7 +101,7 @@ export const trainCommand: Command = {
       seed,
       params: summarizeModel(model).totalParams,
       history: result.history,
-      command: ['hwr train', ...argv].join(' '),
+      command: [...settingsFromEnv(datasetName), 'hwr train', ...argv].join(' '),
       gitCommit: gitCommit(),
       createdAt: new Date().toISOString(),
     });
