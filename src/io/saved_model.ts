@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { writeDirAtomically } from './atomic_dir';
 
 /** What `saved_models/<name>/metadata.json` records next to the weights. */
 export interface ModelMetadata {
@@ -37,35 +38,26 @@ const METADATA_JSON = 'metadata.json';
  * leaves a half-written model where a good one was. Needs no tfjs-node (`file://` is not used).
  */
 export async function saveModel(model: tfl.LayersModel, dir: string, metadata: ModelMetadata): Promise<void> {
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
-  try {
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      const weights = artifacts.weightData === undefined ? new ArrayBuffer(0)
-        : new tf.io.CompositeArrayBuffer(artifacts.weightData).slice();
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
-      };
-      fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), Buffer.from(weights));
-      fs.writeFileSync(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-    }));
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  if (!artifacts) throw new Error(`Saving model ${model.name}: TensorFlow.js produced no artifacts.`);
+  const weights = artifacts.weightData === undefined ? new ArrayBuffer(0)
+    : new tf.io.CompositeArrayBuffer(artifacts.weightData).slice();
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+  };
+  writeDirAtomically(dir, (tmp) => {
+    fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), Buffer.from(weights));
+    fs.writeFileSync(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
     fs.writeFileSync(path.join(tmp, METADATA_JSON), JSON.stringify(metadata, null, 2) + '\n');
-    // A directory cannot be renamed over a non-empty one: move the old model aside first.
-    const old = fs.existsSync(target) ? `${tmp}.old` : null;
-    if (old) fs.renameSync(target, old);
-    fs.renameSync(tmp, target);
-    if (old) fs.rmSync(old, { recursive: true, force: true });
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
 
 function readJson(file: string, what: string): any {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { EpochLogs } from './logs';
+import { writeDirAtomically } from '../io/atomic_dir';
 
 /** One tensor's values as a plain typed array: safe to keep across steps, nothing to dispose. */
 export interface WeightArray {
@@ -137,9 +138,6 @@ type Manifest = Omit<TrainCheckpoint, 'weights' | 'optimizer' | 'best'> & {
  * and renamed into place, so an interrupted write never replaces a good checkpoint with a broken one.
  */
 export function saveCheckpoint(dir: string, ckpt: TrainCheckpoint): void {
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
   const groups: Array<['weights' | 'optimizer' | 'best', WeightArray[]]> = [
     ['weights', ckpt.weights],
     ['optimizer', ckpt.optimizer],
@@ -152,18 +150,10 @@ export function saveCheckpoint(dir: string, ckpt: TrainCheckpoint): void {
     tensors: groups.flatMap(([group, list]) => list.map((a) => ({ group, name: a.name, shape: a.shape, dtype: a.dtype }))),
   };
   const buffers = groups.flatMap(([, list]) => list.map((a) => Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)));
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
-  try {
+  writeDirAtomically(dir, (tmp) => {
     fs.writeFileSync(path.join(tmp, TENSORS_BIN), Buffer.concat(buffers));
     fs.writeFileSync(path.join(tmp, STATE_JSON), JSON.stringify(manifest) + '\n');
-    const old = fs.existsSync(target) ? `${target}.old-${process.pid}` : null;
-    if (old) fs.renameSync(target, old);
-    fs.renameSync(tmp, target);
-    if (old) fs.rmSync(old, { recursive: true, force: true });
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
 
 /** Reads a checkpoint directory written by `saveCheckpoint`. */
