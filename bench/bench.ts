@@ -4,6 +4,7 @@
  *   npm run build && npm run bench            # full run -> outputs/bench.json
  *   node dist/bench/bench.js --quick           # short run (20 wasm steps; cpu only if named)
  *   node dist/bench/bench.js --backends=wasm   # only some backends
+ *   node dist/bench/bench.js --backends=wasm-parallel   # data-parallel on worker threads
  *
  * Each backend runs in its own child process, so peak RSS is that backend's alone.
  * Model: conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, flatten, dense128-relu,
@@ -17,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_NAMES, BackendName, describeBackend, initBackend } from '../src/backend';
 import { loadMnistPart } from '../src/data/mnist';
+import { createDataParallelTrainer } from '../src/parallel/data_parallel';
 
 const BATCH = 128;
 const INFER_BATCH = 1000;
@@ -205,6 +207,58 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
   };
 }
 
+/** What the data-parallel trainer measured (wasm in every worker). */
+export interface ParallelBench {
+  mode: 'wasm-parallel';
+  workers: number;
+  trainImagesPerSec: number;
+  trainSteps: number;
+  inferImagesPerSec: number;
+  peakRssMB: number;
+  loadavg1m: number;
+  finalLoss: number;
+}
+
+/** The same model and batches, trained by createDataParallelTrainer (one wasm replica per core). */
+async function benchParallel(quick: boolean): Promise<ParallelBench> {
+  await initBackend({ backend: 'wasm' });
+  const plan = planFor('wasm', quick);
+  const model = benchmarkCnn();
+  const trainer = await createDataParallelTrainer(model, { optimizer: tf.train.adam(1e-3) });
+  try {
+    const batches = mnistBatches(8, BATCH);
+    let loss = NaN;
+    for (let i = 0; i < plan.warmup; i++) loss = await trainer.trainOnBatch(batches[i % 8].xs, batches[i % 8].ys);
+    const t0 = performance.now();
+    for (let i = 0; i < plan.steps; i++) loss = await trainer.trainOnBatch(batches[i % 8].xs, batches[i % 8].ys);
+    const trainSec = (performance.now() - t0) / 1000;
+    const [big] = mnistBatches(1, INFER_BATCH);
+    (await trainer.predict(big.xs)).dispose();
+    const t1 = performance.now();
+    for (let i = 0; i < plan.inferRuns; i++) (await trainer.predict(big.xs)).dispose();
+    const inferSec = (performance.now() - t1) / 1000;
+    return {
+      mode: 'wasm-parallel',
+      workers: trainer.workers,
+      trainImagesPerSec: round((plan.steps * BATCH) / trainSec, 1),
+      trainSteps: plan.steps,
+      inferImagesPerSec: round((plan.inferRuns * INFER_BATCH) / inferSec, 1),
+      peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
+      loadavg1m: round(os.loadavg()[0]),
+      finalLoss: round(loss, 4),
+    };
+  } finally {
+    await trainer.dispose();
+  }
+}
+
+function printParallel(r: ParallelBench): void {
+  console.log(`\n== wasm data-parallel, ${r.workers} worker threads`);
+  console.log(`train  ${r.trainImagesPerSec} images/s wall (batch ${BATCH} split across workers, ${r.trainSteps} steps, loss ${r.finalLoss})`);
+  console.log(`infer  ${r.inferImagesPerSec} images/s wall (batch ${INFER_BATCH} split across workers)`);
+  console.log(`peak RSS ${r.peakRssMB} MB (all threads); load average ${r.loadavg1m} on ${os.cpus().length} cores`);
+}
+
 function printResult(r: BackendBench): void {
   console.log(`\n== ${r.description}`);
   console.log(`train  ${r.trainImagesPerSec} images/s wall, ${r.trainImagesPerCpuSec} per CPU-second (batch ${BATCH}, ${r.trainSteps} steps, loss ${r.finalLoss})`);
@@ -222,14 +276,15 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const child = args.find((a) => a.startsWith('--child='));
   if (child) {
-    const result = await benchOne(child.slice('--child='.length) as BackendName, quick);
+    const name = child.slice('--child='.length);
+    const result = name === 'wasm-parallel' ? await benchParallel(quick) : await benchOne(name as BackendName, quick);
     process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
     return;
   }
   const only = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length).split(',');
   // cpu takes minutes per training step: a quick run leaves it out unless asked for by name.
-  const names = (only ?? BACKEND_NAMES.filter((n) => !(quick && n === 'cpu'))) as BackendName[];
-  const results: Record<string, BackendBench | { skipped: string }> = {};
+  const names = only ?? [...BACKEND_NAMES.filter((n) => !(quick && n === 'cpu')), 'wasm-parallel'];
+  const results: Record<string, BackendBench | ParallelBench | { skipped: string }> = {};
   for (const name of names) {
     const run = spawnSync(process.execPath, [__filename, `--child=${name}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -239,9 +294,10 @@ async function main(): Promise<void> {
       console.log(`\n== ${name}: skipped (${why})`);
       continue;
     }
-    const r = JSON.parse(line.slice('RESULT '.length)) as BackendBench;
+    const r = JSON.parse(line.slice('RESULT '.length)) as BackendBench | ParallelBench;
     results[name] = r;
-    printResult(r);
+    if ('mode' in r) printParallel(r);
+    else printResult(r);
   }
   const out = {
     date: new Date().toISOString(),

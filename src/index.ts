@@ -15,3 +15,4 @@ export * from './image/index';
 export * from './predict';
 export * from './train/index';
 export * from './data/check';
+export * from './parallel/data_parallel';
