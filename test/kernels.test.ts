@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
 import { initBackend } from '../src/backend';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../src/kernels';
 import { onBackend, randomFloats, relError } from './kernels_helpers';
 
 const TOL = 1e-4;
@@ -29,6 +30,8 @@ const convCases: ConvCase[] = [
   { n: 2, h: 12, w: 12, c: 32, out: 16, k: 3, s: 2, pad: 'same' },
   { n: 2, h: 6, w: 7, c: 3, out: 5, k: 3, s: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
   { n: 3, h: 5, w: 5, c: 32, out: 8, k: 1, s: 1, pad: 'valid' },
+  { n: 2, h: 6, w: 7, c: 3, out: 4, k: 2, s: 1, pad: 'same' },
+  { n: 2, h: 9, w: 8, c: 32, out: 3, k: 4, s: 2, pad: 'same' },
   // Padding wider than the filter: Conv2DBackpropInput must take its matmul route here.
   { n: 1, h: 5, w: 5, c: 3, out: 2, k: 3, s: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
 ];
@@ -39,6 +42,14 @@ function label(g: ConvCase): string {
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
+});
+
+test('registerWasmTrainingKernels is idempotent', () => {
+  const before = WASM_TRAINING_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
+  registerWasmTrainingKernels();
+  registerWasmTrainingKernels();
+  expect(WASM_TRAINING_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc)).toEqual(before);
+  expect(before.every((f) => f != null)).toBe(true);
 });
 
 describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
