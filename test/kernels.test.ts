@@ -179,18 +179,20 @@ describe('MaxPoolGrad (wasm vs cpu)', () => {
   });
 });
 
-describe('Sum over leading axes (bias gradients) (wasm vs cpu)', () => {
+describe('Sum and Mean over leading axes (bias gradients, batch-norm moments) (wasm vs cpu)', () => {
   const cases: [number[], number[], boolean][] = [
     [[4, 5, 6, 7], [0, 1, 2], false], [[4, 5, 6, 7], [0, 1, 2], true], [[30, 10], [0], false], [[4, 5, 6], [1, 0], false],
     [[4, 5, 6], [1, 2], false], [[4, 5, 6], [0, 1, 2], false],
   ];
   test.each(cases)('x[%s] axes %s keepDims %s', async (shape, axes, keepDims) => {
     const x = randomFloats(shape.reduce((p, q) => p * q, 1), 12);
-    const sum = () => tf.sum(tf.tensor(x, shape), axes, keepDims);
-    await tf.setBackend('wasm');
-    const expectedShape = tf.tidy(() => sum().shape);
-    await tf.setBackend('cpu');
-    expect(expectedShape).toEqual(tf.tidy(() => sum().shape));
-    expect(relError(await onBackend('wasm', sum), await onBackend('cpu', sum))).toBeLessThan(TOL);
+    for (const reduce of [tf.sum, tf.mean]) {
+      const f = () => reduce(tf.tensor(x, shape), axes, keepDims);
+      await tf.setBackend('wasm');
+      const wasmShape = tf.tidy(() => f().shape);
+      await tf.setBackend('cpu');
+      expect(wasmShape).toEqual(tf.tidy(() => f().shape));
+      expect(relError(await onBackend('wasm', f), await onBackend('cpu', f))).toBeLessThan(TOL);
+    }
   });
 });

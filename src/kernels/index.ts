@@ -9,7 +9,7 @@ import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop';
 import { untransposingMatMul } from './fast_matmul';
-import { leadingAxesSum } from './fast_sum';
+import { leadingAxesMean, leadingAxesSum } from './fast_sum';
 import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
 import { zeroCopyIdentity } from './shared_identity';
@@ -30,6 +30,7 @@ export const WASM_TRAINING_KERNELS = [
   'BatchMatMul',
   '_FusedMatMul',
   'Sum',
+  'Mean',
   'Identity',
   'Tile',
 ] as const;
@@ -57,6 +58,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('BatchMatMul', untransposingMatMul);
   wrapStock('_FusedMatMul', untransposingMatMul);
   wrapStock('Sum', leadingAxesSum);
+  wrapStock('Mean', leadingAxesMean);
   wrapStock('Identity', zeroCopyIdentity);
   wrapStock('Tile', blockCopyTile);
 }
