@@ -14,7 +14,13 @@ function rows() {
   return fs.readdirSync(dir)
     .filter((name) => fs.existsSync(path.join(dir, name, 'metadata.json')))
     .sort()
-    .map((name) => ({ name, meta: JSON.parse(fs.readFileSync(path.join(dir, name, 'metadata.json'), 'utf8')) }));
+    .map((name) => {
+      const meta = JSON.parse(fs.readFileSync(path.join(dir, name, 'metadata.json'), 'utf8'));
+      const model = JSON.parse(fs.readFileSync(path.join(dir, name, 'model.json'), 'utf8'));
+      // Counted from the weights themselves, so the table cannot disagree with the model.
+      const params = model.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+      return { name, meta, params };
+    });
 }
 
 function table() {
@@ -22,10 +28,11 @@ function table() {
     '| model | dataset | test accuracy | test images | epochs | params | training | backend | command |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const { name, meta } of rows()) {
-    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.imagesPerSec} img/s` : '';
+  for (const { name, meta, params } of rows()) {
+    const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
+    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${n(meta.imagesPerSec)} img/s` : '—';
     lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${(100 * meta.testAccuracy).toFixed(2)}%** | ` +
-      `${meta.testCount.toLocaleString('en-US')} | ${meta.epochs} | ${meta.params.toLocaleString('en-US')} | ${minutes} | ` +
+      `${n(meta.testCount)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
       `${meta.backend} | \`${meta.command}\` |`);
   }
   return [START, ...lines, END].join('\n');
