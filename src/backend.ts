@@ -9,6 +9,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels';
 
+// Registered on import, not only in initBackend: code that calls tf.setBackend('wasm') itself
+// (a notebook, another library) must still find the training kernels. Idempotent and cheap.
+registerWasmTrainingKernels();
+
 /** Backends the ladder knows, fastest first. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -6,6 +6,10 @@ import { BACKEND_NAMES, describeBackend, initBackend } from '../src/backend';
 const hasTfjsNode = (() => { try { require.resolve('@tensorflow/tfjs-node'); return true; } catch { return false; } })();
 
 describe('initBackend', () => {
+  test('importing the module already registers the wasm training kernels (for direct tf.setBackend users)', () => {
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
   test('auto: picks the first backend that loads and records why the others were skipped', async () => {
     const report = await initBackend({ env: {} });
     expect(report.source).toBe('auto');
