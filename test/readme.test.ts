@@ -1,0 +1,26 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const repo = path.resolve(__dirname, '..');
+
+describe('README', () => {
+  test('its results table is the one generated from saved_models/*/metadata.json', () => {
+    // Throws (exit 1) when a figure in README differs from the committed models' metadata.
+    const out = execFileSync(process.execPath, [path.join(repo, 'scripts/results-table.js'), '--check'], { encoding: 'utf8' });
+    expect(out).toMatch(/matches/);
+  });
+
+  test('every committed model records the command that made it and its test accuracy', () => {
+    const dir = path.join(repo, 'saved_models');
+    const models = fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'metadata.json')));
+    expect(models.length).toBeGreaterThan(0);
+    for (const name of models) {
+      const meta = JSON.parse(fs.readFileSync(path.join(dir, name, 'metadata.json'), 'utf8'));
+      expect(typeof meta.command).toBe('string');
+      expect(meta.testAccuracy).toBeGreaterThan(0);
+      expect(meta.testAccuracy).toBeLessThanOrEqual(1);
+      expect(meta.classes.length).toBeGreaterThanOrEqual(10);
+    }
+  });
+});
