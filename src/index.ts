@@ -1,18 +1,23 @@
 /** Public API of the library: the CLI, notebooks, benchmarks and tests import from here. */
+// Backend and the wasm training kernels
+export * from './backend';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
+export * from './parallel/data_parallel';
+// Data
 export * from './data/dataset';
 export * from './data/batch';
-export * from './models/index';
-export * from './eval/index';
-export * from './io/index';
-export * from './plot/index';
 export * from './data/idx';
 export * from './data/mnist';
 export * from './data/emnist';
 export * from './data/download';
-export * from './backend';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
+export * from './data/check';
+// Models, training, evaluation, saving
+export * from './models/index';
+export * from './train/index';
+export * from './eval/index';
+export * from './io/index';
+// Real images and prediction
 export * from './image/index';
 export * from './predict';
-export * from './train/index';
-export * from './data/check';
-export * from './parallel/data_parallel';
+// Plots
+export * from './plot/index';
