@@ -101,10 +101,9 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     try {
       await activate(name);
       tried.push({ name, ok: true });
-      const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name} unavailable`);
       const reason = forced
         ? `forced by ${source === 'option' ? 'the backend option' : 'TFJS_BACKEND'}`
-        : skipped.length ? `first that loaded (${skipped.join(', ')})` : 'fastest available';
+        : tried.length > 1 ? 'fastest that loaded' : 'fastest available';
       const report: BackendReport = { name, reason, source, tried };
       current = { key, report };
       return report;
