@@ -3,7 +3,9 @@
  * of the model on its own TensorFlow.js backend (wasm is single-threaded in Node, so this is
  * how training uses a second core). Each step splits the batch across the workers, averages
  * their gradients weighted by shard size (= the full-batch gradient), and has every worker
- * apply that same average, so the replicas stay identical.
+ * apply that same average, so the replicas' trainable weights stay identical. Non-trainable
+ * state (batch-norm moving statistics) is updated by each worker from its own shard;
+ * `copyWeightsTo` takes worker 0's. Dropout masks differ from a single-process run.
  *
  *   const trainer = await createDataParallelTrainer(model, { optimizer: tf.train.adam(1e-3) });
  *   const loss = await trainer.trainOnBatch(xs, ys); // xs [n, 28, 28, 1], ys one-hot [n, classes]
