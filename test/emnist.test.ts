@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { findEmnistFiles, loadEmnist, loadEmnistPart, readEmnistMapping, resolveEmnistLocation } from '../src/data/emnist';
 import { readIdxBytes } from '../src/data/idx';
+import { dev47Dir } from './emnist_dir';
 
 function idx(magic: number, dims: number[], data: Uint8Array): Buffer {
   const head = Buffer.alloc(4 + 4 * dims.length);
@@ -103,8 +104,9 @@ test('labels outside the mapping and malformed mappings are errors naming the fi
 });
 
 // Real EMNIST (dev47, see /work/shared/data/emnist47/PROVENANCE.md): EMNIST_DIR or ../shared/data/emnist47.
-const realDir = process.env.EMNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'emnist47');
-const realAvailable = fs.existsSync(path.join(realDir, 'emnist-dev47-mapping.txt'));
+const found = dev47Dir();
+const realAvailable = found !== undefined;
+const realDir = found ?? process.env.EMNIST_DIR ?? '../shared/data/emnist47';
 if (!realAvailable) {
   if (process.env.CI) {
     test('EMNIST dev47 is present (required in CI)', () => {
