@@ -50,6 +50,7 @@ export const trainCommand: Command = {
     const epochs = dryRun ? 1 : intOption(values, 'epochs', 5);
     const seed = intOption(values, 'seed', 42);
 
+    const commit = gitCommit(); // at the start: the code that trains, whatever is committed meanwhile
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
     const sets = loadDatasetByName(datasetName, { emnistDir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
@@ -102,7 +103,7 @@ export const trainCommand: Command = {
       params: summarizeModel(model).totalParams,
       history: result.history,
       command: [...settingsFromEnv(datasetName), 'hwr train', ...argv].join(' '),
-      gitCommit: gitCommit(),
+      gitCommit: commit,
       createdAt: new Date().toISOString(),
     });
     const evalFile = saveEvaluation(report, dryRun ? `outputs/${name}/evaluation.json` : `outputs/evaluation-${path.basename(outDir)}.json`);
