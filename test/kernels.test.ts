@@ -166,6 +166,20 @@ describe('gradient check: small conv net, wasm vs cpu', () => {
   });
 });
 
+test('Identity and same-dtype Cast share data safely; other casts still convert', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.tensor([1.5, -2.25, 3], [3]);
+  const same = tf.cast(x, 'float32');
+  const copy = tf.clone(x);
+  const asInt = tf.cast(x, 'int32');
+  x.dispose(); // the shared data must outlive the original tensor
+  expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+  expect(Array.from(copy.dataSync())).toEqual([1.5, -2.25, 3]);
+  expect(asInt.dtype).toBe('int32');
+  expect(Array.from(asInt.dataSync())).toEqual([1, -2, 3]);
+  tf.dispose([same, copy, asInt]);
+});
+
 describe('MaxPoolGrad (wasm vs cpu)', () => {
   const cases: [number[], number, number, 'same' | 'valid'][] = [
     [[2, 8, 8, 1], 2, 2, 'valid'], [[3, 9, 9, 3], 2, 2, 'same'], [[2, 11, 11, 32], 2, 2, 'valid'], [[2, 26, 26, 32], 2, 2, 'valid'], [[2, 13, 13, 32], 3, 2, 'valid'], [[1, 7, 6, 32], 3, 1, 'same'],

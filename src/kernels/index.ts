@@ -12,7 +12,7 @@ import { untransposingMatMul } from './fast_matmul';
 import { leadingAxesMean, leadingAxesSum } from './fast_sum';
 import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
-import { zeroCopyIdentity } from './shared_identity';
+import { zeroCopyIdentity, zeroCopySameDtypeCast } from './shared_identity';
 
 export { im2colTransposed } from './conv2d_backprop_filter';
 export { col2im } from './conv2d_backprop_input';
@@ -32,6 +32,7 @@ export const WASM_TRAINING_KERNELS = [
   'Sum',
   'Mean',
   'Identity',
+  'Cast',
   'Tile',
 ] as const;
 
@@ -60,6 +61,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Sum', leadingAxesSum);
   wrapStock('Mean', leadingAxesMean);
   wrapStock('Identity', zeroCopyIdentity);
+  wrapStock('Cast', zeroCopySameDtypeCast);
   wrapStock('Tile', blockCopyTile);
 }
 
