@@ -1,6 +1,6 @@
 /**
  * The trained models committed in saved_models/ are what their metadata and the README say: each one,
- * re-evaluated on its test split here, gives exactly the recorded accuracy; the MNIST model reads the
+ * re-evaluated on its test split here, gives the recorded accuracy; the MNIST model reads the
  * handwriting-like images in data/samples/ through the real preprocessing.
  */
 import * as fs from 'fs';
@@ -15,19 +15,35 @@ import { EMNIST_GEOMETRY } from '../src/image/preprocess';
 import { dev47Dir } from './emnist_dir';
 
 const repo = path.resolve(__dirname, '..');
+// Another CPU can make XNNPACK pick other microkernels and round differently, flipping a rare
+// borderline image; here (the machine that trained them) the match is exact.
+const TOLERANCE = 3e-4;
 const modelDir = (name: string) => path.join(repo, 'saved_models', name);
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
+describe('every committed model', () => {
+  const names = fs.readdirSync(path.join(repo, 'saved_models')).filter((n) => fs.existsSync(path.join(modelDir(n), 'metadata.json')));
+  test.each(names)('%s re-evaluates to the test accuracy in its metadata', async (name) => {
+    const { model, metadata } = await loadModel(modelDir(name));
+    const dir = dev47Dir();
+    if (metadata.dataset !== 'mnist' && !dir && !process.env.CI) return; // dev47 absent outside CI
+    const test = metadata.dataset === 'mnist' ? loadMnist().test : loadEmnist({ dir, split: metadata.dataset.replace(/^emnist-/, '') }).test;
+    const report = evaluate(model, test);
+    expect(report.count).toBe(metadata.testCount);
+    expect(Math.abs(report.accuracy - (metadata.testAccuracy as number))).toBeLessThanOrEqual(TOLERANCE);
+    model.dispose();
+  });
+});
+
 describe('saved_models/mnist', () => {
-  test('re-evaluates to its recorded test accuracy, >= 99.4% on the 10,000 MNIST test images', async () => {
-    const { model, metadata } = await loadModel(modelDir('mnist'));
-    const report = evaluate(model, loadMnist().test);
-    expect(report.count).toBe(10000);
-    expect(report.accuracy).toBe(metadata.testAccuracy);
-    expect(report.accuracy).toBeGreaterThanOrEqual(0.994);
+  test('reaches >= 99.4% on the 10,000 MNIST test images within 5 epochs', async () => {
+    // The test above checks that this recorded accuracy is what the model really scores.
+    const { metadata } = await loadModel(modelDir('mnist'));
+    expect(metadata.testCount).toBe(10000);
+    expect(metadata.testAccuracy).toBeGreaterThanOrEqual(0.994);
     expect(metadata.epochs).toBeLessThanOrEqual(5);
   });
 
@@ -42,17 +58,11 @@ describe('saved_models/mnist', () => {
 });
 
 describe('saved_models/emnist', () => {
-  const dir = dev47Dir();
-  // Without dev47 (outside CI) only the accuracy check is skipped; CI always has it.
-  const run = dir || process.env.CI ? test : test.skip;
-
-  run('re-evaluates to its recorded accuracy on the 9,424 dev47 test images', async () => {
-    const { model, metadata } = await loadModel(modelDir('emnist'));
+  test('is trained on dev47 and reaches the 88% target on its 9,424 test images', async () => {
+    const { metadata } = await loadModel(modelDir('emnist'));
     expect(metadata.dataset).toBe('emnist-dev47');
-    const report = evaluate(model, loadEmnist({ dir, split: 'dev47' }).test);
-    expect(report.count).toBe(9424);
-    expect(report.accuracy).toBe(metadata.testAccuracy);
-    expect(report.accuracy).toBeGreaterThanOrEqual(0.88);
+    expect(metadata.testCount).toBe(9424);
+    expect(metadata.testAccuracy).toBeGreaterThanOrEqual(0.88);
   });
 
   test('reads the letter images in data/samples with the EMNIST preprocessing', async () => {
