@@ -17,7 +17,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_NAMES, BackendName, describeBackend, initBackend } from '../src/backend';
-import { loadMnistPart } from '../src/data/mnist';
+import { loadMnist, loadMnistPart } from '../src/data/mnist';
 import { createDataParallelTrainer } from '../src/parallel/data_parallel';
 
 const BATCH = 128;
@@ -289,6 +289,10 @@ async function main(): Promise<void> {
   const only = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length).split(',');
   // cpu takes minutes per training step: a quick run leaves it out unless asked for by name.
   const names = only ?? [...BACKEND_NAMES.filter((n) => !(quick && n === 'cpu')), 'wasm-parallel'];
+  const loadStart = process.hrtime.bigint();
+  const mnist = loadMnist();
+  const mnistLoadSeconds = round(Number(process.hrtime.bigint() - loadStart) / 1e9, 3);
+  console.log(`MNIST loaded (${mnist.train.count + mnist.test.count} images + labels) in ${mnistLoadSeconds} s`);
   const results: Record<string, BackendBench | ParallelBench | { skipped: string }> = {};
   for (const name of names) {
     const run = spawnSync(process.execPath, [__filename, `--child=${name}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -311,6 +315,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => round(x)), node: process.version },
     model: 'conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, flatten, dense128-relu, dense10-softmax; valid padding; Adam 1e-3; MNIST',
     batch: BATCH,
+    mnistLoadSeconds,
     results,
   };
   const file = path.join(process.cwd(), 'outputs', 'bench.json');
