@@ -14,6 +14,16 @@ function settingsFromEnv(dataset: string): string[] {
   return names.filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
 }
 
+/** '32/64,64/128' -> [[32], [64, 64], [128]]; undefined keeps the factory's default. */
+function parseBlocks(value: unknown): number[][] | undefined {
+  if (value === undefined) return undefined;
+  const blocks = String(value).split('/').map((b) => b.split(',').map(Number));
+  if (blocks.some((b) => b.some((w) => !Number.isInteger(w) || w <= 0))) {
+    throw new UsageError(`--blocks takes filter counts like 32/64,64/128, got '${String(value)}'.`);
+  }
+  return blocks;
+}
+
 /** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
 export const trainCommand: Command = {
   name: 'train',
@@ -24,6 +34,7 @@ export const trainCommand: Command = {
   options: {
     dataset: { type: 'string', short: 'd', help: 'mnist or emnist', default: 'mnist' },
     model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: 'cnn' },
+    blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: '32/64/128' },
     epochs: { type: 'string', short: 'e', help: 'epochs', default: '5' },
     'batch-size': { type: 'string', help: 'images per step', default: '128' },
     lr: { type: 'string', help: 'peak learning rate (Adam, cosine decay with warm-up)', default: '0.002' },
@@ -60,7 +71,7 @@ export const trainCommand: Command = {
     const checkpointDir = String(values.checkpoint ?? `outputs/checkpoints/${path.basename(outDir)}`);
     console.error(`${sets.train.name}: ${sets.train.count.toLocaleString('en-US')} train, ${sets.test.count.toLocaleString('en-US')} test images, ${sets.train.classes.length} classes`);
 
-    const model = buildModel(family, { numClasses: sets.train.classes.length, seed });
+    const model = buildModel(family, { numClasses: sets.train.classes.length, seed, blocks: parseBlocks(values.blocks) });
     console.error(formatSummary(model));
     let resume: TrainCheckpoint | undefined;
     if (values.resume) {
