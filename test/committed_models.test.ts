@@ -47,6 +47,13 @@ describe('saved_models/mnist', () => {
     expect(metadata.epochs).toBeLessThanOrEqual(5);
   });
 
+  test('the wider variant (saved_models/mnist-wide) reaches >= 99.5% within 5 epochs', async () => {
+    const { metadata } = await loadModel(modelDir('mnist-wide'));
+    expect(metadata.testCount).toBe(10000);
+    expect(metadata.testAccuracy).toBeGreaterThanOrEqual(0.995);
+    expect(metadata.epochs).toBeLessThanOrEqual(5);
+  });
+
   test('reads the digit images in data/samples (photos, scans, canvas, chalk, transparent)', async () => {
     const { model, metadata } = await loadModel(modelDir('mnist'));
     const digits = fs.readdirSync(path.join(repo, 'data/samples')).filter((f) => f.startsWith('digit-')).map((f) => path.join(repo, 'data/samples', f));
