@@ -5,6 +5,8 @@
  * `backend` option forces one.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// The standard API (chained ops, every gradient) for everyone who loads the library; see tf.ts.
+import './tf';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels';

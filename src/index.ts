@@ -1,4 +1,6 @@
 /** Public API of the library: the CLI, notebooks, benchmarks and tests import from here. */
+// The standard TensorFlow.js namespace (chained ops and every gradient registered)
+export { tf } from './tf';
 // Backend and the wasm training kernels
 export * from './backend';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
