@@ -1,0 +1,223 @@
+/**
+ * CTC decoders (best path and prefix beam search) and the label <-> text mapping.
+ *
+ * Input: the scores of one example as a flat [T * C] array (row t, class k at t * C + k), raw
+ * logits by default (what the line model outputs and ctcLoss takes) or probabilities with
+ * `input: 'probs'`. The blank is the last class (C - 1) unless `blank` says otherwise, as in ctcLoss.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CtcOptions } from './loss';
+
+/** Options of the decoders. */
+export interface CtcDecodeOptions extends CtcOptions {
+  /** 'logits' (default): raw scores, log-softmax is applied per frame; 'probs': per-frame probabilities. */
+  input?: 'logits' | 'probs';
+}
+
+/** Options of the prefix beam search. */
+export interface BeamSearchOptions extends CtcDecodeOptions {
+  /** Prefixes kept after each frame (default 10); 1 keeps only the most probable prefix. */
+  beamWidth?: number;
+  /**
+   * Characters less probable than this in a frame do not start a new prefix there (default 1e-4);
+   * it bounds the work per frame and changes p(labels | x) by at most that mass per frame. 0 disables it.
+   */
+  minCharProb?: number;
+}
+
+/** A decoded label sequence. */
+export interface CtcDecoded {
+  /** Class indices, repeats collapsed and blanks removed. */
+  labels: number[];
+  /**
+   * Greedy: the probability of the best path (product of the chosen frame probabilities).
+   * Beam: p(labels | x) of the best prefix, summed over the alignments the beam kept (a lower bound).
+   */
+  confidence: number;
+  /** log(confidence), finite where confidence underflows to 0 on long inputs. */
+  logProb: number;
+}
+
+/** Checks the [T * C] shape and the blank; returns the blank index. */
+function checkScores(scores: ArrayLike<number>, T: number, C: number, opts: CtcOptions, fn: string): number {
+  if (!Number.isInteger(T) || !Number.isInteger(C) || T < 0 || C < 1 || scores.length < T * C) {
+    throw new Error(`${fn}: scores hold ${scores.length} values, need T * C = ${T} * ${C} (one row of C class scores per frame).`);
+  }
+  const blank = opts.blank ?? C - 1;
+  if (!Number.isInteger(blank) || blank < 0 || blank >= C) {
+    throw new Error(`${fn}: blank index ${blank} is outside 0..${C - 1} (C = ${C} classes).`);
+  }
+  return blank;
+}
+
+/** Per-frame log-probabilities [T * C] in Float64 from logits (log-softmax) or probabilities (log). */
+export function ctcFrameLogProbs(scores: ArrayLike<number>, T: number, C: number, input: 'logits' | 'probs' = 'logits'): Float64Array {
+  const out = new Float64Array(T * C);
+  for (let t = 0; t < T; t++) {
+    const row = t * C;
+    if (input === 'probs') {
+      for (let k = 0; k < C; k++) out[row + k] = Math.log(scores[row + k]);
+      continue;
+    }
+    let max = -Infinity;
+    for (let k = 0; k < C; k++) if (scores[row + k] > max) max = scores[row + k];
+    let sum = 0;
+    for (let k = 0; k < C; k++) sum += Math.exp(scores[row + k] - max);
+    const logZ = max + Math.log(sum);
+    for (let k = 0; k < C; k++) out[row + k] = scores[row + k] - logZ;
+  }
+  return out;
+}
+
+/** Best-path decoding: the most probable class per frame, repeats collapsed, blanks dropped. */
+export function greedyDecode(scores: ArrayLike<number>, T: number, C: number, opts: CtcDecodeOptions = {}): CtcDecoded {
+  const blank = checkScores(scores, T, C, opts, 'greedyDecode');
+  const logProbs = ctcFrameLogProbs(scores, T, C, opts.input);
+  const labels: number[] = [];
+  let logProb = 0;
+  let previous = -1;
+  for (let t = 0; t < T; t++) {
+    const row = t * C;
+    let best = 0;
+    for (let k = 1; k < C; k++) if (logProbs[row + k] > logProbs[row + best]) best = k;
+    logProb += logProbs[row + best];
+    if (best !== blank && best !== previous) labels.push(best);
+    previous = best;
+  }
+  return { labels, confidence: Math.exp(logProb), logProb };
+}
+
+function logAdd(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+}
+
+/** A prefix in the beam: log p of the frames so far with the prefix ending in a blank / a character. */
+interface Prefix {
+  labels: number[];
+  blank: number;
+  nonBlank: number;
+}
+
+/**
+ * CTC prefix beam search in log space: keeps the `beamWidth` most probable label prefixes, each
+ * with its probability of ending in a blank and in a character, so that a repeated character only
+ * counts twice when a blank separates the two.
+ */
+export function beamSearchDecode(scores: ArrayLike<number>, T: number, C: number, opts: BeamSearchOptions = {}): CtcDecoded {
+  const blank = checkScores(scores, T, C, opts, 'beamSearchDecode');
+  const beamWidth = opts.beamWidth ?? 10;
+  if (!Number.isInteger(beamWidth) || beamWidth < 1) {
+    throw new Error(`beamSearchDecode: beamWidth ${beamWidth} must be a positive integer (1 keeps one prefix).`);
+  }
+  const minLogProb = Math.log(opts.minCharProb ?? 1e-4);
+  const logProbs = ctcFrameLogProbs(scores, T, C, opts.input);
+  const total = (p: Prefix): number => logAdd(p.blank, p.nonBlank);
+
+  let beam: Prefix[] = [{ labels: [], blank: 0, nonBlank: -Infinity }];
+  for (let t = 0; t < T; t++) {
+    const row = t * C;
+    const next = new Map<string, Prefix>();
+    const entry = (labels: number[]): Prefix => {
+      const key = labels.join(',');
+      let p = next.get(key);
+      if (!p) next.set(key, (p = { labels, blank: -Infinity, nonBlank: -Infinity }));
+      return p;
+    };
+    for (const p of beam) {
+      const pTotal = total(p);
+      const last = p.labels.length > 0 ? p.labels[p.labels.length - 1] : -1;
+      // The prefix stays as it is: a blank, or its last character again (collapsed).
+      const same = entry(p.labels);
+      same.blank = logAdd(same.blank, pTotal + logProbs[row + blank]);
+      if (last >= 0) same.nonBlank = logAdd(same.nonBlank, p.nonBlank + logProbs[row + last]);
+      // The prefix grows by one character; a repeat of the last one needs a blank in between.
+      for (let c = 0; c < C; c++) {
+        const lp = logProbs[row + c];
+        if (c === blank || lp < minLogProb || lp === -Infinity) continue;
+        const grown = entry([...p.labels, c]);
+        grown.nonBlank = logAdd(grown.nonBlank, (c === last ? p.blank : pTotal) + lp);
+      }
+    }
+    // Array.prototype.sort is stable, so ties keep insertion order and the result is deterministic.
+    beam = [...next.values()].sort((a, b) => total(b) - total(a)).slice(0, beamWidth);
+  }
+  const best = beam[0];
+  const logProb = total(best);
+  return { labels: best.labels, confidence: Math.exp(logProb), logProb };
+}
+
+/** Characters of a charset: a string (one class per code point) or an array of class strings. */
+function charsOf(charset: string | readonly string[]): readonly string[] {
+  return typeof charset === 'string' ? Array.from(charset) : charset;
+}
+
+/** Class indices -> text, one charset entry per label (the blank and out-of-range indices throw). */
+export function labelsToText(labels: ArrayLike<number>, charset: string | readonly string[]): string {
+  const chars = charsOf(charset);
+  let text = '';
+  for (let i = 0; i < labels.length; i++) {
+    const c = chars[labels[i]];
+    if (c === undefined) {
+      throw new Error(`labelsToText: label ${labels[i]} at position ${i} has no character in a charset of ${chars.length} (the blank, ${chars.length}, never appears in decoded labels).`);
+    }
+    text += c;
+  }
+  return text;
+}
+
+/** Text -> class indices; a character outside the charset throws an error naming it and the text. */
+export function textToLabels(text: string, charset: string | readonly string[]): number[] {
+  const chars = charsOf(charset);
+  const index = new Map<string, number>();
+  chars.forEach((c, i) => { if (!index.has(c)) index.set(c, i); });
+  return Array.from(text).map((c, i) => {
+    const k = index.get(c);
+    if (k === undefined) {
+      const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      throw new Error(`textToLabels: character '${c}' (${code}) at position ${i} of "${text}" is not in the charset "${chars.join('')}"; case-fold or map it to a charset character first.`);
+    }
+    return k;
+  });
+}
+
+/** Options of ctcDecodeBatch. */
+export interface CtcDecodeBatchOptions extends BeamSearchOptions {
+  /** 'greedy' (default) or 'beam'. */
+  method?: 'greedy' | 'beam';
+  /** Frames used per example (default: all T); frames past it are ignored. */
+  lengths?: ArrayLike<number>;
+  /** When given, each result also carries its `text`. */
+  charset?: string | readonly string[];
+}
+
+/** A decoded example of a batch. */
+export interface CtcDecodedText extends CtcDecoded {
+  /** labelsToText(labels, charset); present when a charset was given. */
+  text?: string;
+}
+
+/** Decodes every example of scores [batch, T, C] (logits unless `input: 'probs'`) with one method. */
+export function ctcDecodeBatch(scores: tf.Tensor3D, opts: CtcDecodeBatchOptions = {}): CtcDecodedText[] {
+  if (scores.rank !== 3) throw new Error(`ctcDecodeBatch: scores must be [batch, T, C]; got shape [${scores.shape}].`);
+  const [batch, T, C] = scores.shape;
+  const { lengths, method = 'greedy', charset } = opts;
+  if (lengths && lengths.length !== batch) {
+    throw new Error(`ctcDecodeBatch: ${lengths.length} lengths for a batch of ${batch}; pass one frame count per example.`);
+  }
+  if (method !== 'greedy' && method !== 'beam') throw new Error(`ctcDecodeBatch: method '${method}' must be 'greedy' or 'beam'.`);
+  const data = scores.dataSync() as Float32Array;
+  const out: CtcDecodedText[] = [];
+  for (let b = 0; b < batch; b++) {
+    const Tb = lengths ? lengths[b] : T;
+    if (!Number.isInteger(Tb) || Tb < 0 || Tb > T) {
+      throw new Error(`ctcDecodeBatch: lengths[${b}] = ${Tb} is outside 0..${T} (the frames in scores).`);
+    }
+    const rows = data.subarray(b * T * C, (b * T + Tb) * C);
+    const decoded: CtcDecodedText = method === 'beam' ? beamSearchDecode(rows, Tb, C, opts) : greedyDecode(rows, Tb, C, opts);
+    if (charset !== undefined) decoded.text = labelsToText(decoded.labels, charset);
+    out.push(decoded);
+  }
+  return out;
+}

@@ -1,0 +1,229 @@
+/**
+ * CTC (connectionist temporal classification) loss for TensorFlow.js, computed in log space.
+ *
+ * Blank index: by default the blank is the LAST class. A model for a charset of n characters has
+ * C = n + 1 output classes; class i < n is `charset[i]` and class n (= C - 1) is the blank.
+ * `opts.blank` moves it, and every function here takes the same option.
+ *
+ * The maths runs in Float64 JavaScript (forward-backward over the label with blanks interleaved,
+ * `ctcForwardBackward`); `ctcLoss` wraps it as a TensorFlow.js op whose gradient
+ * (softmax - posterior, d loss / d logits) is handed back through `tf.customGrad`. Nothing in the
+ * differentiable path uses `gather` (its gradient needs UnsortedSegmentSum, which wasm lacks).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Options shared by the CTC functions. */
+export interface CtcOptions {
+  /** Index of the blank class; default C - 1 (the last class). */
+  blank?: number;
+}
+
+/** Result of the forward-backward pass on one example. */
+export interface CtcForwardBackwardResult {
+  /** -log p(label | x); Infinity when the label cannot be aligned to the frames. */
+  nll: number;
+  /** d nll / d logits, [T * C] (row t, class k at t * C + k); all zeros when not feasible. */
+  grad: Float64Array;
+  /** False when no alignment exists (too few frames, or every alignment has probability 0). */
+  feasible: boolean;
+}
+
+/** log(exp(a) + exp(b) + exp(c)) without overflow; -Infinity terms are allowed. */
+function logSumExp3(a: number, b: number, c: number): number {
+  const m = a > b ? (a > c ? a : c) : (b > c ? b : c);
+  if (m === -Infinity) return -Infinity;
+  return m + Math.log(Math.exp(a - m) + Math.exp(b - m) + Math.exp(c - m));
+}
+
+/** Frames a label needs: one per character plus one blank between each pair of equal neighbours. */
+export function ctcMinFrames(label: ArrayLike<number>): number {
+  let repeats = 0;
+  for (let i = 1; i < label.length; i++) if (label[i] === label[i - 1]) repeats++;
+  return label.length + repeats;
+}
+
+/**
+ * CTC negative log-likelihood of one label and its gradient w.r.t. the logits.
+ * `logProbs` [T * C] must be log-softmax(logits) per frame; the gradient is softmax - posterior.
+ */
+export function ctcForwardBackward(
+  logProbs: ArrayLike<number>, T: number, C: number, label: ArrayLike<number>, blank: number,
+): CtcForwardBackwardResult {
+  if (logProbs.length < T * C) {
+    throw new Error(`ctcForwardBackward: logProbs has ${logProbs.length} values, fewer than T * C = ${T} * ${C}.`);
+  }
+  const L = label.length;
+  const S = 2 * L + 1;
+  const grad = new Float64Array(T * C);
+  if (T < ctcMinFrames(label)) return { nll: Infinity, grad, feasible: false };
+  if (T === 0) return { nll: 0, grad, feasible: true }; // empty label on no frames: p = 1
+  // Extended label: blank, l1, blank, l2, ..., lL, blank. skip[s]: state s may be entered from
+  // s - 2 (a character differing from the one before the blank in between).
+  const ext = new Int32Array(S);
+  const skip = new Uint8Array(S);
+  for (let s = 0; s < S; s++) {
+    ext[s] = s % 2 === 1 ? label[(s - 1) >> 1] : blank;
+    skip[s] = s % 2 === 1 && s >= 3 && ext[s] !== ext[s - 2] ? 1 : 0;
+  }
+
+  // alpha[t*S+s]: log p(frames 0..t, ending in state s); beta[t*S+s]: log p(frames t+1..T-1 | state s at t).
+  const alpha = new Float64Array(T * S).fill(-Infinity);
+  const beta = new Float64Array(T * S).fill(-Infinity);
+  alpha[0] = logProbs[blank];
+  if (S > 1) alpha[1] = logProbs[ext[1]];
+  for (let t = 1; t < T; t++) {
+    const row = t * S;
+    const prev = row - S;
+    // States that cannot reach the end in the frames left, or not reachable yet, stay -Infinity.
+    const lo = Math.max(0, S - 2 * (T - t));
+    const hi = Math.min(S - 1, 2 * t + 1);
+    for (let s = lo; s <= hi; s++) {
+      const a = alpha[prev + s];
+      const b = s > 0 ? alpha[prev + s - 1] : -Infinity;
+      const c = skip[s] ? alpha[prev + s - 2] : -Infinity;
+      alpha[row + s] = logSumExp3(a, b, c) + logProbs[t * C + ext[s]];
+    }
+  }
+  const last = (T - 1) * S;
+  const logLik = logSumExp3(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity, -Infinity);
+  if (!Number.isFinite(logLik)) return { nll: Infinity, grad, feasible: false };
+
+  beta[last + S - 1] = 0;
+  if (S > 1) beta[last + S - 2] = 0;
+  for (let t = T - 2; t >= 0; t--) {
+    const row = t * S;
+    const next = row + S;
+    const lpNext = (t + 1) * C;
+    const lo = Math.max(0, S - 2 * (T - t));
+    const hi = Math.min(S - 1, 2 * t + 1);
+    for (let s = lo; s <= hi; s++) {
+      const a = beta[next + s] + logProbs[lpNext + ext[s]];
+      const b = s + 1 < S ? beta[next + s + 1] + logProbs[lpNext + ext[s + 1]] : -Infinity;
+      const c = s + 2 < S && skip[s + 2] ? beta[next + s + 2] + logProbs[lpNext + ext[s + 2]] : -Infinity;
+      beta[row + s] = logSumExp3(a, b, c);
+    }
+  }
+
+  // d(-log p)/d logit[t,k] = softmax[t,k] - sum over states s with ext[s] = k of p(state s at t | x, label).
+  for (let t = 0; t < T; t++) {
+    const g = t * C;
+    for (let k = 0; k < C; k++) grad[g + k] = Math.exp(logProbs[g + k]);
+    const row = t * S;
+    for (let s = 0; s < S; s++) {
+      const ab = alpha[row + s] + beta[row + s];
+      if (ab !== -Infinity) grad[g + ext[s]] -= Math.exp(ab - logLik);
+    }
+  }
+  return { nll: -logLik, grad, feasible: true };
+}
+
+/** Reads the rows of a padded [batch, L] label array: number[][] or a flat Int32Array. */
+function labelRow(labels: Int32Array | number[][], width: number, b: number, length: number): ArrayLike<number> {
+  if (Array.isArray(labels)) return labels[b].slice(0, length);
+  return labels.subarray(b * width, b * width + length);
+}
+
+/**
+ * Indices of the examples `ctcLoss` skips because their label cannot be aligned: fewer frames
+ * (`logitLengths[b]`) than characters plus repeated adjacent pairs. `labels` is [batch, L] (rows of
+ * number[][] or a flat Int32Array); with `maxLabel`, a label value outside 0..maxLabel throws.
+ */
+export function ctcInfeasible(
+  labels: Int32Array | number[][], labelLengths: ArrayLike<number>, logitLengths: ArrayLike<number>, maxLabel?: number,
+): number[] {
+  const batch = labelLengths.length;
+  if (logitLengths.length !== batch) {
+    throw new Error(`ctcInfeasible: ${batch} label lengths but ${logitLengths.length} logit lengths; pass one of each per example.`);
+  }
+  const width = Array.isArray(labels) ? 0 : batch > 0 ? labels.length / batch : 0;
+  if (!Array.isArray(labels) && !Number.isInteger(width)) {
+    throw new Error(`ctcInfeasible: a flat label array of ${labels.length} values is not [batch = ${batch}, L].`);
+  }
+  const skipped: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    const length = labelLengths[b];
+    const rowWidth = Array.isArray(labels) ? labels[b]?.length ?? 0 : width;
+    if (!Number.isInteger(length) || length < 0 || length > rowWidth) {
+      throw new Error(`ctcInfeasible: labelLengths[${b}] = ${length} is outside 0..${rowWidth} (the padded label width).`);
+    }
+    const row = labelRow(labels, width, b, length);
+    if (maxLabel !== undefined) {
+      for (let i = 0; i < row.length; i++) {
+        if (!Number.isInteger(row[i]) || row[i] < 0 || row[i] > maxLabel) {
+          throw new Error(`ctcInfeasible: label value ${row[i]} at example ${b}, position ${i} is outside 0..${maxLabel}.`);
+        }
+      }
+    }
+    if (logitLengths[b] < ctcMinFrames(row)) skipped.push(b);
+  }
+  return skipped;
+}
+
+/** Checks shapes, lengths and label values; returns the host copies ctcLoss works on. */
+function readCtcInputs(
+  logits: tf.Tensor3D, labels: tf.Tensor2D, labelLengths: tf.Tensor1D, logitLengths: tf.Tensor1D, blank: number,
+): { labelData: Int32Array; labelLens: Int32Array; logitLens: Int32Array } {
+  if (logits.rank !== 3) throw new Error(`ctcLoss: logits must be [batch, T, C]; got shape [${logits.shape}].`);
+  const [batch, T, C] = logits.shape;
+  if (labels.rank !== 2 || labels.shape[0] !== batch) {
+    throw new Error(`ctcLoss: labels must be [batch = ${batch}, L] (padded); got shape [${labels.shape}].`);
+  }
+  for (const [name, t] of [['labelLengths', labelLengths], ['logitLengths', logitLengths]] as const) {
+    if (t.rank !== 1 || t.shape[0] !== batch) throw new Error(`ctcLoss: ${name} must be [batch = ${batch}]; got shape [${t.shape}].`);
+  }
+  if (!Number.isInteger(blank) || blank < 0 || blank >= C) {
+    throw new Error(`ctcLoss: blank index ${blank} is outside 0..${C - 1} (C = ${C} classes).`);
+  }
+  const width = labels.shape[1];
+  const labelData = Int32Array.from(labels.dataSync());
+  const labelLens = Int32Array.from(labelLengths.dataSync());
+  const logitLens = Int32Array.from(logitLengths.dataSync());
+  for (let b = 0; b < batch; b++) {
+    if (labelLens[b] < 0 || labelLens[b] > width) {
+      throw new Error(`ctcLoss: labelLengths[${b}] = ${labelLens[b]} is outside 0..${width} (the padded label width).`);
+    }
+    if (logitLens[b] < 0 || logitLens[b] > T) {
+      throw new Error(`ctcLoss: logitLengths[${b}] = ${logitLens[b]} is outside 0..${T} (the frames in logits).`);
+    }
+    for (let i = 0; i < labelLens[b]; i++) {
+      const v = labelData[b * width + i];
+      if (v < 0 || v >= C || v === blank) {
+        throw new Error(`ctcLoss: label value ${v} at example ${b}, position ${i} is not a character class (0..${C - 1} except the blank ${blank}); check the charset/blank mapping.`);
+      }
+    }
+  }
+  return { labelData, labelLens, logitLens };
+}
+
+/**
+ * Per-example CTC negative log-likelihood [batch], differentiable w.r.t. the raw logits [batch, T, C]
+ * (log-softmax is applied inside). Frames past logitLengths[b] and label entries past labelLengths[b]
+ * are ignored; an example whose label cannot be aligned gets loss 0 and zero gradient (see ctcInfeasible).
+ */
+export function ctcLoss(
+  logits: tf.Tensor3D, labels: tf.Tensor2D, labelLengths: tf.Tensor1D, logitLengths: tf.Tensor1D, opts: CtcOptions = {},
+): tf.Tensor1D {
+  const [batch, T, C] = logits.shape;
+  const blank = opts.blank ?? C - 1;
+  const { labelData, labelLens, logitLens } = readCtcInputs(logits, labels, labelLengths, logitLengths, blank);
+  const width = labels.shape[1];
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const logProbs = tf.logSoftmax(args[0] as tf.Tensor3D).dataSync() as Float32Array; // [batch * T * C]
+    const losses = new Float32Array(batch);
+    // Kept on the host until a backward pass asks for it: evaluation never builds the tensor.
+    const grad = new Float32Array(batch * T * C);
+    for (let b = 0; b < batch; b++) {
+      const start = b * T * C;
+      const Tb = logitLens[b];
+      const label = labelData.subarray(b * width, b * width + labelLens[b]);
+      const r = ctcForwardBackward(logProbs.subarray(start, start + Tb * C), Tb, C, label, blank);
+      if (!r.feasible) continue; // skipped: loss 0, gradient 0
+      losses[b] = r.nll;
+      grad.set(r.grad, start); // frames past Tb keep their zero gradient
+    }
+    const gradFunc = (dy: tf.Tensor): tf.Tensor =>
+      tf.mul(tf.tensor3d(grad, [batch, T, C]), tf.reshape(dy, [batch, 1, 1]));
+    return { value: tf.tensor1d(losses), gradFunc };
+  });
+  return op(logits) as tf.Tensor1D;
+}

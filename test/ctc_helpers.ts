@@ -1,0 +1,55 @@
+/** Definitional references for the CTC tests: log-softmax in Float64 and brute-force alignment sums. */
+import { createRng } from '../src/train/rng';
+
+/** Seeded logits uniform in (-scale, scale), [n]. */
+export function randomLogits(n: number, seed: number, scale = 2): Float64Array {
+  const rng = createRng(seed);
+  return Float64Array.from({ length: n }, () => rng.uniform(-scale, scale));
+}
+
+/** Per-row log-softmax of logits [T * C], in Float64. */
+export function logSoftmaxRows(logits: ArrayLike<number>, T: number, C: number): Float64Array {
+  const out = new Float64Array(T * C);
+  for (let t = 0; t < T; t++) {
+    let z = 0;
+    for (let k = 0; k < C; k++) z += Math.exp(logits[t * C + k]);
+    for (let k = 0; k < C; k++) out[t * C + k] = logits[t * C + k] - Math.log(z);
+  }
+  return out;
+}
+
+/** CTC's many-to-one map: merge repeated classes, then drop blanks. */
+export function collapse(path: number[], blank: number): number[] {
+  const out: number[] = [];
+  path.forEach((k, t) => { if (k !== blank && (t === 0 || path[t - 1] !== k)) out.push(k); });
+  return out;
+}
+
+/** Calls visit on every path of length T over C classes (C^T of them). */
+export function forEachPath(T: number, C: number, visit: (path: number[]) => void): void {
+  const path = new Array<number>(T).fill(0);
+  const total = C ** T;
+  for (let i = 0; i < total; i++) {
+    let r = i;
+    for (let t = 0; t < T; t++) { path[t] = r % C; r = Math.floor(r / C); }
+    visit(path);
+  }
+}
+
+/** p(label | x) by summing the probability of every path that collapses to the label. */
+export function bruteForceProb(logProbs: ArrayLike<number>, T: number, C: number, label: number[], blank: number): number {
+  let p = 0;
+  const key = label.join(',');
+  forEachPath(T, C, (path) => {
+    if (collapse(path, blank).join(',') !== key) return;
+    let lp = 0;
+    path.forEach((k, t) => { lp += logProbs[t * C + k]; });
+    p += Math.exp(lp);
+  });
+  return p;
+}
+
+/** -log p(label | x) by brute force; Infinity when no path collapses to the label. */
+export function bruteForceNll(logProbs: ArrayLike<number>, T: number, C: number, label: number[], blank: number): number {
+  return -Math.log(bruteForceProb(logProbs, T, C, label, blank));
+}
