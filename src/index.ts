@@ -17,6 +17,9 @@ export * from './data/check';
 export * from './models/index';
 export * from './train/index';
 export * from './eval/index';
+export * from './eval/text_metrics';
+// CTC: loss (blank = last class) and decoders, for line recognition
+export * from './ctc/index';
 export * from './io/index';
 // Real images and prediction
 export * from './image/index';
