@@ -1,20 +1,18 @@
 /** Predicting characters on image files: preprocessing, batching through a model, and a picture of what the model saw. */
 import { promises as fs } from 'fs';
 import * as nodePath from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PreprocessOptions, PreprocessedImage, preprocessFile, toModelInput } from './image/preprocess';
+import { ClassProbability, predictProbabilities, topClasses } from './classify';
+import { PreprocessOptions, PreprocessedImage } from './image/preprocess';
+import { preprocessFile } from './image/preprocess_file';
 import { labelFromFilename } from './image/samples';
 import { imageGrid } from './plot/imageGrid';
 
 /** Image file extensions taken from a directory. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
 
-/** One class and its probability. */
-export interface ClassProbability {
-  label: string;
-  p: number;
-}
+export type { ClassProbability };
+export { predictProbabilities, topClasses };
 
 /** A file the model classified. */
 export interface PredictionOk {
@@ -90,41 +88,6 @@ export async function predictFiles(model: tfl.LayersModel, classes: string[], pa
     const top = topClasses(probs[k++], classes, topK);
     return { ok: true, file, label: top[0].label, confidence: top[0].p, top3: top, input: p.pixels, expected };
   });
-}
-
-/** Class probabilities per image, [n][classes]; softmax is applied if the model outputs raw scores. */
-export function predictProbabilities(model: tfl.LayersModel, classes: string[], images: PreprocessedImage[], batchSize = 64): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (let start = 0; start < images.length; start += batchSize) {
-    const batch = images.slice(start, start + batchSize);
-    const flat = tf.tidy(() => {
-      const x = toModelInput(batch, batch[0].size); // [b, 28, 28, 1]
-      const y = model.predict(x) as tf.Tensor; // [b, classes]
-      if (y.shape.length !== 2 || y.shape[1] !== classes.length) {
-        throw new Error(`the model outputs shape [${y.shape}] but ${classes.length} classes were given; pass the classes the model was trained with`);
-      }
-      return looksLikeProbabilities(y) ? y : tf.softmax(y);
-    });
-    const data = flat.dataSync() as Float32Array;
-    flat.dispose();
-    for (let i = 0; i < batch.length; i++) out.push(data.slice(i * classes.length, (i + 1) * classes.length));
-  }
-  return out;
-}
-
-function looksLikeProbabilities(y: tf.Tensor): boolean {
-  return tf.tidy(() => {
-    const min = tf.min(y).dataSync()[0];
-    const sums = tf.sum(y, 1).dataSync() as Float32Array;
-    return min >= 0 && Array.from(sums).every((s) => Math.abs(s - 1) < 1e-3);
-  });
-}
-
-/** The k most probable classes, most probable first. */
-export function topClasses(probs: ArrayLike<number>, classes: string[], k = 3): ClassProbability[] {
-  return Array.from(probs, (p, i) => ({ label: classes[i], p }))
-    .sort((a, b) => b.p - a.p)
-    .slice(0, Math.min(k, classes.length));
 }
 
 /**

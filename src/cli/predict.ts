@@ -2,7 +2,7 @@ import * as path from 'path';
 import { initBackend, describeBackend } from '../backend';
 import { loadModel } from '../io/saved_model';
 import { predictFiles, savePredictionGrid } from '../predict';
-import { EMNIST_GEOMETRY } from '../image/index';
+import { geometryForDataset } from '../image/preprocess';
 import { Command, UsageError } from './args';
 
 /** `hwr predict`: classify image files (photos, scans, canvas drawings) with a saved model. */
@@ -26,7 +26,7 @@ export const predictCommand: Command = {
     if (!values.json) console.error(describeBackend(backend));
     const { model, metadata } = await loadModel(modelDir);
     // EMNIST images were made by a different recipe (bounding box, no mass centring): match it.
-    const preprocess = metadata.dataset.startsWith('emnist') ? EMNIST_GEOMETRY : undefined;
+    const preprocess = geometryForDataset(metadata.dataset);
     const preds = await predictFiles(model, metadata.classes, files, { preprocess });
     if (preds.length === 0) throw new UsageError(`No image files (.png, .jpg, .jpeg, .webp) found in ${files.join(', ')}.`);
     const grid = String(values.out ?? `outputs/prediction_visuals/${path.basename(path.resolve(modelDir))}.png`);

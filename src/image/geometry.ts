@@ -32,7 +32,7 @@ export function resizeImage(img: FloatImage, width: number, height: number): Flo
 }
 
 /** Per target index, the (source index, weight) pairs that make it; weights sum to 1. */
-function resampleWeights(src: number, dst: number): Array<Array<[number, number]>> {
+export function resampleWeights(src: number, dst: number): Array<Array<[number, number]>> {
   const scale = src / dst;
   const out: Array<Array<[number, number]>> = [];
   for (let i = 0; i < dst; i++) {
@@ -54,6 +54,17 @@ function resampleWeights(src: number, dst: number): Array<Array<[number, number]
     out.push(taps);
   }
   return out;
+}
+
+/**
+ * The size of a width x height image shrunk so its longest side is at most `maxSide` (aspect kept,
+ * each side at least 1); the size itself if it already fits.
+ */
+export function shrunkSize(width: number, height: number, maxSide: number): { width: number; height: number } {
+  const longest = max(width, height);
+  if (longest <= maxSide) return { width, height };
+  const s = maxSide / longest;
+  return { width: max(1, round(width * s)), height: max(1, round(height * s)) };
 }
 
 /** Scales the image so its longest side is `box` pixels, keeping the aspect ratio (MNIST: 20). */

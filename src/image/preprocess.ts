@@ -1,16 +1,20 @@
+/**
+ * The preprocessing recipe (gray or RGBA pixels -> MNIST- or EMNIST-like input). Pure TypeScript:
+ * the browser app imports this module as it is; Node adds only decoding (preprocess_file.ts).
+ */
 import * as tf from '@tensorflow/tfjs-core';
-import { DecodeOptions, decodeImage, readImageFile } from './decode';
-import { centreByBox, centreByMass, fitInBox, resizeImage } from './geometry';
+import { centreByBox, centreByMass, fitInBox, resizeImage, shrunkSize } from './geometry';
 import { PixelBox, FloatImage, GrayImage, cropImage, createImage, quantile, toFloat, toUint8 } from './gray';
 import { InkMapOptions, toInkMap } from './lighting';
+import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
 import { Mask, dilate, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { max, min, round } = Math;
+const { max, min } = Math;
 
 
 /** Options for turning a real image into MNIST-like input; every field has a default. */
-export interface PreprocessOptions extends InkMapOptions, DecodeOptions {
+export interface PreprocessOptions extends InkMapOptions, RgbaToGrayOptions {
   /** Longest side of the character after scaling. Default 20 (MNIST); EMNIST used 24. */
   box?: number;
   /** Where the character goes in the canvas: centre of mass at the middle (MNIST, default) or bounding box in the middle (EMNIST). */
@@ -31,6 +35,11 @@ export const MNIST_GEOMETRY: PreprocessOptions = { box: 20, centring: 'mass' };
  * emnist-dev47: mean box 21x24, box centre 13.5). Use it for models trained on EMNIST.
  */
 export const EMNIST_GEOMETRY: PreprocessOptions = { box: 24, centring: 'box' };
+
+/** The geometry a model trained on `dataset` expects: EMNIST's recipe for 'emnist*', else MNIST's. */
+export function geometryForDataset(dataset: string): PreprocessOptions {
+  return dataset.startsWith('emnist') ? EMNIST_GEOMETRY : MNIST_GEOMETRY;
+}
 
 /** A preprocessed character, as a model sees it. */
 export interface PreprocessedImage {
@@ -88,10 +97,8 @@ export function preprocessGraySteps(
   const size = opts.size ?? 28;
   const minContrast = opts.minContrast ?? 0.15;
   let work = toFloat(input);
-  if (max(work.width, work.height) > maxSide) {
-    const s = maxSide / max(work.width, work.height);
-    work = resizeImage(work, max(1, round(work.width * s)), max(1, round(work.height * s)));
-  }
+  const shrunk = shrunkSize(work.width, work.height, maxSide);
+  if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
   const ink = toInkMap(work, opts);
   // Otsu alone would split pure paper noise in two; the floor keeps noise out of the ink.
   const level = max(otsuThreshold(ink.image), 4 * ink.sigma, minContrast / 2);
@@ -133,16 +140,12 @@ export function normaliseInk(ink: FloatImage, mask: Mask, strokeLevel: number, f
   return out;
 }
 
-/** Decodes image bytes (PNG, JPEG, WebP) and preprocesses them; `name` (e.g. the path) is used in errors. */
-export async function preprocessBuffer(bytes: Buffer, name: string, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
-  const decoded = await decodeImage(bytes, name, opts);
-  return preprocessGray(decoded.image, opts, name);
-}
-
-/** Reads an image file and preprocesses it; errors name the file and say what to do. */
-export async function preprocessFile(path: string, opts: PreprocessOptions = {}): Promise<PreprocessedImage> {
-  const decoded = await readImageFile(path, opts);
-  return preprocessGray(decoded.image, opts, path);
+/**
+ * The whole recipe from RGBA pixels (a canvas's `ImageData`, or a file decoded by sharp): gray and
+ * transparency (`rgbaToGray`), then `preprocessGray`. What the browser app and `hwr predict` both run.
+ */
+export function preprocessRgba(rgba: RgbaImage, opts: PreprocessOptions = {}, name = 'image'): PreprocessedImage {
+  return preprocessGray(rgbaToGray(rgba, opts).image, opts, name);
 }
 
 /** Stacks preprocessed images (or raw [28*28] float arrays) into a model input tensor. */

@@ -1,0 +1,112 @@
+/**
+ * RGBA pixels -> one gray image: the first step of preprocessing, shared by Node (pixels decoded by
+ * sharp) and the browser (pixels from a canvas). Pure TypeScript, no decoder, no DOM.
+ */
+import { FloatImage, createImage, quantile } from './gray';
+import { resampleWeights, resizeImage, shrunkSize } from './geometry';
+
+/**
+ * An RGBA image as a canvas `ImageData` or a decoder gives it: 4 bytes per pixel (R, G, B, A),
+ * row-major, straight (not premultiplied) alpha.
+ */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** Options for `rgbaToGray`. */
+export interface RgbaToGrayOptions {
+  /** Images larger than this on their longest side are shrunk (area average; a character needs no more). Default 512. */
+  maxSide?: number;
+}
+
+/** A gray image made from RGBA, and how its transparency was read. */
+export interface GrayFromRgba {
+  /** Luminance 0..1 (dark ink on light paper stays dark on light), at most `maxSide` on its longest side. */
+  image: FloatImage;
+  /** True when the ink was taken from the alpha channel (a transparent drawing). */
+  fromAlpha: boolean;
+}
+
+/**
+ * RGBA -> gray: Rec. 601 luma, shrunk to `maxSide` by area averaging (on alpha-premultiplied
+ * values, so transparent pixels' hidden colour does not bleed into the edges), then transparency
+ * resolved (see `resolveAlpha`). The same bytes give the same floats in Node and in a browser.
+ */
+export function rgbaToGray(rgba: RgbaImage, opts: RgbaToGrayOptions = {}): GrayFromRgba {
+  const { width, height, data } = rgba;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`RGBA image size must be positive integers, got ${width}x${height}`);
+  }
+  if (data.length !== width * height * 4) {
+    throw new Error(`RGBA image data has ${data.length} bytes, expected ${width}x${height}x4=${width * height * 4}`);
+  }
+  const target = shrunkSize(width, height, opts.maxSide ?? 512);
+  const { luma, alpha } = lumaAlphaPlanes(rgba, target.width);
+  if (target.height === height) return resolveAlpha(luma, alpha);
+  // The horizontal pass is done; resizeImage's own horizontal pass is then the identity.
+  return resolveAlpha(resizeImage(luma, target.width, target.height), resizeImage(alpha, target.width, target.height));
+}
+
+/**
+ * Premultiplied luma (luma x alpha) and alpha planes, 0..1, resampled horizontally to `width`
+ * one source row at a time, so a 12-megapixel photo never becomes full-size float planes.
+ */
+function lumaAlphaPlanes(rgba: RgbaImage, width: number): { luma: FloatImage; alpha: FloatImage } {
+  const { width: srcWidth, height, data } = rgba;
+  const luma = createImage(width, height);
+  const alpha = createImage(width, height);
+  const taps = width === srcWidth ? null : resampleWeights(srcWidth, width);
+  const rowLuma = new Float32Array(srcWidth);
+  const rowAlpha = new Float32Array(srcWidth);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, p = y * srcWidth * 4; x < srcWidth; x++, p += 4) {
+      const a = data[p + 3] / 255;
+      // Rec. 601 luma, the weights MNIST-era grayscale conversions used.
+      rowLuma[x] = ((0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / 255) * a;
+      rowAlpha[x] = a;
+    }
+    const out = y * width;
+    if (!taps) {
+      luma.data.set(rowLuma, out);
+      alpha.data.set(rowAlpha, out);
+      continue;
+    }
+    for (let x = 0; x < width; x++) {
+      let l = 0;
+      let a = 0;
+      for (const [i, w] of taps[x]) {
+        l += rowLuma[i] * w;
+        a += rowAlpha[i] * w;
+      }
+      luma.data[out + x] = l;
+      alpha.data[out + x] = a;
+    }
+  }
+  return { luma, alpha };
+}
+
+/**
+ * Turns premultiplied luminance (luma x alpha) + alpha into one gray image. A drawing on a
+ * transparent background (a noticeable share of transparent pixels, strokes of one colour) is its
+ * alpha channel: ink wherever it is opaque, as dark ink on white, whatever the stroke colour (black
+ * strokes, white chalk). Anything else is composited onto white paper.
+ */
+export function resolveAlpha(luminance: FloatImage, alpha: FloatImage): GrayFromRgba {
+  const n = alpha.data.length;
+  let transparent = 0;
+  const opaqueLuma: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (alpha.data[i] < 0.5) transparent++;
+    else opaqueLuma.push(luminance.data[i] / alpha.data[i]);
+  }
+  const image = createImage(luminance.width, luminance.height);
+  const uniformStrokes = opaqueLuma.length > 0 && quantile(opaqueLuma, 0.95) - quantile(opaqueLuma, 0.05) < 0.25;
+  if (transparent > 0.01 * n && uniformStrokes) {
+    for (let i = 0; i < n; i++) image.data[i] = 1 - alpha.data[i];
+    return { image, fromAlpha: true };
+  }
+  for (let i = 0; i < n; i++) image.data[i] = luminance.data[i] + (1 - alpha.data[i]);
+  return { image, fromAlpha: false };
+}
