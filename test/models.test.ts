@@ -19,7 +19,7 @@ describe.each(MODEL_FAMILIES)('model family %s', (family) => {
     const model = buildModel(family, { numClasses: 10, seed: 1 });
     const result = await train(model, batch, {
       epochs: 40, batchSize: 32, learningRate: 3e-3, schedule: 'constant', validationSplit: 0,
-      augment: false, earlyStopping: false, restoreBest: false, log: null,
+      augment: false, earlyStopping: false, restoreBest: false, log: null, workers: 1,
     });
     const losses = result.history.map((h) => h.loss);
     expect(losses[0]).toBeGreaterThan(1.5); // untrained: about ln 10

@@ -19,7 +19,7 @@ const weightsOf = (m: tfl.LayersModel) => snapshotWeights(m).map((w) => Array.fr
 const data = barsDataset([30, 12, 24, 16]);
 const busy: TrainOptions = {
   epochs: 4, batchSize: 16, learningRate: 1e-2, seed: 3, balance: true, log: null,
-  augment: { rotation: 5, shift: 0.5, scale: 0.05 }, earlyStopping: false,
+  augment: { rotation: 5, shift: 0.5, scale: 0.05 }, earlyStopping: false, workers: 1,
 };
 
 describe('train', () => {
@@ -28,7 +28,7 @@ describe('train', () => {
     const model = tinyModel(4);
     const result = await train(model, one, {
       epochs: 40, batchSize: 16, learningRate: 2e-2, schedule: 'constant', validationSplit: 0,
-      augment: false, earlyStopping: false, log: null,
+      augment: false, earlyStopping: false, log: null, workers: 1,
     });
     expect(result.steps).toBe(40);
     expect(result.history[0].loss).toBeGreaterThan(1);
@@ -175,7 +175,7 @@ describe('train on real MNIST (wasm)', () => {
       ],
     });
     // Default cosine schedule and 10% validation; no augmentation, which a dense net cannot exploit.
-    const result = await train(model, mnist, { epochs: 2, limit: 3000, batchSize: 32, learningRate: 3e-3, augment: false, log: null });
+    const result = await train(model, mnist, { epochs: 2, limit: 3000, batchSize: 32, learningRate: 3e-3, augment: false, log: null, workers: 1 });
     expect(result.valCount).toBe(300);
     expect(result.history[1].valAcc).toBeGreaterThan(0.85);
   });

@@ -1,16 +1,15 @@
 /**
- * Data-parallel training on several cores: one worker thread per core, each with a replica
- * of the model on its own TensorFlow.js backend (wasm is single-threaded in Node, so this is
- * how training uses a second core). Each step splits the batch across the workers, averages
- * their gradients weighted by shard size (= the full-batch gradient), and has every worker
- * apply that same average, so the replicas' trainable weights stay identical. Non-trainable
- * state (batch-norm moving statistics) is updated by each worker from its own shard;
- * `copyWeightsTo` takes worker 0's. Dropout masks differ from a single-process run.
+ * Data-parallel training on several cores: one worker thread per core, each with a replica of the
+ * model on its own TensorFlow.js backend (wasm is single-threaded in Node, so this is how training
+ * uses a second core). Each step splits the batch into contiguous shards, averages the replicas'
+ * gradients weighted by shard size (= the full batch's mean gradient), and has every replica apply
+ * that same average, so their trainable weights stay identical.
  *
- *   const trainer = await createDataParallelTrainer(model, { optimizer: tf.train.adam(1e-3) });
- *   const loss = await trainer.trainOnBatch(xs, ys); // xs [n, 28, 28, 1], ys one-hot [n, classes]
- *   await trainer.copyWeightsTo(model);               // bring the trained weights back
- *   await trainer.dispose();
+ * Batch norm: each replica normalises with its own shard's statistics (like PyTorch's DDP without
+ * SyncBatchNorm) and keeps its own moving statistics; `syncTo` gives the model their average.
+ * Dropout: each replica draws its own masks, seeded per step and replica by the caller. So a run
+ * is reproducible for a given number of workers; runs with different numbers of workers differ in
+ * dropout masks and batch-norm shards, not in the data, order or augmentation.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -18,33 +17,26 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { OutputKind, Reply, Request, WireTensor } from './protocol';
+import { snapshotWeights, WeightArray } from '../train/checkpoint';
+import { EngineOptions, EngineState, TrainingEngine } from '../train/engine';
+import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../train/host_batch';
+import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
 
-/** Options for `createDataParallelTrainer`. */
-export interface DataParallelOptions {
-  /** Worker threads (default: number of CPUs, at least 1). */
+/** Options for `createParallelEngine`. */
+export interface ParallelEngineOptions extends EngineOptions {
+  /** Worker threads (default: the number of CPUs). */
   workers?: number;
-  /** Optimizer to replicate in every worker (serialised by class name and config; default Adam 1e-3). */
-  optimizer?: tf.Optimizer;
-  /** The model's output: 'probabilities' (softmax, default) or 'logits'. */
-  outputs?: OutputKind;
   /** Backend for the workers (default 'wasm'). */
-  backend?: 'wasm' | 'cpu' | 'tensorflow';
+  backend?: string;
+  /** A tfjs optimizer to replicate instead of the project's (serialised by class name and config). */
+  optimizer?: tf.Optimizer;
   /** Compiled worker script (default: worker.js beside this module, or dist/src/parallel/worker.js). */
   workerScript?: string;
 }
 
-/** A model being trained data-parallel across worker threads. */
-export interface DataParallelTrainer {
-  readonly workers: number;
-  /** One optimizer step on the batch; resolves to the batch's mean loss (before the step). */
-  trainOnBatch(xs: tf.Tensor, ys: tf.Tensor): Promise<number>;
-  /** Model outputs for xs, computed in parallel shards (inference mode). */
-  predict(xs: tf.Tensor): Promise<tf.Tensor>;
-  /** Copies the trained weights (worker 0's, identical in all) into a model of the same architecture. */
-  copyWeightsTo(model: tfl.LayersModel): Promise<void>;
-  /** Stops the worker threads. */
-  dispose(): Promise<void>;
+/** CPUs this process may use: the default number of workers. */
+export function availableCores(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
 
 function defaultWorkerScript(): string {
@@ -56,7 +48,7 @@ function defaultWorkerScript(): string {
 
 /** One worker thread with request/reply messaging (one request in flight at a time). */
 class WorkerClient {
-  private pending: { resolve: (r: Reply & { kind: 'ok' }) => void; reject: (e: Error) => void } | undefined;
+  private pending: { resolve: (r: OkReply) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
 
   constructor(readonly thread: Worker) {
@@ -77,19 +69,13 @@ class WorkerClient {
     this.pending = undefined;
   }
 
-  request(msg: Request, transfer: ArrayBuffer[] = []): Promise<Reply & { kind: 'ok' }> {
+  request(msg: Request, transfer: ArrayBuffer[] = []): Promise<OkReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       this.thread.postMessage(msg, transfer);
     });
   }
-}
-
-/** Rows [start, end) of a [n, ...] tensor as a standalone wire tensor. */
-function shardOf(values: Float32Array, shape: number[], start: number, end: number): WireTensor {
-  const row = shape.slice(1).reduce((a, b) => a * b, 1);
-  return { data: values.slice(start * row, end * row), shape: [end - start, ...shape.slice(1)] };
 }
 
 /** Splits n rows into `parts` contiguous ranges as equal as possible (empty ranges dropped). */
@@ -103,24 +89,38 @@ export function splitRows(n: number, parts: number): [number, number][] {
   return out;
 }
 
+/** Element-wise mean of the replicas' arrays (same names and shapes in each). */
+function averageArrays(perReplica: WeightArray[][]): WeightArray[] {
+  return perReplica[0].map((first, i) => {
+    const values = new Float32Array(first.values.length);
+    for (const arrays of perReplica) {
+      const v = arrays[i].values;
+      for (let j = 0; j < values.length; j++) values[j] += v[j] / perReplica.length;
+    }
+    return { ...first, values };
+  });
+}
+
 /**
- * Starts worker threads, each holding a copy of `model` (architecture and current weights)
- * and of `optimizer`. The model itself is not changed until `copyWeightsTo`.
+ * Starts worker threads, each holding a copy of `model` (architecture and current weights) with
+ * its own optimizer. The model itself is not changed until `syncTo`.
  */
-export async function createDataParallelTrainer(model: tfl.LayersModel, opts: DataParallelOptions = {}): Promise<DataParallelTrainer> {
-  const count = Math.max(1, opts.workers ?? os.cpus().length);
-  const optimizer = opts.optimizer ?? tf.train.adam(1e-3);
+/** The data-parallel engine; it can also run inference in parallel shards. */
+export interface ParallelEngine extends TrainingEngine {
+  /** Model outputs for xs [n, ...] in inference mode, computed by the replicas in parallel shards. */
+  predict(xs: tf.Tensor): Promise<tf.Tensor>;
+}
+
+export async function createParallelEngine(model: tfl.LayersModel, opts: ParallelEngineOptions): Promise<ParallelEngine> {
+  const count = Math.max(1, opts.workers ?? availableCores());
+  const optimizer: OptimizerSpec = opts.optimizer
+    ? { className: opts.optimizer.getClassName(), config: opts.optimizer.getConfig() as Record<string, unknown> }
+    : { learningRate: opts.learningRate };
   const script = opts.workerScript ?? defaultWorkerScript();
-  const topology = JSON.stringify(model.toJSON(null, false));
-  const weights = model.getWeights().map((w) => ({ data: w.dataSync() as Float32Array, shape: w.shape.slice() }));
   const clients = Array.from({ length: count }, () => new WorkerClient(new Worker(script)));
   const init: Request = {
-    kind: 'init',
-    topology,
-    weights,
-    optimizer: { className: optimizer.getClassName(), config: optimizer.getConfig() as Record<string, unknown> },
-    outputs: opts.outputs ?? 'probabilities',
-    backend: opts.backend ?? 'wasm',
+    kind: 'init', topology: JSON.stringify(model.toJSON(null, false)), weights: snapshotWeights(model),
+    optimizer, loss: opts.loss, backend: opts.backend ?? 'wasm',
   };
   try {
     await Promise.all(clients.map((c) => c.request(init)));
@@ -128,60 +128,122 @@ export async function createDataParallelTrainer(model: tfl.LayersModel, opts: Da
     await Promise.all(clients.map((c) => c.thread.terminate()));
     throw err;
   }
+  const nonTrainable = async () => Promise.all(clients.map(async (c) => (await c.request({ kind: 'weights', which: 'nonTrainable' })).weights!));
 
   return {
     workers: count,
 
-    async trainOnBatch(xs: tf.Tensor, ys: tf.Tensor): Promise<number> {
-      const n = xs.shape[0];
-      const x = xs.dataSync() as Float32Array;
-      const y = (ys.dtype === 'float32' ? ys.dataSync() : Float32Array.from(ys.dataSync())) as Float32Array;
+    async step(batch: HostBatch, lr: number, dropoutSeed: (replica: number) => number) {
+      const n = batchSize(batch);
       const ranges = splitRows(n, count);
       const replies = await Promise.all(ranges.map(([s, e], i) => {
-        const shardX = shardOf(x, xs.shape, s, e);
-        const shardY = shardOf(y, ys.shape, s, e);
-        return clients[i].request({ kind: 'grad', xs: shardX, ys: shardY }, [shardX.data.buffer as ArrayBuffer, shardY.data.buffer as ArrayBuffer]);
+        const shard = sliceBatch(batch, s, e);
+        return clients[i].request({ kind: 'grad', batch: shard, dropoutSeed: dropoutSeed(i) }, batchBuffers(shard));
       }));
       // Weighted by shard size, the shards' mean gradients average to the full batch's.
       const avg = new Float32Array(replies[0].grads!.length);
       let loss = 0;
+      let correct: number | null = 0;
       replies.forEach((r, i) => {
         const w = (ranges[i][1] - ranges[i][0]) / n;
         const g = r.grads!;
         for (let j = 0; j < avg.length; j++) avg[j] += w * g[j];
         loss += w * r.loss!;
+        correct = r.correct == null || correct == null ? null : correct + r.correct;
       });
-      await Promise.all(clients.map((c) => c.request({ kind: 'apply', grads: avg })));
-      return loss;
+      await Promise.all(clients.map((c) => c.request({ kind: 'apply', grads: avg, lr })));
+      return { loss, correct };
     },
 
-    async predict(xs: tf.Tensor): Promise<tf.Tensor> {
+    async syncTo(target: tfl.LayersModel) {
+      const all = (await clients[0].request({ kind: 'weights', which: 'all' })).weights!;
+      const byName = new Map(all.map((w) => [w.name, w]));
+      const stats = count > 1 && target.nonTrainableWeights.length > 0 ? averageArrays(await nonTrainable()) : [];
+      for (const s of stats) byName.set(s.name, s);
+      const weights = target.weights.map((w, i) => byName.get(w.originalName) ?? all[i]);
+      tf.tidy(() => target.setWeights(weights.map((w) => tf.tensor(w.values, w.shape, w.dtype))));
+    },
+
+    async snapshot(): Promise<EngineState> {
+      const state = (await clients[0].request({ kind: 'optimizerState' })).optimizer!;
+      return { optimizer: state.arrays, betaPowers: state.betaPowers, replicas: await nonTrainable() };
+    },
+
+    async restore(state: EngineState) {
+      if (state.replicas.length !== 0 && state.replicas.length !== count) {
+        throw new Error(`Cannot restore the state of ${state.replicas.length} replicas into ${count} workers: resume with --workers ${state.replicas.length}.`);
+      }
+      await Promise.all(clients.map((c, i) => c.request({
+        kind: 'restore',
+        optimizer: { arrays: state.optimizer, betaPowers: state.betaPowers },
+        nonTrainable: state.replicas[i],
+      })));
+    },
+
+    async predict(xs: tf.Tensor) {
       const x = xs.dataSync() as Float32Array;
-      const ranges = splitRows(xs.shape[0], count);
-      const replies = await Promise.all(ranges.map(([s, e], i) => {
-        const shard = shardOf(x, xs.shape, s, e);
+      const row = x.length / xs.shape[0];
+      const replies = await Promise.all(splitRows(xs.shape[0], count).map(([s, e], i) => {
+        const shard = { data: x.slice(s * row, e * row), shape: [e - s, ...xs.shape.slice(1)] };
         return clients[i].request({ kind: 'predict', xs: shard }, [shard.data.buffer as ArrayBuffer]);
       }));
       const parts = replies.map((r) => r.out!);
-      const rows = parts.reduce((s, p) => s + p.shape[0], 0);
       const joined = new Float32Array(parts.reduce((s, p) => s + p.data.length, 0));
       let offset = 0;
       for (const p of parts) {
         joined.set(p.data, offset);
         offset += p.data.length;
       }
-      return tf.tensor(joined, [rows, ...parts[0].shape.slice(1)]);
+      return tf.tensor(joined, [xs.shape[0], ...parts[0].shape.slice(1)]);
     },
 
-    async copyWeightsTo(target: tfl.LayersModel): Promise<void> {
-      const reply = await clients[0].request({ kind: 'weights' });
-      const tensors = reply.weights!.map((w) => tf.tensor(w.data, w.shape));
-      target.setWeights(tensors);
-      tf.dispose(tensors);
-    },
-
-    async dispose(): Promise<void> {
+    async dispose() {
       await Promise.all(clients.map((c) => c.thread.terminate()));
     },
+  };
+}
+
+/** Options for `createDataParallelTrainer`. */
+export interface DataParallelOptions {
+  workers?: number;
+  /** Optimizer to replicate (default: the project's, Adam 1e-3). */
+  optimizer?: tf.Optimizer;
+  /** The model's output: 'probabilities' (softmax, default) or 'logits'. */
+  outputs?: 'probabilities' | 'logits';
+  backend?: string;
+  workerScript?: string;
+}
+
+/** A classifier being trained data-parallel on tensors (the engine behind `train`'s workers, for benchmarks). */
+export interface DataParallelTrainer {
+  readonly workers: number;
+  /** One optimizer step on xs [n, h, w, 1] and one-hot ys [n, classes]; resolves to the batch's mean loss. */
+  trainOnBatch(xs: tf.Tensor, ys: tf.Tensor): Promise<number>;
+  /** Model outputs for xs, computed in parallel shards (inference mode). */
+  predict(xs: tf.Tensor): Promise<tf.Tensor>;
+  /** Copies the trained weights into a model of the same architecture. */
+  copyWeightsTo(model: tfl.LayersModel): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** `createParallelEngine` for a classifier fed with tensors: one-hot targets, no augmentation. */
+export async function createDataParallelTrainer(model: tfl.LayersModel, opts: DataParallelOptions = {}): Promise<DataParallelTrainer> {
+  const numClasses = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
+  const engine = await createParallelEngine(model, {
+    ...opts, learningRate: 1e-3,
+    loss: { kind: 'crossEntropy', outputs: opts.outputs ?? 'probabilities', numClasses },
+  });
+  // The step's learning rate: the given optimizer's own, else the project's default.
+  const lr = opts.optimizer ? (opts.optimizer as unknown as { learningRate: number }).learningRate : 1e-3;
+  return {
+    workers: engine.workers,
+    async trainOnBatch(xs, ys) {
+      const labels = tf.tidy(() => tf.argMax(ys, -1).dataSync() as Int32Array);
+      const batch: HostBatch = { x: { data: xs.dataSync() as Float32Array, shape: xs.shape.slice() }, targets: [{ data: labels, shape: [labels.length] }], transforms: null };
+      return (await engine.step(batch, lr, () => 1)).loss;
+    },
+    predict: (xs) => engine.predict(xs),
+    copyWeightsTo: (target) => engine.syncTo(target),
+    dispose: () => engine.dispose(),
   };
 }

@@ -49,12 +49,21 @@ export function transformBatch(x: tf.Tensor4D, params: AffineParams[]): tf.Tenso
   if (params.length !== batch) {
     throw new Error(`transformBatch: got ${params.length} parameter sets for a batch of ${batch} images.`);
   }
+  return transformImages(x, Float32Array.from(params.flatMap((p) => affineTransform(p, height, width))));
+}
+
+/** Applies per-image `tf.image.transform` matrices [batch * 8] to x [batch, h, w, c] (bilinear, zeros outside). */
+export function transformImages(x: tf.Tensor4D, matrices: Float32Array): tf.Tensor4D {
+  const batch = x.shape[0];
+  if (matrices.length !== batch * 8) {
+    throw new Error(`transformImages: got ${matrices.length / 8} transforms for a batch of ${batch} images.`);
+  }
   return tf.tidy(() => {
-    const matrices = tf.tensor2d(params.flatMap((p) => affineTransform(p, height, width)), [batch, 8]);
-    if (batch === 1 || transformHandlesBatches()) return tf.image.transform(x, matrices, 'bilinear', 'constant', 0);
+    const m = tf.tensor2d(matrices, [batch, 8]);
+    if (batch === 1 || transformHandlesBatches()) return tf.image.transform(x, m, 'bilinear', 'constant', 0);
     // One image at a time where the kernel only transforms the first image of a batch.
     const images = tf.split(x, batch) as tf.Tensor4D[]; // batch x [1, h, w, c]
-    const rows = tf.split(matrices, batch) as tf.Tensor2D[]; // batch x [1, 8]
+    const rows = tf.split(m, batch) as tf.Tensor2D[]; // batch x [1, 8]
     return tf.concat(images.map((img, i) => tf.image.transform(img, rows[i], 'bilinear', 'constant', 0)));
   });
 }
@@ -96,6 +105,16 @@ export function sampleAffine(rng: Rng, opts: AugmentOptions): AffineParams {
  * x [batch, h, w, 1] in 0..1 -> same shape. Pure given the rng state; runs on the active backend.
  */
 export function augmentBatch(x: tf.Tensor4D, rng: Rng, opts: AugmentOptions = DEFAULT_AUGMENT): tf.Tensor4D {
-  const params = Array.from({ length: x.shape[0] }, () => sampleAffine(rng, opts));
-  return transformBatch(x, params);
+  const [count, height, width] = x.shape;
+  return transformImages(x, augmentTransforms(count, height, width, rng, opts));
+}
+
+/**
+ * The transforms `augmentBatch` would apply to `count` images of height x width, as plain numbers
+ * [count * 8]: drawn on the main thread, applied later by whichever replica trains on each image.
+ */
+export function augmentTransforms(count: number, height: number, width: number, rng: Rng, opts: AugmentOptions = DEFAULT_AUGMENT): Float32Array {
+  const out = new Float32Array(count * 8);
+  for (let i = 0; i < count; i++) out.set(affineTransform(sampleAffine(rng, opts), height, width), i * 8);
+  return out;
 }

@@ -8,12 +8,12 @@ export interface BatchLogs {
   batches: number;
   /** 0-based optimizer step over the whole run (continues across a resume). */
   step: number;
-  /** This batch's mean loss and accuracy (before the update it triggered). */
+  /** This batch's mean loss and accuracy (before the update it triggered); accuracy null for a non-classifier. */
   loss: number;
-  acc: number;
+  acc: number | null;
   /** Image-weighted means over the epoch so far. */
   meanLoss: number;
-  meanAcc: number;
+  meanAcc: number | null;
   /** Learning rate used for this step. */
   lr: number;
   /** Training throughput of this epoch so far, and estimated seconds left in it. */
@@ -27,10 +27,12 @@ export interface EpochLogs {
   epoch: number;
   /** Mean training loss and accuracy over the epoch, measured on the (augmented) batches as trained. */
   loss: number;
-  acc: number;
-  /** Validation loss and accuracy in inference mode; null when there is no validation data. */
+  acc: number | null;
+  /** Validation loss and accuracy in inference mode; null when there is no validation data (or, for accuracy, no classifier). */
   valLoss: number | null;
   valAcc: number | null;
+  /** Validation character error rate of a line model (see `TrainOptions.validationMetrics`). */
+  valCer?: number | null;
   /** Learning rate of the epoch's last step. */
   lr: number;
   /** Wall-clock seconds of the epoch including validation. */

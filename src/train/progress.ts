@@ -45,6 +45,8 @@ export function formatDuration(seconds: number): string {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+/** "  acc 93.10%", or nothing for a model that has no accuracy (a line model). */
+const accPart = (name: string, x: number | null | undefined) => (x == null ? '' : `  ${name} ${pct(x)}`);
 const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} img/s`;
 
 /** The in-place progress line: "epoch 2/10 [#####---] 120/469 loss 0.2345 acc 93.10% 1,234 img/s ETA 0:42". */
@@ -53,16 +55,17 @@ export function formatBatchLine(logs: BatchLogs, epochs: number, withBar: boolea
   const bar = withBar ? ` [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]` : '';
   return (
     `epoch ${logs.epoch}/${epochs}${bar} ${logs.batch}/${logs.batches}` +
-    `  loss ${logs.meanLoss.toFixed(4)}  acc ${pct(logs.meanAcc)}` +
+    `  loss ${logs.meanLoss.toFixed(4)}${accPart('acc', logs.meanAcc)}` +
     `  ${rate(logs.imagesPerSec)}  ETA ${formatDuration(logs.etaSeconds)}`
   );
 }
 
 /** The end-of-epoch summary line. */
 export function formatEpochLine(logs: EpochLogs, epochs: number, isBest: boolean): string {
-  const val = logs.valLoss === null || logs.valAcc === null ? '' : `  val_loss ${logs.valLoss.toFixed(4)}  val_acc ${pct(logs.valAcc)}`;
+  const val = logs.valLoss === null ? ''
+    : `  val_loss ${logs.valLoss.toFixed(4)}${accPart('val_acc', logs.valAcc)}${accPart('val_cer', logs.valCer)}`;
   return (
-    `epoch ${logs.epoch}/${epochs}  loss ${logs.loss.toFixed(4)}  acc ${pct(logs.acc)}${val}` +
+    `epoch ${logs.epoch}/${epochs}  loss ${logs.loss.toFixed(4)}${accPart('acc', logs.acc)}${val}` +
     `  lr ${logs.lr.toExponential(2)}  ${logs.seconds.toFixed(1)}s  ${rate(logs.imagesPerSec)}${isBest ? '  (best)' : ''}`
   );
 }

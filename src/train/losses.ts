@@ -1,0 +1,44 @@
+/**
+ * The losses the training loop knows, named by a plain-data spec so a data-parallel worker can
+ * rebuild the same loss from a message. Each returns per-example values: a shard's mean weighted
+ * by its size then averages to the full batch's mean, whatever the number of workers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Softmax cross-entropy on class labels; `outputs` says whether the model ends in softmax. */
+export interface CrossEntropySpec {
+  kind: 'crossEntropy';
+  outputs: 'probabilities' | 'logits';
+  numClasses: number;
+}
+
+/** A loss by name and settings (plain data: it crosses thread boundaries). */
+export type LossSpec = CrossEntropySpec;
+
+/** A batch's loss per example, and how many examples the model got right (null where that has no meaning). */
+export interface LossValue {
+  losses: tf.Tensor1D; // [batch]
+  correct: tf.Scalar | null;
+}
+
+/** Per-example loss of the model output `out` against the batch's targets (see each spec for their order). */
+export function computeLoss(spec: LossSpec, out: tf.Tensor, targets: tf.Tensor[]): LossValue {
+  if (spec.kind === 'crossEntropy') {
+    const labels = targets[0] as tf.Tensor1D; // int32 [batch]
+    const y = tf.oneHot(labels, spec.numClasses); // [batch, classes]
+    return { losses: crossEntropy(y, out, spec.outputs), correct: countCorrect(out, labels) };
+  }
+  throw new Error(`Unknown loss '${(spec as { kind: string }).kind}'.`);
+}
+
+/** Per-example cross-entropy [batch] from one-hot targets y [batch, classes] and the model output. */
+export function crossEntropy(y: tf.Tensor, out: tf.Tensor, outputs: 'probabilities' | 'logits'): tf.Tensor1D {
+  // Clipping keeps log() finite for a confident wrong softmax, as Keras' categoricalCrossentropy does.
+  const logP = outputs === 'logits' ? tf.logSoftmax(out) : tf.log(tf.clipByValue(out, 1e-7, 1 - 1e-7));
+  return tf.neg(tf.sum(tf.mul(tf.cast(y, 'float32'), logP), -1)) as tf.Tensor1D;
+}
+
+/** Number of rows whose arg-max equals the label, as a scalar. */
+export function countCorrect(out: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), labels), 'float32'));
+}
