@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { initBackend, describeBackend } from '../backend';
 import { buildModel, formatSummary, summarizeModel, MODEL_FAMILIES, ModelFamily } from '../models/cnn';
-import { train } from '../train/train';
+import { TrainingInterruptedError, resolveWorkers, train } from '../train/train';
 import { loadCheckpoint, saveCheckpoint, TrainCheckpoint } from '../train/checkpoint';
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { saveModel } from '../io/saved_model';
@@ -14,6 +14,11 @@ function settingsFromEnv(dataset: string): string[] {
   return names.filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
 }
 
+/** An argument as a POSIX shell word: quoted only when it needs to be. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 /** '32/64,64/128' -> [[32], [64, 64], [128]]; undefined keeps the factory's default. */
 function parseBlocks(value: unknown): number[][] | undefined {
   if (value === undefined) return undefined;
@@ -24,13 +29,31 @@ function parseBlocks(value: unknown): number[][] | undefined {
   return blocks;
 }
 
+/**
+ * Ctrl-C (SIGINT) aborts the returned signal, so training stops after the current step and writes
+ * its checkpoint; a second Ctrl-C quits at once. `dispose` puts the default handling back.
+ */
+export function stopOnInterrupt(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      console.error('\nsecond Ctrl-C: quitting without a checkpoint of the current step');
+      process.exit(130);
+    }
+    console.error('\nCtrl-C: stopping after the current step and writing a checkpoint (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
 /** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
 export const trainCommand: Command = {
   name: 'train',
   usage: 'train [--dataset mnist|emnist] [--model cnn|baseline] [options]',
   summary: 'Train a model, evaluate it on the test split and save it to saved_models/<name>/\n' +
-    '(TensorFlow.js layers format + metadata.json). A checkpoint is written after every epoch;\n' +
-    '--resume continues from it.',
+    '(TensorFlow.js layers format + metadata.json), on every CPU core by default. A checkpoint is\n' +
+    'written after every epoch and on Ctrl-C (which stops after the current step); --resume continues from it.',
   options: {
     dataset: { type: 'string', short: 'd', help: 'mnist or emnist', default: 'mnist' },
     model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: 'cnn' },
@@ -50,6 +73,7 @@ export const trainCommand: Command = {
     resume: { type: 'boolean', help: 'continue from the checkpoint folder' },
     'emnist-dir': { type: 'string', help: 'EMNIST folder (env EMNIST_DIR)', default: 'data/emnist' },
     split: { type: 'string', help: 'EMNIST split (env EMNIST_SPLIT)', default: 'balanced' },
+    workers: { type: 'string', short: 'w', help: 'data-parallel worker threads; 1 trains in the main thread', default: 'one per CPU core (1 on tfjs-node)' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
     'dry-run': { type: 'boolean', help: 'a few steps on a small subset, saved under outputs/dry-run/: checks the pipeline' },
   },
@@ -79,7 +103,13 @@ export const trainCommand: Command = {
       console.error(`resuming from ${checkpointDir} (after epoch ${resume.epoch})`);
     }
     const balance = values['no-balance'] ? false : values.balance === true || datasetName === 'emnist';
+    if (values.workers !== undefined && !(intOption(values, 'workers', 1) >= 1)) throw new UsageError(`--workers must be 1 or more, got '${String(values.workers)}'.`);
+    const workers = resolveWorkers(values.workers === undefined ? 'auto' : intOption(values, 'workers', 1));
+    const command = [...settingsFromEnv(datasetName), 'hwr train', ...argv.map(shellWord)].join(' ');
+    const stop = stopOnInterrupt();
     const result = await train(model, sets.train, {
+      workers,
+      signal: stop.signal,
       epochs,
       batchSize: intOption(values, 'batch-size', 128),
       learningRate: numberOption(values, 'lr', 0.002),
@@ -92,8 +122,19 @@ export const trainCommand: Command = {
       maxStepsPerEpoch: dryRun ? 4 : undefined,
       resume,
       onCheckpoint: (ckpt) => saveCheckpoint(checkpointDir, ckpt),
-    });
-    console.error(`trained ${result.history.length} epochs in ${result.seconds.toFixed(1)} s ` +
+    }).catch((err: unknown) => {
+      if (!(err instanceof TrainingInterruptedError)) throw err;
+      // The same settings, the same number of workers (a checkpoint is per worker count), and --resume.
+      const resumeCommand = [
+        ...settingsFromEnv(datasetName), 'npx hwr train', ...argv.map(shellWord),
+        ...(values.workers === undefined ? ['--workers', String(workers)] : []), ...(values.resume ? [] : ['--resume']),
+      ];
+      console.error(`\ninterrupted in epoch ${err.epoch} after batch ${err.batch}; checkpoint saved to ${checkpointDir}.`);
+      console.error(`resume with:\n  ${resumeCommand.join(' ')}`);
+      return null;
+    }).finally(() => stop.dispose());
+    if (result === null) return 130;
+    console.error(`trained ${result.history.length} epochs in ${result.seconds.toFixed(1)} s on ${result.workers} worker(s) ` +
       `(${Math.round(result.imagesPerSec)} images/s); best epoch ${result.bestEpoch}`);
 
     const report = evaluate(model, test);
@@ -110,10 +151,11 @@ export const trainCommand: Command = {
       backend: backend.name,
       trainingSeconds: Math.round(result.seconds),
       imagesPerSec: Math.round(result.imagesPerSec),
+      workers: result.workers,
       seed,
       params: summarizeModel(model).totalParams,
       history: result.history,
-      command: [...settingsFromEnv(datasetName), 'hwr train', ...argv].join(' '),
+      command,
       gitCommit: commit,
       createdAt: new Date().toISOString(),
     });
