@@ -13,6 +13,10 @@ export * from './data/mnist';
 export * from './data/emnist';
 export * from './data/download';
 export * from './data/check';
+// Synthetic handwritten lines (English words from a corpus, EMNIST/MNIST glyphs) and their sample sheet
+export * from './data/corpus';
+export * from './data/lines';
+export * from './data/line_samples';
 // Models, training, evaluation, saving
 export * from './models/index';
 export * from './train/index';

@@ -3,9 +3,9 @@
  * batch by batch and deterministic by (seed, split, mode, line number): no line set is ever held in memory.
  *
  * Text. `words`: English words drawn by corpus count^0.75 (src/data/corpus.ts: SUBTLEXus counts, so
- * common words are common; see `frequencyPower`), folded to what the dataset can write (EMNIST Balanced: 'c' -> 'C', 'a' stays
- * 'a'; words with a character no class writes are not used); the first word capitalised with
- * probability `capitalizeFirst`, a word written in capitals with probability `upperCase`.
+ * common words are common; see `frequencyPower`), folded to what the dataset can write (EMNIST
+ * Balanced: 'c' -> 'C', 'a' stays 'a'; a word with a character no class writes is not used); the
+ * first word capitalised with probability `capitalizeFirst`, a word in capitals with probability `upperCase`.
  * `random`: class characters drawn uniformly, in "words" whose lengths follow English word lengths
  * (the figure for CER without word context). `digits`: numbers, years and phone-number-like groups.
  * Charset of the labels: the dataset's classes + ' ' (`lineCharset`).
@@ -25,7 +25,8 @@
  * baseline jitter; overlaps combine by max (white ink 255 on black 0, uint8, as EMNIST).
  * CTC guarantee: every label character, spaces included, advances the pen by at least `minCharPixels`
  * (default 8), so a line of L characters is at least 8L pixels wide; a model that downsamples width by
- * 4 gets T = floor(width / 4) >= 2L >= L + repeats time steps, enough for any label (`fitsTimeSteps`).
+ * 4 gets T = floor(width / 4) >= 2L >= L + repeats time steps, enough for any label (`fitsTimeSteps`),
+ * whether T is taken from the batch width or from the line's own ink width (`widths[i]`).
  * Width: lines are left-aligned and padded with black to the batch's widest line rounded up to a
  * multiple of `widthMultiple` (16), or to a fixed `width`.
  */
