@@ -49,7 +49,17 @@ export function bruteForceProb(logProbs: ArrayLike<number>, T: number, C: number
   return p;
 }
 
-/** -log p(label | x) by brute force; Infinity when no path collapses to the label. */
+/** -log p(label | x) by brute force, summed in log space (exact even when p underflows); Infinity when no path collapses to the label. */
 export function bruteForceNll(logProbs: ArrayLike<number>, T: number, C: number, label: number[], blank: number): number {
-  return -Math.log(bruteForceProb(logProbs, T, C, label, blank));
+  const key = label.join(',');
+  const pathLogProbs: number[] = [];
+  forEachPath(T, C, (path) => {
+    if (collapse(path, blank).join(',') !== key) return;
+    let lp = 0;
+    path.forEach((k, t) => { lp += logProbs[t * C + k]; });
+    pathLogProbs.push(lp);
+  });
+  if (pathLogProbs.length === 0) return Infinity;
+  const max = Math.max(...pathLogProbs);
+  return -(max + Math.log(pathLogProbs.reduce((s, lp) => s + Math.exp(lp - max), 0)));
 }

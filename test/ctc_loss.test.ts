@@ -91,6 +91,31 @@ describe('ctcForwardBackward (Float64 core)', () => {
     expect(ctcForwardBackward(lp, 3, C, [], 2).nll).toBeCloseTo(-(lp[2] + lp[C + 2] + lp[2 * C + 2]), 12);
   });
 
+  test('a confident wrong model (label probabilities far below e^-690 of the frame maximum): exact, finite', () => {
+    // Blank scores 300 above every character: each character frame costs ~300 nats, so the label's
+    // states sit ~900 nats below the all-blank state, past what one shared exp shift can represent.
+    const T = 5;
+    const C = 4;
+    const logits = Float64Array.from(randomLogits(T * C, 61), (v, i) => (i % C === C - 1 ? v + 300 : v));
+    const logProbs = logSoftmaxRows(logits, T, C);
+    for (const label of [[0, 1, 2], [1, 1], [2, 0, 2, 1]]) {
+      const r = ctcForwardBackward(logProbs, T, C, label, C - 1);
+      const reference = bruteForceNll(logProbs, T, C, label, C - 1);
+      expect(reference).toBeGreaterThan(590);
+      expect(Math.abs(r.nll - reference)).toBeLessThan(1e-9 * reference);
+      const eps = 1e-4;
+      const fd = Float64Array.from(logits, (_, j) => {
+        const at = (delta: number): number => {
+          const x = Float64Array.from(logits);
+          x[j] += delta;
+          return bruteForceNll(logSoftmaxRows(x, T, C), T, C, label, C - 1);
+        };
+        return (at(eps) - at(-eps)) / (2 * eps);
+      });
+      expect(relError(r.grad, fd)).toBeLessThan(1e-6);
+    }
+  });
+
   test('ctcMinFrames counts one extra frame per repeated adjacent pair', () => {
     expect(ctcMinFrames([])).toBe(0);
     expect(ctcMinFrames([1, 2, 3])).toBe(3);

@@ -93,11 +93,47 @@ function logAdd(a: number, b: number): number {
   return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
 }
 
-/** A prefix in the beam: log p of the frames so far with the prefix ending in a blank / a character. */
+/**
+ * A node of the trie of prefixes: the path from the root spells the prefix, so a prefix reached
+ * from two beams is the same node. `blank`/`nonBlank`: log p(frames so far, the prefix, ending in a
+ * blank / in its last character) at the current frame; `next*` accumulate the following frame.
+ */
 interface Prefix {
-  labels: number[];
+  parent: Prefix | null;
+  label: number;
+  children: Map<number, Prefix> | null;
   blank: number;
   nonBlank: number;
+  nextBlank: number;
+  nextNonBlank: number;
+  /** Frame whose next* values this node holds (so they reset once per frame). */
+  frame: number;
+  score: number;
+}
+
+function newPrefix(parent: Prefix | null, label: number): Prefix {
+  return { parent, label, children: null, blank: -Infinity, nonBlank: -Infinity, nextBlank: -Infinity, nextNonBlank: -Infinity, frame: -1, score: -Infinity };
+}
+
+function labelsOf(p: Prefix): number[] {
+  const labels: number[] = [];
+  for (let q: Prefix | null = p; q && q.parent; q = q.parent) labels.push(q.label);
+  return labels.reverse();
+}
+
+/** The k highest-scoring prefixes, best first; ties keep their order (deterministic). */
+function topK(items: Prefix[], k: number): Prefix[] {
+  const best: Prefix[] = [];
+  for (const p of items) {
+    if (best.length === k && p.score <= best[k - 1].score) continue;
+    let i = best.length < k ? best.length : k - 1;
+    while (i > 0 && best[i - 1].score < p.score) {
+      if (i < k) best[i] = best[i - 1];
+      i--;
+    }
+    best[i] = p;
+  }
+  return best;
 }
 
 /**
@@ -113,39 +149,50 @@ export function beamSearchDecode(scores: ArrayLike<number>, T: number, C: number
   }
   const minLogProb = Math.log(opts.minCharProb ?? 1e-4);
   const logProbs = ctcFrameLogProbs(scores, T, C, opts.input);
-  const total = (p: Prefix): number => logAdd(p.blank, p.nonBlank);
 
-  let beam: Prefix[] = [{ labels: [], blank: 0, nonBlank: -Infinity }];
+  const root = newPrefix(null, -1);
+  root.blank = 0;
+  root.score = 0;
+  let beam: Prefix[] = [root];
   for (let t = 0; t < T; t++) {
     const row = t * C;
-    const next = new Map<string, Prefix>();
-    const entry = (labels: number[]): Prefix => {
-      const key = labels.join(',');
-      let p = next.get(key);
-      if (!p) next.set(key, (p = { labels, blank: -Infinity, nonBlank: -Infinity }));
+    const touched: Prefix[] = [];
+    const touch = (p: Prefix): Prefix => {
+      if (p.frame !== t) {
+        p.frame = t;
+        p.nextBlank = -Infinity;
+        p.nextNonBlank = -Infinity;
+        touched.push(p);
+      }
       return p;
     };
     for (const p of beam) {
-      const pTotal = total(p);
-      const last = p.labels.length > 0 ? p.labels[p.labels.length - 1] : -1;
+      const pTotal = p.score;
+      const last = p.label;
       // The prefix stays as it is: a blank, or its last character again (collapsed).
-      const same = entry(p.labels);
-      same.blank = logAdd(same.blank, pTotal + logProbs[row + blank]);
-      if (last >= 0) same.nonBlank = logAdd(same.nonBlank, p.nonBlank + logProbs[row + last]);
+      touch(p);
+      p.nextBlank = logAdd(p.nextBlank, pTotal + logProbs[row + blank]);
+      if (last >= 0) p.nextNonBlank = logAdd(p.nextNonBlank, p.nonBlank + logProbs[row + last]);
       // The prefix grows by one character; a repeat of the last one needs a blank in between.
       for (let c = 0; c < C; c++) {
         const lp = logProbs[row + c];
         if (c === blank || lp < minLogProb || lp === -Infinity) continue;
-        const grown = entry([...p.labels, c]);
-        grown.nonBlank = logAdd(grown.nonBlank, (c === last ? p.blank : pTotal) + lp);
+        if (!p.children) p.children = new Map();
+        let child = p.children.get(c);
+        if (!child) p.children.set(c, (child = newPrefix(p, c)));
+        touch(child);
+        child.nextNonBlank = logAdd(child.nextNonBlank, (c === last ? p.blank : pTotal) + lp);
       }
     }
-    // Array.prototype.sort is stable, so ties keep insertion order and the result is deterministic.
-    beam = [...next.values()].sort((a, b) => total(b) - total(a)).slice(0, beamWidth);
+    for (const p of touched) {
+      p.blank = p.nextBlank;
+      p.nonBlank = p.nextNonBlank;
+      p.score = logAdd(p.blank, p.nonBlank);
+    }
+    beam = topK(touched, beamWidth);
   }
   const best = beam[0];
-  const logProb = total(best);
-  return { labels: best.labels, confidence: Math.exp(logProb), logProb };
+  return { labels: labelsOf(best), confidence: Math.exp(best.score), logProb: best.score };
 }
 
 /** Characters of a charset: a string (one class per code point) or an array of class strings. */

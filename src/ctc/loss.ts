@@ -43,6 +43,149 @@ export function ctcMinFrames(label: ArrayLike<number>): number {
 }
 
 /**
+ * The extended label: blank, l1, blank, l2, ..., lL, blank (S = 2L + 1 states). skip[s] = 1 where
+ * state s may also be entered from s - 2: a character differing from the one before the blank.
+ */
+interface ExtendedLabel { S: number; ext: Int32Array; skip: Uint8Array }
+
+function extend(label: ArrayLike<number>, blank: number): ExtendedLabel {
+  const S = 2 * label.length + 1;
+  const ext = new Int32Array(S);
+  const skip = new Uint8Array(S);
+  for (let s = 0; s < S; s++) {
+    ext[s] = s % 2 === 1 ? label[(s - 1) >> 1] : blank;
+    skip[s] = s % 2 === 1 && s >= 3 && ext[s] !== ext[s - 2] ? 1 : 0;
+  }
+  return { S, ext, skip };
+}
+
+// States that can be on a complete alignment at frame t: reached already (s <= 2t + 1) and close
+// enough to the end for the frames left (s >= S - 2(T - t)). Others stay 0 / -Infinity.
+const firstState = (S: number, T: number, t: number): number => Math.max(0, S - 2 * (T - t));
+const lastState = (S: number, t: number): number => Math.min(S - 1, 2 * t + 1);
+
+/** Scaled values below this (relative to their frame's total, 1) make the fast path hand over to log space. */
+const TINY = 1e-280;
+
+/**
+ * Fast path, no transcendental per state: the log-space recursion with one shared shift per frame,
+ * i.e. each frame's alphas (betas) are kept as exp(alpha - frame log-scale), the frame's values sum
+ * to 1, and the log-scales add up in log space (Rabiner's / Graves's rescaling). Subtracts the
+ * posterior from `grad` (which may be `probs` itself) and returns log p(label | x), or null, touching
+ * nothing, when a state's value would fall below TINY of its frame (it could underflow; the exact
+ * path takes over).
+ */
+function scaledPass(probs: Float64Array, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number | null {
+  const { S, ext, skip } = label;
+  const alpha = new Float64Array(T * S); // exp(log alpha[t][s] - logScaleA[t])
+  const beta = new Float64Array(T * S); // exp(log beta[t][s] - logScaleB[t])
+  let logScaleA = 0;
+  alpha[0] = probs[ext[0]];
+  if (S > 1) alpha[1] = probs[ext[1]];
+  for (let t = 0; t < T; t++) {
+    const row = t * S;
+    const lo = firstState(S, T, t);
+    const hi = lastState(S, t);
+    if (t > 0) {
+      const prev = row - S;
+      const p = t * C;
+      for (let s = lo; s <= hi; s++) {
+        const sum = alpha[prev + s] + (s > 0 ? alpha[prev + s - 1] : 0) + (skip[s] ? alpha[prev + s - 2] : 0);
+        const v = sum * probs[p + ext[s]];
+        if (sum > 0 && v < TINY) return null;
+        alpha[row + s] = v;
+      }
+    }
+    let total = 0;
+    for (let s = 0; s <= hi; s++) total += alpha[row + s];
+    if (total === 0) return null;
+    for (let s = 0; s <= hi; s++) alpha[row + s] /= total;
+    logScaleA += Math.log(total);
+  }
+  const last = (T - 1) * S;
+  const endMass = alpha[last + S - 1] + (S > 1 ? alpha[last + S - 2] : 0);
+  if (!(endMass > 0)) return null;
+  const logLik = logScaleA + Math.log(endMass);
+
+  beta[last + S - 1] = 1;
+  if (S > 1) beta[last + S - 2] = 1;
+  for (let t = T - 2; t >= 0; t--) {
+    const row = t * S;
+    const next = row + S;
+    const p = (t + 1) * C;
+    const lo = firstState(S, T, t);
+    const hi = lastState(S, t);
+    let total = 0;
+    for (let s = lo; s <= hi; s++) {
+      const a = beta[next + s];
+      const b = s + 1 < S ? beta[next + s + 1] : 0;
+      const c = s + 2 < S && skip[s + 2] ? beta[next + s + 2] : 0;
+      const v = a * probs[p + ext[s]] + (b > 0 ? b * probs[p + ext[s + 1]] : 0) + (c > 0 ? c * probs[p + ext[s + 2]] : 0);
+      if ((a > 0 || b > 0 || c > 0) && v < TINY) return null;
+      beta[row + s] = v;
+      total += v;
+    }
+    if (total === 0) return null;
+    for (let s = lo; s <= hi; s++) beta[row + s] /= total;
+  }
+
+  // Posterior of state s at frame t: alpha * beta normalised over the frame (the scales cancel).
+  const z = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    for (let s = 0; s < S; s++) z[t] += alpha[t * S + s] * beta[t * S + s];
+    if (!(z[t] >= TINY)) return null;
+  }
+  // Only now write: `grad` may be `probs` itself, and it must stay untouched when returning null.
+  for (let t = 0; t < T; t++) {
+    for (let s = 0; s < S; s++) grad[t * C + ext[s]] -= (alpha[t * S + s] * beta[t * S + s]) / z[t];
+  }
+  return logLik;
+}
+
+/** Exact path: log-space forward-backward with a log-sum-exp per state; subtracts the posterior from grad, returns log p. */
+function logSpacePass(logProbs: ArrayLike<number>, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number {
+  const { S, ext, skip } = label;
+  // alpha[t*S+s]: log p(frames 0..t, ending in state s); beta[t*S+s]: log p(frames t+1..T-1 | state s at t).
+  const alpha = new Float64Array(T * S).fill(-Infinity);
+  const beta = new Float64Array(T * S).fill(-Infinity);
+  alpha[0] = logProbs[ext[0]];
+  if (S > 1) alpha[1] = logProbs[ext[1]];
+  for (let t = 1; t < T; t++) {
+    const row = t * S;
+    const prev = row - S;
+    for (let s = firstState(S, T, t), hi = lastState(S, t); s <= hi; s++) {
+      const a = alpha[prev + s];
+      const b = s > 0 ? alpha[prev + s - 1] : -Infinity;
+      const c = skip[s] ? alpha[prev + s - 2] : -Infinity;
+      alpha[row + s] = logSumExp3(a, b, c) + logProbs[t * C + ext[s]];
+    }
+  }
+  const last = (T - 1) * S;
+  const logLik = logSumExp3(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity, -Infinity);
+  if (!Number.isFinite(logLik)) return logLik;
+  beta[last + S - 1] = 0;
+  if (S > 1) beta[last + S - 2] = 0;
+  for (let t = T - 2; t >= 0; t--) {
+    const row = t * S;
+    const next = row + S;
+    const p = (t + 1) * C;
+    for (let s = firstState(S, T, t), hi = lastState(S, t); s <= hi; s++) {
+      const a = beta[next + s] + logProbs[p + ext[s]];
+      const b = s + 1 < S ? beta[next + s + 1] + logProbs[p + ext[s + 1]] : -Infinity;
+      const c = s + 2 < S && skip[s + 2] ? beta[next + s + 2] + logProbs[p + ext[s + 2]] : -Infinity;
+      beta[row + s] = logSumExp3(a, b, c);
+    }
+  }
+  for (let t = 0; t < T; t++) {
+    for (let s = 0; s < S; s++) {
+      const ab = alpha[t * S + s] + beta[t * S + s];
+      if (ab !== -Infinity) grad[t * C + ext[s]] -= Math.exp(ab - logLik);
+    }
+  }
+  return logLik;
+}
+
+/**
  * CTC negative log-likelihood of one label and its gradient w.r.t. the logits.
  * `logProbs` [T * C] must be log-softmax(logits) per frame; the gradient is softmax - posterior.
  */
@@ -52,68 +195,16 @@ export function ctcForwardBackward(
   if (logProbs.length < T * C) {
     throw new Error(`ctcForwardBackward: logProbs has ${logProbs.length} values, fewer than T * C = ${T} * ${C}.`);
   }
-  const L = label.length;
-  const S = 2 * L + 1;
   const grad = new Float64Array(T * C);
   if (T < ctcMinFrames(label)) return { nll: Infinity, grad, feasible: false };
   if (T === 0) return { nll: 0, grad, feasible: true }; // empty label on no frames: p = 1
-  // Extended label: blank, l1, blank, l2, ..., lL, blank. skip[s]: state s may be entered from
-  // s - 2 (a character differing from the one before the blank in between).
-  const ext = new Int32Array(S);
-  const skip = new Uint8Array(S);
-  for (let s = 0; s < S; s++) {
-    ext[s] = s % 2 === 1 ? label[(s - 1) >> 1] : blank;
-    skip[s] = s % 2 === 1 && s >= 3 && ext[s] !== ext[s - 2] ? 1 : 0;
-  }
-
-  // alpha[t*S+s]: log p(frames 0..t, ending in state s); beta[t*S+s]: log p(frames t+1..T-1 | state s at t).
-  const alpha = new Float64Array(T * S).fill(-Infinity);
-  const beta = new Float64Array(T * S).fill(-Infinity);
-  alpha[0] = logProbs[blank];
-  if (S > 1) alpha[1] = logProbs[ext[1]];
-  for (let t = 1; t < T; t++) {
-    const row = t * S;
-    const prev = row - S;
-    // States that cannot reach the end in the frames left, or not reachable yet, stay -Infinity.
-    const lo = Math.max(0, S - 2 * (T - t));
-    const hi = Math.min(S - 1, 2 * t + 1);
-    for (let s = lo; s <= hi; s++) {
-      const a = alpha[prev + s];
-      const b = s > 0 ? alpha[prev + s - 1] : -Infinity;
-      const c = skip[s] ? alpha[prev + s - 2] : -Infinity;
-      alpha[row + s] = logSumExp3(a, b, c) + logProbs[t * C + ext[s]];
-    }
-  }
-  const last = (T - 1) * S;
-  const logLik = logSumExp3(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity, -Infinity);
-  if (!Number.isFinite(logLik)) return { nll: Infinity, grad, feasible: false };
-
-  beta[last + S - 1] = 0;
-  if (S > 1) beta[last + S - 2] = 0;
-  for (let t = T - 2; t >= 0; t--) {
-    const row = t * S;
-    const next = row + S;
-    const lpNext = (t + 1) * C;
-    const lo = Math.max(0, S - 2 * (T - t));
-    const hi = Math.min(S - 1, 2 * t + 1);
-    for (let s = lo; s <= hi; s++) {
-      const a = beta[next + s] + logProbs[lpNext + ext[s]];
-      const b = s + 1 < S ? beta[next + s + 1] + logProbs[lpNext + ext[s + 1]] : -Infinity;
-      const c = s + 2 < S && skip[s + 2] ? beta[next + s + 2] + logProbs[lpNext + ext[s + 2]] : -Infinity;
-      beta[row + s] = logSumExp3(a, b, c);
-    }
-  }
-
-  // d(-log p)/d logit[t,k] = softmax[t,k] - sum over states s with ext[s] = k of p(state s at t | x, label).
-  for (let t = 0; t < T; t++) {
-    const g = t * C;
-    for (let k = 0; k < C; k++) grad[g + k] = Math.exp(logProbs[g + k]);
-    const row = t * S;
-    for (let s = 0; s < S; s++) {
-      const ab = alpha[row + s] + beta[row + s];
-      if (ab !== -Infinity) grad[g + ext[s]] -= Math.exp(ab - logLik);
-    }
-  }
+  const extended = extend(label, blank);
+  for (let i = 0; i < T * C; i++) grad[i] = Math.exp(logProbs[i]); // softmax; the passes subtract the posterior
+  // The scaled pass is exact unless some state falls ~e^-645 below its frame's total (e.g. a confident
+  // wrong model, whose label's states sit far below a dead-end all-blank state); then log space.
+  const scaled = scaledPass(grad, T, C, extended, grad);
+  const logLik = scaled ?? logSpacePass(logProbs, T, C, extended, grad);
+  if (!Number.isFinite(logLik)) return { nll: Infinity, grad: grad.fill(0), feasible: false };
   return { nll: -logLik, grad, feasible: true };
 }
 
