@@ -197,6 +197,9 @@ describe('Sum and Mean over leading axes (bias gradients, batch-norm moments) (w
   const cases: [number[], number[], boolean][] = [
     [[4, 5, 6, 7], [0, 1, 2], false], [[4, 5, 6, 7], [0, 1, 2], true], [[30, 10], [0], false], [[4, 5, 6], [1, 0], false],
     [[4, 5, 6], [1, 2], false], [[4, 5, 6], [0, 1, 2], false],
+    // Multiples of 4 columns take the wasm SIMD path: 8-column blocks, a 4-column tail, row
+    // counts across its 64-row chunks (odd too), a conv bias gradient's shape.
+    [[3, 50, 8], [0, 1], false], [[131, 12], [0], true], [[2, 65, 4], [0, 1], false], [[16, 26, 26, 32], [0, 1, 2], false],
   ];
   test.each(cases)('x[%s] axes %s keepDims %s', async (shape, axes, keepDims) => {
     const x = randomFloats(shape.reduce((p, q) => p * q, 1), 12);

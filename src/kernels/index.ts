@@ -14,8 +14,8 @@ import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
 import { zeroCopyIdentity, zeroCopySameDtypeCast } from './shared_identity';
 
-export { im2colTransposed } from './conv2d_backprop_filter';
-export { col2im } from './conv2d_backprop_input';
+// Registers the fused optimizer's class for deserialisation (worker threads rebuild it by name).
+export { FusedAdamOptimizer } from './fused_adam';
 
 // Marks our registrations so a second call (or a second copy of this module) is a no-op.
 const MARK = 'handwritingTfjsTrainingKernel';

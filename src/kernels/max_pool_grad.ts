@@ -2,10 +2,12 @@
  * MaxPoolGrad for the wasm backend, replacing the stock one (a C++ port of the cpu loop that
  * rescans every window per input pixel: ~50 ms per pooling layer of our CNN at batch 128).
  * Here each window is scanned once and dy goes to its argmax: the first maximum in row-major
- * window order, the same tie-break as the cpu backend (ties are common after relu).
+ * window order, the same tie-break as the cpu backend (ties are common after relu). The common
+ * 2x2/stride-2 pool over a multiple of 4 channels runs in the project's wasm SIMD module.
  */
 import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocate, BackendWasm, heapF32 } from './wasm_ops';
+import { heapOffset, kernelsFor } from './wasm_module';
 
 /** Attributes tfjs passes to MaxPoolGrad. */
 interface MaxPoolGradAttrs {
@@ -53,14 +55,19 @@ function maxPool2x2Backprop(x: Float32Array, dy: Float32Array, dx: Float32Array,
   }
 }
 
+/** The common pool: 2x2 windows, stride 2, no padding, windows inside the input. */
+function isPlain2x2(info: backend_util.Conv2DInfo): boolean {
+  return info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+}
+
 /** dx = dy routed to each window's (first) maximum of x. x, dx: [n, h, w, c]; dy: [n, oh, ow, c]. */
 export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: FH, effectiveFilterWidth: FW } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  const plain2x2 = FH === 2 && FW === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && 2 * OH <= H && 2 * OW <= W;
-  if (plain2x2) {
+  if (isPlain2x2(info)) {
     maxPool2x2Backprop(x, dy, dx, info);
     return;
   }
@@ -106,6 +113,11 @@ export function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorI
   const info = backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const dx = allocate(backend, input.shape);
+  if (isPlain2x2(info) && info.inChannels % 4 === 0 && input.dtype === 'float32') {
+    kernelsFor(backend).maxPoolGrad2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx),
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
+    return dx;
+  }
   maxPoolBackprop(heapF32(backend, input), heapF32(backend, dy), heapF32(backend, dx), info);
   return dx;
 }

@@ -1,0 +1,488 @@
+/**
+ * The project's own wasm SIMD training kernels (AssemblyScript; built by scripts/build-wasm.js).
+ *
+ * The module imports the tfjs-wasm backend's memory and works on its tensors in place: every
+ * pointer is a byte offset into that heap, and the module has no data, no globals and no stack,
+ * so it never writes anywhere it was not given. Shapes are NHWC; conv kernels take the *valid*
+ * geometry (the caller pads the input into a scratch tensor when the convolution is padded).
+ *
+ * GEMM tiles keep 4 x 8 float32 accumulators in registers (8 v128) and broadcast one operand
+ * (`v128.load32_splat`), the register budget of x64's 16 xmm registers.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter: dw[k, o] = sum over (n, oh, ow) of x[n, oh*sh + fh, ow*sw + fw, c] * dy[n, oh, ow, o]
+// with k = (fh*FW + fw)*C + c. dw is [K, OC] = [FH, FW, C, OC]. No im2col matrix: each tile reads
+// the four x values of its rows straight from the image, at four fixed offsets from the window.
+// ---------------------------------------------------------------------------------------------
+
+/** Byte offset of filter row k inside the receptive window whose top-left pixel is at offset 0. */
+@inline
+function windowOffset(k: i32, rowLen: i32, W: i32, C: i32): usize {
+  const fh = k / rowLen;
+  const r = k - fh * rowLen; // fw*C + c: contiguous in NHWC
+  return (<usize>(fh * W * C + r)) << 2;
+}
+
+/** dw rows r0..r0+rows-1 (rows <= 4), columns o..o+7 += sum over one image's output pixels. */
+function filterTile4x8(
+  xImg: usize, dyImg: usize, dwAt: usize, dwRow: usize,
+  o0: usize, o1: usize, o2: usize, o3: usize, rows: i32,
+  OH: i32, OW: i32, xPix: usize, xRow: usize, dyPix: usize,
+): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  let xr = xImg;
+  let d = dyImg;
+  for (let oh = 0; oh < OH; oh++) {
+    let p = xr;
+    for (let ow = 0; ow < OW; ow++) {
+      const d0 = v128.load(d);
+      const d1 = v128.load(d, 16);
+      let s = v128.load32_splat(p + o0);
+      a00 = f32x4.add(a00, f32x4.mul(s, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s, d1));
+      s = v128.load32_splat(p + o1);
+      a10 = f32x4.add(a10, f32x4.mul(s, d0));
+      a11 = f32x4.add(a11, f32x4.mul(s, d1));
+      s = v128.load32_splat(p + o2);
+      a20 = f32x4.add(a20, f32x4.mul(s, d0));
+      a21 = f32x4.add(a21, f32x4.mul(s, d1));
+      s = v128.load32_splat(p + o3);
+      a30 = f32x4.add(a30, f32x4.mul(s, d0));
+      a31 = f32x4.add(a31, f32x4.mul(s, d1));
+      p += xPix;
+      d += dyPix;
+    }
+    xr += xRow;
+  }
+  v128.store(dwAt, f32x4.add(v128.load(dwAt), a00));
+  v128.store(dwAt, f32x4.add(v128.load(dwAt, 16), a01), 16);
+  if (rows > 1) {
+    const q = dwAt + dwRow;
+    v128.store(q, f32x4.add(v128.load(q), a10));
+    v128.store(q, f32x4.add(v128.load(q, 16), a11), 16);
+  }
+  if (rows > 2) {
+    const q = dwAt + 2 * dwRow;
+    v128.store(q, f32x4.add(v128.load(q), a20));
+    v128.store(q, f32x4.add(v128.load(q, 16), a21), 16);
+  }
+  if (rows > 3) {
+    const q = dwAt + 3 * dwRow;
+    v128.store(q, f32x4.add(v128.load(q), a30));
+    v128.store(q, f32x4.add(v128.load(q, 16), a31), 16);
+  }
+}
+
+/** The same for 4 columns (the tail of OC when OC % 8 == 4). */
+function filterTile4x4(
+  xImg: usize, dyImg: usize, dwAt: usize, dwRow: usize,
+  o0: usize, o1: usize, o2: usize, o3: usize, rows: i32,
+  OH: i32, OW: i32, xPix: usize, xRow: usize, dyPix: usize,
+): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let xr = xImg;
+  let d = dyImg;
+  for (let oh = 0; oh < OH; oh++) {
+    let p = xr;
+    for (let ow = 0; ow < OW; ow++) {
+      const d0 = v128.load(d);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(p + o0), d0));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(p + o1), d0));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(p + o2), d0));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(p + o3), d0));
+      p += xPix;
+      d += dyPix;
+    }
+    xr += xRow;
+  }
+  v128.store(dwAt, f32x4.add(v128.load(dwAt), a0));
+  if (rows > 1) v128.store(dwAt + dwRow, f32x4.add(v128.load(dwAt + dwRow), a1));
+  if (rows > 2) v128.store(dwAt + 2 * dwRow, f32x4.add(v128.load(dwAt + 2 * dwRow), a2));
+  if (rows > 3) v128.store(dwAt + 3 * dwRow, f32x4.add(v128.load(dwAt + 3 * dwRow), a3));
+}
+
+/** One dw element per call: the columns OC % 4 leaves over (rare: odd channel counts). */
+function filterScalar(
+  xImg: usize, dyImg: usize, dwAt: usize, off: usize,
+  OH: i32, OW: i32, xPix: usize, xRow: usize, dyPix: usize,
+): void {
+  let acc: f32 = 0;
+  let xr = xImg;
+  let d = dyImg;
+  for (let oh = 0; oh < OH; oh++) {
+    let p = xr;
+    for (let ow = 0; ow < OW; ow++) {
+      acc += load<f32>(p + off) * load<f32>(d);
+      p += xPix;
+      d += dyPix;
+    }
+    xr += xRow;
+  }
+  store<f32>(dwAt, load<f32>(dwAt) + acc);
+}
+
+/**
+ * Conv2DBackpropFilter, valid geometry: x [N, H, W, C], dy [N, OH, OW, OC] -> dw [FH, FW, C, OC].
+ * Image by image, so one image of x and dy stays in cache while all of dw's tiles sweep it.
+ */
+export function convFilterGrad(
+  x: usize, dy: usize, dw: usize,
+  N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, OC: i32, FH: i32, FW: i32, sh: i32, sw: i32,
+): void {
+  const rowLen = FW * C;
+  const K = FH * rowLen;
+  memory.fill(dw, 0, (<usize>(K * OC)) << 2);
+  const xImgBytes = (<usize>(H * W * C)) << 2;
+  const dyImgBytes = (<usize>(OH * OW * OC)) << 2;
+  const xPix = (<usize>(sw * C)) << 2;
+  const xRow = (<usize>(sh * W * C)) << 2;
+  const dyPix = (<usize>OC) << 2;
+  const dwRow = (<usize>OC) << 2;
+  const oc8 = OC & ~7;
+  const oc4 = OC & ~3;
+  for (let n = 0; n < N; n++) {
+    const xImg = x + <usize>n * xImgBytes;
+    const dyImg = dy + <usize>n * dyImgBytes;
+    for (let k = 0; k < K; k += 4) {
+      const rows = min(4, K - k);
+      const o0 = windowOffset(k, rowLen, W, C);
+      const o1 = windowOffset(min(k + 1, K - 1), rowLen, W, C);
+      const o2 = windowOffset(min(k + 2, K - 1), rowLen, W, C);
+      const o3 = windowOffset(min(k + 3, K - 1), rowLen, W, C);
+      const dwK = dw + <usize>k * dwRow;
+      for (let o = 0; o < oc8; o += 8) {
+        filterTile4x8(xImg, dyImg + (<usize>o << 2), dwK + (<usize>o << 2), dwRow, o0, o1, o2, o3, rows, OH, OW, xPix, xRow, dyPix);
+      }
+      if (oc4 > oc8) {
+        filterTile4x4(xImg, dyImg + (<usize>oc8 << 2), dwK + (<usize>oc8 << 2), dwRow, o0, o1, o2, o3, rows, OH, OW, xPix, xRow, dyPix);
+      }
+      for (let o = oc4; o < OC; o++) {
+        for (let r = 0; r < rows; r++) {
+          filterScalar(xImg, dyImg + (<usize>o << 2), dwK + <usize>r * dwRow + (<usize>o << 2),
+            windowOffset(k + r, rowLen, W, C), OH, OW, xPix, xRow, dyPix);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropInput: dx[n, oh*sh + fh, ow*sw + j] += sum over o of dy[n, oh, ow, o] * wt[o, fh*FW*C + j]
+// for j in [0, FW*C) (the window's row fh is contiguous in NHWC). This is the product dy x W^T
+// with col2im fused into its epilogue: a tile's 4 pixels x 8 columns are added straight into dx.
+// wt is the filter transposed to [OC, K].
+// ---------------------------------------------------------------------------------------------
+
+/** dx at 4 pixels (d0..d3, `count` of them real), columns j..j+7 += dy rows (q0..q3) x wt column block. */
+function inputTile4x8(
+  q0: usize, q1: usize, q2: usize, q3: usize, wAt: usize, wRow: usize, OC: i32,
+  d0: usize, d1: usize, d2: usize, d3: usize, count: i32,
+): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  let w = wAt;
+  for (let o = 0; o < OC; o++) {
+    const off = (<usize>o) << 2;
+    const w0 = v128.load(w);
+    const w1 = v128.load(w, 16);
+    let s = v128.load32_splat(q0 + off);
+    a00 = f32x4.add(a00, f32x4.mul(s, w0));
+    a01 = f32x4.add(a01, f32x4.mul(s, w1));
+    s = v128.load32_splat(q1 + off);
+    a10 = f32x4.add(a10, f32x4.mul(s, w0));
+    a11 = f32x4.add(a11, f32x4.mul(s, w1));
+    s = v128.load32_splat(q2 + off);
+    a20 = f32x4.add(a20, f32x4.mul(s, w0));
+    a21 = f32x4.add(a21, f32x4.mul(s, w1));
+    s = v128.load32_splat(q3 + off);
+    a30 = f32x4.add(a30, f32x4.mul(s, w0));
+    a31 = f32x4.add(a31, f32x4.mul(s, w1));
+    w += wRow;
+  }
+  // Windows of neighbouring pixels overlap: add one pixel at a time, loads after the previous stores.
+  v128.store(d0, f32x4.add(v128.load(d0), a00));
+  v128.store(d0, f32x4.add(v128.load(d0, 16), a01), 16);
+  if (count > 1) {
+    v128.store(d1, f32x4.add(v128.load(d1), a10));
+    v128.store(d1, f32x4.add(v128.load(d1, 16), a11), 16);
+  }
+  if (count > 2) {
+    v128.store(d2, f32x4.add(v128.load(d2), a20));
+    v128.store(d2, f32x4.add(v128.load(d2, 16), a21), 16);
+  }
+  if (count > 3) {
+    v128.store(d3, f32x4.add(v128.load(d3), a30));
+    v128.store(d3, f32x4.add(v128.load(d3, 16), a31), 16);
+  }
+}
+
+/** The same for 4 columns. */
+function inputTile4x4(
+  q0: usize, q1: usize, q2: usize, q3: usize, wAt: usize, wRow: usize, OC: i32,
+  d0: usize, d1: usize, d2: usize, d3: usize, count: i32,
+): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let w = wAt;
+  for (let o = 0; o < OC; o++) {
+    const off = (<usize>o) << 2;
+    const w0 = v128.load(w);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(q0 + off), w0));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(q1 + off), w0));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(q2 + off), w0));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(q3 + off), w0));
+    w += wRow;
+  }
+  v128.store(d0, f32x4.add(v128.load(d0), a0));
+  if (count > 1) v128.store(d1, f32x4.add(v128.load(d1), a1));
+  if (count > 2) v128.store(d2, f32x4.add(v128.load(d2), a2));
+  if (count > 3) v128.store(d3, f32x4.add(v128.load(d3), a3));
+}
+
+/** One dx element: the columns FW*C % 4 leaves over. */
+function inputScalar(q: usize, wAt: usize, wRow: usize, OC: i32, d: usize): void {
+  let acc: f32 = 0;
+  let w = wAt;
+  for (let o = 0; o < OC; o++) {
+    acc += load<f32>(q + ((<usize>o) << 2)) * load<f32>(w);
+    w += wRow;
+  }
+  store<f32>(d, load<f32>(d) + acc);
+}
+
+/**
+ * Conv2DBackpropInput, valid geometry: dy [N, OH, OW, OC], wt [OC, FH*FW*C] -> dx [N, H, W, C]
+ * (zeroed here first). Pixels go in blocks of 4 in row-major output order.
+ */
+export function convInputGrad(
+  dy: usize, wt: usize, dx: usize,
+  N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, OC: i32, FH: i32, FW: i32, sh: i32, sw: i32,
+): void {
+  const rowLen = FW * C;
+  const K = FH * rowLen;
+  memory.fill(dx, 0, (<usize>(N * H * W * C)) << 2);
+  const P = OH * OW;
+  const wRow = (<usize>K) << 2;
+  const dyPix = (<usize>OC) << 2;
+  const j8 = rowLen & ~7;
+  const j4 = rowLen & ~3;
+  for (let n = 0; n < N; n++) {
+    const dxImg = dx + ((<usize>(n * H * W * C)) << 2);
+    const dyImg = dy + ((<usize>(n * P * OC)) << 2);
+    for (let fh = 0; fh < FH; fh++) {
+      for (let m = 0; m < P; m += 4) {
+        const count = min(4, P - m);
+        // Pixel i of the block (clamped to the last real one: its tile results are not stored).
+        const m1 = min(m + 1, P - 1), m2 = min(m + 2, P - 1), m3 = min(m + 3, P - 1);
+        const q0 = dyImg + <usize>m * dyPix, q1 = dyImg + <usize>m1 * dyPix;
+        const q2 = dyImg + <usize>m2 * dyPix, q3 = dyImg + <usize>m3 * dyPix;
+        const b0 = dxImg + pixelBase(m, OW, sh, sw, fh, W, C);
+        const b1 = dxImg + pixelBase(m1, OW, sh, sw, fh, W, C);
+        const b2 = dxImg + pixelBase(m2, OW, sh, sw, fh, W, C);
+        const b3 = dxImg + pixelBase(m3, OW, sh, sw, fh, W, C);
+        const wFh = wt + ((<usize>(fh * rowLen)) << 2);
+        for (let j = 0; j < j8; j += 8) {
+          const jb = (<usize>j) << 2;
+          inputTile4x8(q0, q1, q2, q3, wFh + jb, wRow, OC, b0 + jb, b1 + jb, b2 + jb, b3 + jb, count);
+        }
+        if (j4 > j8) {
+          const jb = (<usize>j8) << 2;
+          inputTile4x4(q0, q1, q2, q3, wFh + jb, wRow, OC, b0 + jb, b1 + jb, b2 + jb, b3 + jb, count);
+        }
+        for (let j = j4; j < rowLen; j++) {
+          const jb = (<usize>j) << 2;
+          inputScalar(q0, wFh + jb, wRow, OC, b0 + jb);
+          if (count > 1) inputScalar(q1, wFh + jb, wRow, OC, b1 + jb);
+          if (count > 2) inputScalar(q2, wFh + jb, wRow, OC, b2 + jb);
+          if (count > 3) inputScalar(q3, wFh + jb, wRow, OC, b3 + jb);
+        }
+      }
+    }
+  }
+}
+
+/** Byte offset in one dx image of window row fh's first element for output pixel m. */
+@inline
+function pixelBase(m: i32, OW: i32, sh: i32, sw: i32, fh: i32, W: i32, C: i32): usize {
+  const oh = m / OW;
+  const ow = m - oh * OW;
+  return (<usize>(((oh * sh + fh) * W + ow * sw) * C)) << 2;
+}
+
+/** out[c, r] = m[r, c] for an [R, Cn] matrix (the filter as wt for convInputGrad). */
+export function transpose2d(m: usize, out: usize, R: i32, Cn: i32): void {
+  for (let r = 0; r < R; r++) {
+    const row = m + ((<usize>(r * Cn)) << 2);
+    for (let c = 0; c < Cn; c++) {
+      store<f32>(out + ((<usize>(c * R + r)) << 2), load<f32>(row + ((<usize>c) << 2)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Padding helpers for padded convolutions: the kernels above run on the padded geometry.
+// ---------------------------------------------------------------------------------------------
+
+/** dst [N, H+pt+pb, W+pl+pr, C] = src [N, H, W, C] surrounded by zeros. */
+export function padImages(src: usize, dst: usize, N: i32, H: i32, W: i32, C: i32, pt: i32, pb: i32, pl: i32, pr: i32): void {
+  const Hp = H + pt + pb;
+  const Wp = W + pl + pr;
+  const rowIn = (<usize>(W * C)) << 2;
+  const rowOut = (<usize>(Wp * C)) << 2;
+  memory.fill(dst, 0, <usize>(N * Hp) * rowOut);
+  for (let n = 0; n < N; n++) {
+    for (let h = 0; h < H; h++) {
+      const s = src + <usize>(n * H + h) * rowIn;
+      const d = dst + <usize>(n * Hp + h + pt) * rowOut + ((<usize>(pl * C)) << 2);
+      memory.copy(d, s, rowIn);
+    }
+  }
+}
+
+/** dst [N, H, W, C] = the interior of src [N, H+pt+pb, W+pl+pr, C] (drops what fell on padding). */
+export function cropImages(src: usize, dst: usize, N: i32, H: i32, W: i32, C: i32, pt: i32, pb: i32, pl: i32, pr: i32): void {
+  const Hp = H + pt + pb;
+  const Wp = W + pl + pr;
+  const rowOut = (<usize>(W * C)) << 2;
+  const rowIn = (<usize>(Wp * C)) << 2;
+  for (let n = 0; n < N; n++) {
+    for (let h = 0; h < H; h++) {
+      const s = src + <usize>(n * Hp + h + pt) * rowIn + ((<usize>(pl * C)) << 2);
+      const d = dst + <usize>(n * H + h) * rowOut;
+      memory.copy(d, s, rowOut);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPoolGrad for the 2x2, stride 2, unpadded pool with C % 4 == 0: dy goes to the first maximum
+// of each window in row-major order (strict '>' as the cpu backend), four channels at a time.
+// ---------------------------------------------------------------------------------------------
+
+export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+  // Rows/columns beyond 2*OH / 2*OW (odd sizes) get no gradient: clear everything first then.
+  if (2 * OH != H || 2 * OW != W) memory.fill(dx, 0, (<usize>(N * H * W * C)) << 2);
+  const pix = (<usize>C) << 2;
+  const row = (<usize>(W * C)) << 2;
+  let g = dy;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const rowBase = ((<usize>((n * H + 2 * oh) * W)) * C) << 2;
+      for (let ow = 0; ow < OW; ow++) {
+        const p00 = rowBase + ((<usize>(2 * ow)) * pix);
+        for (let c: usize = 0; c < pix; c += 16) {
+          const i00 = p00 + c;
+          const i01 = i00 + pix;
+          const i10 = i00 + row;
+          const i11 = i10 + pix;
+          const v00 = v128.load(x + i00);
+          const v01 = v128.load(x + i01);
+          const v10 = v128.load(x + i10);
+          const v11 = v128.load(x + i11);
+          const g01 = f32x4.gt(v01, v00);
+          let best = v128.bitselect(v01, v00, g01);
+          const g10 = f32x4.gt(v10, best);
+          best = v128.bitselect(v10, best, g10);
+          const g11 = f32x4.gt(v11, best);
+          // The winner is the last window position whose compare succeeded (or 00 if none did).
+          const w11 = g11;
+          const w10 = v128.andnot(g10, g11);
+          const w01 = v128.andnot(v128.andnot(g01, g10), g11);
+          const w00 = v128.not(v128.or(v128.or(g01, g10), g11));
+          const d = v128.load(g + c);
+          v128.store(dx + i00, v128.and(d, w00));
+          v128.store(dx + i01, v128.and(d, w01));
+          v128.store(dx + i10, v128.and(d, w10));
+          v128.store(dx + i11, v128.and(d, w11));
+        }
+        g += pix;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column sums (bias gradients): out[j] = sum over rows of x[r, j] / divisor, cols % 4 == 0.
+// Rows are summed in chunks of 64 in registers, chunk sums added into float64 totals held in
+// `acc` (scratch of cols float64), so a long reduction does not lose float32 precision.
+// ---------------------------------------------------------------------------------------------
+
+export function sumRows(x: usize, out: usize, acc: usize, rows: i32, cols: i32, divisor: f64): void {
+  memory.fill(acc, 0, (<usize>cols) << 3);
+  const rowBytes = (<usize>cols) << 2;
+  for (let r0 = 0; r0 < rows; r0 += 64) {
+    const r1 = min(rows, r0 + 64);
+    for (let j = 0; j < cols; j += 8) {
+      const two = j + 8 <= cols;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+      let p = x + <usize>r0 * rowBytes + ((<usize>j) << 2);
+      let r = r0;
+      for (; r + 2 <= r1; r += 2) {
+        s0 = f32x4.add(s0, v128.load(p));
+        t0 = f32x4.add(t0, v128.load(p + rowBytes));
+        if (two) {
+          s1 = f32x4.add(s1, v128.load(p, 16));
+          t1 = f32x4.add(t1, v128.load(p + rowBytes, 16));
+        }
+        p += rowBytes << 1;
+      }
+      if (r < r1) {
+        s0 = f32x4.add(s0, v128.load(p));
+        if (two) s1 = f32x4.add(s1, v128.load(p, 16));
+      }
+      s0 = f32x4.add(s0, t0);
+      s1 = f32x4.add(s1, t1);
+      const a = acc + ((<usize>j) << 3);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(s0)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 0, 1))), 16);
+      if (two) {
+        v128.store(a, f64x2.add(v128.load(a, 32), f64x2.promote_low_f32x4(s1)), 32);
+        v128.store(a, f64x2.add(v128.load(a, 48), f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 0, 1))), 48);
+      }
+    }
+  }
+  for (let j = 0; j < cols; j++) {
+    store<f32>(out + ((<usize>j) << 2), <f32>(load<f64>(acc + ((<usize>j) << 3)) / divisor));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adam, fused: one pass per variable instead of a dozen elementwise kernels, in the same float32
+// operations and order as tfjs's AdamOptimizer (so the result matches it):
+//   m' = m*b1 + g*(1-b1); v' = v*b2 + g*g*(1-b2)
+//   value' = (m'/c1) / (sqrt(v'/c2) + eps) * (-lr) + value,  c1 = 1 - b1^t, c2 = 1 - b2^t
+// Outputs may alias inputs (in-place update). n % 4 elements at the end run scalar.
+// ---------------------------------------------------------------------------------------------
+
+export function adamUpdate(
+  value: usize, m: usize, v: usize, g: usize, outValue: usize, outM: usize, outV: usize, n: i32,
+  b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32, c1: f32, c2: f32, eps: f32, negLr: f32,
+): void {
+  const vb1 = f32x4.splat(b1), vob1 = f32x4.splat(oneMinusB1);
+  const vb2 = f32x4.splat(b2), vob2 = f32x4.splat(oneMinusB2);
+  const vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), veps = f32x4.splat(eps), vlr = f32x4.splat(negLr);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = (<usize>i) << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gi, vob1));
+    const si = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gi, gi), vob2));
+    const step = f32x4.mul(f32x4.div(f32x4.div(mi, vc1), f32x4.add(f32x4.sqrt(f32x4.div(si, vc2)), veps)), vlr);
+    const nv = f32x4.add(step, v128.load(value + o));
+    v128.store(outM + o, mi);
+    v128.store(outV + o, si);
+    v128.store(outValue + o, nv);
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const gi = load<f32>(g + o);
+    const mi: f32 = load<f32>(m + o) * b1 + gi * oneMinusB1;
+    const si: f32 = load<f32>(v + o) * b2 + (gi * gi) * oneMinusB2;
+    const step: f32 = ((mi / c1) / (Mathf.sqrt(si / c2) + eps)) * negLr;
+    store<f32>(outM + o, mi);
+    store<f32>(outV + o, si);
+    store<f32>(outValue + o, step + load<f32>(value + o));
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The project's own wasm SIMD kernels (src/kernels/wasm/assembly/kernels.ts, built by
+ * scripts/build-wasm.js), instantiated on the tfjs-wasm backend's own memory: they read and write
+ * tensors where the backend keeps them, with no copies in or out. One instance per backend.
+ */
+import { TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { KERNELS_WASM_BASE64 } from './wasm/kernels_wasm';
+
+/** The module's exports; every pointer is a byte offset into the backend's heap. */
+export interface KernelsWasm {
+  convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
+  convInputGrad(dy: number, wt: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
+  transpose2d(m: number, out: number, rows: number, cols: number): void;
+  padImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
+  cropImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
+  maxPoolGrad2x2(x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number): void;
+  sumRows(x: number, out: number, acc: number, rows: number, cols: number, divisor: number): void;
+  adamUpdate(value: number, m: number, v: number, g: number, outValue: number, outM: number, outV: number, n: number,
+    b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, c1: number, c2: number, eps: number, negLr: number): void;
+}
+
+/** The part of the WebAssembly JS API used here (tsconfig's ES2022 lib has no WebAssembly types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number }) => object;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, KernelsWasm>();
+
+/** The kernels bound to `backend`'s heap (instantiated on first use). */
+export function kernelsFor(backend: BackendWasm): KernelsWasm {
+  const cached = instances.get(backend);
+  if (cached) return cached;
+  const asm = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm;
+  const memory = asm?.memory;
+  if (!(memory instanceof wasmApi.Memory)) {
+    throw new Error('handwriting-tfjs wasm kernels: cannot find the tfjs-wasm heap (Module.asm.memory); is @tensorflow/tfjs-backend-wasm 4.22 installed?');
+  }
+  compiled ??= new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  const instance = new wasmApi.Instance(compiled, { env: { memory } });
+  const kernels = instance.exports as unknown as KernelsWasm;
+  instances.set(backend, kernels);
+  return kernels;
+}
+
+/** Byte offset of a tensor's data in the backend's heap. */
+export function heapOffset(backend: BackendWasm, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data == null) throw new Error('handwriting-tfjs wasm kernels: tensor data is not on the wasm backend (disposed, or made on another backend?)');
+  return data.memoryOffset;
+}
