@@ -8,6 +8,7 @@ import {
   createLineGenerator,
   decodeLineText,
   encodeLineText,
+  encodeLineTexts,
   ENGLISH_WORD_LENGTHS,
   fitsTimeSteps,
   LineBatch,
@@ -338,6 +339,10 @@ describe('labels and CTC time steps', () => {
     expect(Array.from(codes)).toEqual([46, 42, 39, 47, 7, 47, 12, 36, 46, 28]);
     expect(decodeLineText(codes, charset)).toBe('the 7 CatS');
     expect(() => encodeLineText('the cat', charset)).toThrow(/'c' \(position 4 of "the cat"\) is not in the charset/);
+    const batch = encodeLineTexts(['ab', 'tAB 1', ''], charset);
+    expect(batch.maxLength).toBe(5);
+    expect(Array.from(batch.lengths)).toEqual([2, 5, 0]);
+    expect(Array.from(batch.labels)).toEqual([36, 37, 0, 0, 0, 46, 10, 11, 47, 1, 0, 0, 0, 0, 0]);
   });
 });
 

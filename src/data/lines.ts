@@ -196,6 +196,15 @@ export function encodeLineText(text: string, charset: readonly string[]): Int32A
   return out;
 }
 
+/** A batch of texts as a padded label matrix for CTC: `labels` [n, maxLength] (0 past each length) and `lengths` [n]. */
+export function encodeLineTexts(texts: readonly string[], charset: readonly string[]): { labels: Int32Array; lengths: Int32Array; maxLength: number } {
+  const encoded = texts.map((t) => encodeLineText(t, charset));
+  const maxLength = Math.max(1, ...encoded.map((e) => e.length));
+  const labels = new Int32Array(texts.length * maxLength);
+  encoded.forEach((e, i) => labels.set(e, i * maxLength));
+  return { labels, lengths: Int32Array.from(encoded, (e) => e.length), maxLength };
+}
+
 /** Charset indices back to text. */
 export function decodeLineText(indices: ArrayLike<number>, charset: readonly string[]): string {
   let s = '';
