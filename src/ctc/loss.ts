@@ -9,6 +9,12 @@
  * `ctcForwardBackward`); `ctcLoss` wraps it as a TensorFlow.js op whose gradient
  * (softmax - posterior, d loss / d logits) is handed back through `tf.customGrad`. Nothing in the
  * differentiable path uses `gather` (its gradient needs UnsortedSegmentSum, which wasm lacks).
+ *
+ * Log space: inputs are log-probabilities and the likelihood is accumulated as a log. The fast path
+ * shares one log shift per frame (each frame's alphas and betas are stored divided by their frame
+ * total, whose log is summed), which needs no exp/log per state; whenever a state would fall below
+ * 1e-280 of its frame total, the example is recomputed with a log-sum-exp per state, so the result
+ * is the log-space one in every case (tests: brute force, and a confident wrong model).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
