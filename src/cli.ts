@@ -6,8 +6,9 @@ import { evaluateCommand } from './cli/evaluate';
 import { predictCommand } from './cli/predict';
 import { downloadCommand } from './cli/download';
 import { checkDataCommand } from './cli/check_data';
+import { serveCommand } from './cli/serve';
 
-const COMMANDS: Command[] = [trainCommand, evaluateCommand, predictCommand, checkDataCommand, downloadCommand];
+const COMMANDS: Command[] = [trainCommand, evaluateCommand, predictCommand, checkDataCommand, downloadCommand, serveCommand];
 
 function mainHelp(): string {
   return [

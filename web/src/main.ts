@@ -1,0 +1,282 @@
+/**
+ * The draw-and-predict page: a drawing pad or an uploaded photo -> the library's own preprocessing
+ * (the code `hwr predict` runs) -> a saved model -> live top-3 and the 28x28 image the model sees.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ClassProbability, predictProbabilities, topClasses } from '../../src/classify';
+import { PreprocessedImage, preprocessRgba } from '../../src/image/preprocess';
+import type { RgbaImage } from '../../src/image/rgba';
+import { BROWSER_BACKENDS, BrowserBackend, BrowserBackendReport, describeBrowserBackend, initBrowserBackend } from './backend';
+import { LoadedModel, ModelIndex, fetchModelIndex, loadIndexedModel, optionLabel, preprocessOptionsFor, unsupportedReason } from './models';
+import { DrawingPad } from './pad';
+import { decodePhoto } from './photo';
+
+/** The last prediction, as the page shows it (and tests and the benchmark read it). */
+export interface PagePrediction {
+  /** Which drawing/photo and model it was made from (see `currentKey`). */
+  key: string;
+  source: 'drawing' | 'photo';
+  modelId: string;
+  /** [28 * 28] floats 0..1: the model input exactly. Empty when there was no ink. */
+  input: number[];
+  top3: ClassProbability[];
+  probs: number[];
+  /** Preprocessing and model time of this prediction. */
+  preprocessMs: number;
+  predictMs: number;
+  /** Set when nothing could be predicted (no ink). */
+  note?: string;
+}
+
+/** Timings of one model on the current backend (the browser benchmark reads these). */
+export interface BenchmarkResult {
+  backend: string;
+  modelId: string;
+  loadMs: number;
+  firstPredictMs: number;
+  /** Median and 90th percentile of `runs` one-image predictions (model call + reading the result). */
+  medianMs: number;
+  p90Ms: number;
+  runs: number;
+  /** Median time of preprocessing the pad's pixels (RGBA -> 28x28). */
+  preprocessMedianMs: number;
+}
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no #${id}`);
+  return el as T;
+};
+
+const params = new URLSearchParams(location.search);
+const pad = new DrawingPad($<HTMLCanvasElement>('pad'));
+const seen = $<HTMLCanvasElement>('seen');
+const modelSelect = $<HTMLSelectElement>('model');
+const message = $<HTMLParagraphElement>('message');
+
+let backend: BrowserBackendReport | null = null;
+let index: ModelIndex = { version: 1, models: [] };
+let current: (LoadedModel & { firstPredictMs: number }) | null = null;
+let photo: { rgba: RgbaImage; name: string; serial: number } | null = null;
+let photoSerial = 0;
+let last: PagePrediction | null = null;
+let timer: ReturnType<typeof setTimeout> | null = null;
+
+function currentKey(): string {
+  if (photo && !pad.showsPhoto()) photo = null;
+  return `${current?.entry.id ?? '-'}:${photo ? `photo${photo.serial}` : `pad${pad.version}`}`;
+}
+
+function showMessage(text: string | null, kind: 'error' | 'info' = 'error'): void {
+  message.hidden = !text;
+  message.textContent = text ?? '';
+  message.className = kind;
+}
+
+function setStatus(text: string): void {
+  $('status').textContent = text;
+}
+
+/** Preprocesses what is on the pad (or the photo) and predicts; returns what it showed. */
+function predictNow(): PagePrediction | null {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  if (!current) return null;
+  if (photo && !pad.showsPhoto()) photo = null; // drawing, undo or clear replaced the photo
+  const key = currentKey();
+  const source = photo ? 'photo' : 'drawing';
+  const modelId = current.entry.id;
+  if (!photo && pad.isEmpty()) {
+    last = { key, source, modelId, input: [], top3: [], probs: [], preprocessMs: 0, predictMs: 0, note: 'empty' };
+    renderResult(null, [], `Draw ${current.entry.classes.length === 10 ? 'a digit' : 'a character'} in the box`);
+    return last;
+  }
+  const t0 = performance.now();
+  let pre: PreprocessedImage;
+  try {
+    const rgba = photo ? photo.rgba : pad.pixels();
+    pre = preprocessRgba(rgba, preprocessOptionsFor(current.entry), photo ? photo.name : 'the drawing');
+  } catch (e) {
+    const note = (e as Error).message;
+    last = { key, source, modelId, input: [], top3: [], probs: [], preprocessMs: performance.now() - t0, predictMs: 0, note };
+    renderResult(null, [], note.replace(/^.*?: no ink found/, 'No ink found'));
+    return last;
+  }
+  const t1 = performance.now();
+  const probs = predictProbabilities(current.model, current.entry.classes, [pre])[0];
+  const top3 = topClasses(probs, current.entry.classes, 3);
+  const t2 = performance.now();
+  last = { key, source, modelId, input: Array.from(pre.pixels), top3, probs: Array.from(probs), preprocessMs: t1 - t0, predictMs: t2 - t1 };
+  renderResult(pre, top3, null);
+  return last;
+}
+
+/** Predicts soon (at most ~8 times a second while a stroke is drawn). */
+function schedule(): void {
+  if (!timer) timer = setTimeout(predictNow, 120);
+}
+
+function renderResult(pre: PreprocessedImage | null, top3: ClassProbability[], note: string | null): void {
+  const list = $<HTMLOListElement>('top3');
+  list.replaceChildren(...top3.map((t, i) => {
+    const li = document.createElement('li');
+    li.className = i === 0 ? 'best' : '';
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = t.label;
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.style.setProperty('--p', String(t.p));
+    const pct = document.createElement('span');
+    pct.className = 'pct';
+    pct.textContent = `${(100 * t.p).toFixed(1)}%`;
+    li.append(label, bar, pct);
+    return li;
+  }));
+  $('hint').textContent = note ?? '';
+  $('hint').hidden = !note;
+  const ctx = seen.getContext('2d');
+  if (!ctx) return;
+  const size = pre?.size ?? 28;
+  const img = ctx.createImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    const v = pre ? pre.uint8[i] : 0;
+    img.data.set([v, v, v, 255], 4 * i);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+async function selectModel(id: string): Promise<void> {
+  const entry = index.models.find((m) => m.id === id);
+  if (!entry) throw new Error(`no model '${id}' in models.json`);
+  const why = unsupportedReason(entry);
+  if (why) throw new Error(`${entry.title}: ${why}`);
+  setStatus(`Loading ${entry.title} (${(entry.bytes / 1e6).toFixed(1)} MB)…`);
+  const loaded = await loadIndexedModel(entry);
+  // The first call compiles kernels (shaders on webgl): do it now, not on the first stroke, and time it.
+  const t0 = performance.now();
+  tf.tidy(() => (loaded.model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor).dataSync());
+  const firstPredictMs = performance.now() - t0;
+  current?.model.dispose();
+  current = { ...loaded, firstPredictMs };
+  modelSelect.value = id;
+  const digitsOnly = entry.classes.every((c) => /^[0-9]$/.test(c));
+  $('title').textContent = digitsOnly ? 'Draw a digit' : 'Draw a character';
+  $('classes').textContent = `Knows ${entry.classes.length} classes: ${entry.classes.join(' ')}`;
+  setStatus(`${entry.title}: loaded in ${loaded.loadMs.toFixed(0)} ms, first prediction ${firstPredictMs.toFixed(0)} ms.`);
+  predictNow();
+}
+
+async function onUpload(file: File): Promise<void> {
+  showMessage(null);
+  try {
+    const decoded = await decodePhoto(file);
+    photo = { rgba: decoded.rgba, name: file.name, serial: ++photoSerial };
+    pad.showPhoto(decoded.bitmap);
+    predictNow();
+  } catch (e) {
+    showMessage((e as Error).message);
+  }
+}
+
+function benchmark(runs = 100): BenchmarkResult {
+  if (!current || !backend) throw new Error('no model loaded yet');
+  const model = current.model;
+  const classes = current.entry.classes;
+  const opts = preprocessOptionsFor(current.entry);
+  const rgba = photo ? photo.rgba : pad.pixels();
+  const input = preprocessRgba(rgba, opts, 'the benchmark input (draw or upload a character first)');
+  const predictTimes: number[] = [];
+  const preprocessTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    predictProbabilities(model, classes, [input]);
+    predictTimes.push(performance.now() - t0);
+  }
+  for (let i = 0; i < Math.min(runs, 30); i++) {
+    const t0 = performance.now();
+    preprocessRgba(rgba, opts);
+    preprocessTimes.push(performance.now() - t0);
+  }
+  const q = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  return {
+    backend: backend.name, modelId: current.entry.id, loadMs: current.loadMs, firstPredictMs: current.firstPredictMs,
+    medianMs: q(predictTimes, 0.5), p90Ms: q(predictTimes, 0.9), runs, preprocessMedianMs: q(preprocessTimes, 0.5),
+  };
+}
+
+async function registerServiceWorker(): Promise<boolean> {
+  if (!('serviceWorker' in navigator) || params.has('nosw')) return false;
+  try {
+    await navigator.serviceWorker.register('sw.js');
+    await navigator.serviceWorker.ready;
+    $('offline').textContent = 'Works offline: the app and its models are cached.';
+    return true;
+  } catch (e) {
+    $('offline').textContent = `Not available offline (${(e as Error).message}).`;
+    return false;
+  }
+}
+
+async function start(): Promise<void> {
+  const forced = params.get('backend');
+  if (forced && !(BROWSER_BACKENDS as readonly string[]).includes(forced)) {
+    throw new Error(`?backend=${forced} is not one of ${BROWSER_BACKENDS.join(', ')}`);
+  }
+  backend = await initBrowserBackend({ forced: (forced as BrowserBackend) ?? undefined, softwareWebgl: params.has('softwareWebgl') });
+  $('backend').textContent = describeBrowserBackend(backend);
+  index = await fetchModelIndex();
+  const usable = index.models.filter((m) => !unsupportedReason(m));
+  if (usable.length === 0) throw new Error('models.json lists no model this page can run; train one (hwr train) and serve it (hwr serve --models saved_models)');
+  modelSelect.replaceChildren(...index.models.map((m) => {
+    const o = document.createElement('option');
+    o.value = m.id;
+    o.textContent = optionLabel(m);
+    o.disabled = !!unsupportedReason(m);
+    return o;
+  }));
+  const wanted = params.get('model');
+  await selectModel(wanted && usable.some((m) => m.id === wanted) ? wanted : usable[0].id);
+}
+
+pad.onChange = schedule;
+pad.onStrokeEnd = predictNow;
+$('undo').addEventListener('click', () => {
+  pad.undo();
+  predictNow();
+});
+$('clear').addEventListener('click', () => {
+  pad.clear();
+  showMessage(null);
+  predictNow();
+});
+$<HTMLInputElement>('upload').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = ''; // choosing the same file again must fire again
+  if (file) void onUpload(file);
+});
+modelSelect.addEventListener('change', () => {
+  selectModel(modelSelect.value).catch((e) => showMessage((e as Error).message));
+});
+
+const ready = start().catch((e) => {
+  showMessage(`The app could not start: ${(e as Error).message}`);
+  throw e;
+});
+const offline = ready.then(registerServiceWorker, () => false);
+
+/** For tests and the benchmark (window.hwr); the page does not use it. */
+(window as unknown as { hwr: unknown }).hwr = {
+  ready,
+  offline,
+  backend: () => backend,
+  model: () => current?.entry ?? null,
+  last: () => last,
+  /** True when the shown prediction was made from what is on the pad now. */
+  settled: () => timer === null && last !== null && last.key === currentKey(),
+  predictNow,
+  padPng: () => pad.toPng(),
+  selectModel,
+  benchmark,
+};
