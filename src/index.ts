@@ -20,6 +20,7 @@ export * from './data/line_samples';
 // Models, training, evaluation, saving
 export * from './models/index';
 export * from './train/index';
+export * from './recipes';
 export * from './eval/index';
 export * from './eval/text_metrics';
 // CTC: loss (blank = last class) and decoders, for line recognition

@@ -6,12 +6,18 @@ import { loadCheckpoint, saveCheckpoint, TrainCheckpoint } from '../train/checkp
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { saveModel } from '../io/saved_model';
 import { Command, UsageError, intOption, numberOption } from './args';
-import { gitCommit, headOf, loadDatasetByName } from './common';
+import { RECIPES, Recipe, recipeFor } from '../recipes';
+import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 
 /** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
 function settingsFromEnv(dataset: string): string[] {
   const names = ['TFJS_BACKEND', ...(dataset === 'emnist' ? ['EMNIST_DIR', 'EMNIST_SPLIT'] : [])];
   return names.filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
+}
+
+/** '32/64,64/128' for a recipe's cnn blocks. */
+function blocksText(recipe: Recipe): string {
+  return (recipe.model.blocks ?? []).map((b) => b.join(',')).join('/');
 }
 
 /** An argument as a POSIX shell word: quoted only when it needs to be. */
@@ -56,11 +62,15 @@ export const trainCommand: Command = {
     'written after every epoch and on Ctrl-C (which stops after the current step); --resume continues from it.',
   options: {
     dataset: { type: 'string', short: 'd', help: 'mnist or emnist', default: 'mnist' },
-    model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: 'cnn' },
-    blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: '32/64/128' },
+    model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: "the dataset's recipe (cnn)" },
+    blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: `mnist ${blocksText(RECIPES.mnist)}, emnist ${blocksText(RECIPES.emnist)}` },
+    'batch-norm': { type: 'boolean', help: 'cnn: batch norm after every conv and the dense layer' },
+    dense: { type: 'string', help: 'cnn: units of the hidden dense layer', default: '128' },
+    dropout: { type: 'string', help: 'cnn: dropout rate before the classifier', default: '0.3' },
     epochs: { type: 'string', short: 'e', help: 'epochs', default: '5' },
-    'batch-size': { type: 'string', help: 'images per step', default: '128' },
+    'batch-size': { type: 'string', help: 'images per step', default: `mnist ${RECIPES.mnist.batchSize}, emnist ${RECIPES.emnist.batchSize}` },
     lr: { type: 'string', help: 'peak learning rate (Adam, cosine decay with warm-up)', default: '0.002' },
+    'label-smoothing': { type: 'string', help: 'label smoothing of the cross-entropy targets', default: `mnist ${RECIPES.mnist.labelSmoothing}, emnist ${RECIPES.emnist.labelSmoothing}` },
     seed: { type: 'string', help: 'seed for weights, data order, augmentation, dropout', default: '42' },
     'validation-split': { type: 'string', help: 'fraction of the train split held out for validation', default: '0.05' },
     'no-augment': { type: 'boolean', help: 'switch off random rotation/shift/scale' },
@@ -80,9 +90,11 @@ export const trainCommand: Command = {
   async run(values, _files, argv) {
     const dryRun = values['dry-run'] === true;
     const datasetName = String(values.dataset ?? 'mnist');
-    const family = String(values.model ?? 'cnn') as ModelFamily;
+    if (!(DATASETS as readonly string[]).includes(datasetName)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got '${datasetName}'.`);
+    const recipe = recipeFor(datasetName);
+    const family = String(values.model ?? recipe.family) as ModelFamily;
     if (!MODEL_FAMILIES.includes(family)) throw new UsageError(`--model must be one of ${MODEL_FAMILIES.join(', ')}, got '${family}'.`);
-    const epochs = dryRun ? 1 : intOption(values, 'epochs', 5);
+    const epochs = dryRun ? 1 : intOption(values, 'epochs', recipe.epochs);
     const seed = intOption(values, 'seed', 42);
 
     const commit = gitCommit(); // at the start: the code that trains, whatever is committed meanwhile
@@ -95,14 +107,20 @@ export const trainCommand: Command = {
     const checkpointDir = String(values.checkpoint ?? `outputs/checkpoints/${path.basename(outDir)}`);
     console.error(`${sets.train.name}: ${sets.train.count.toLocaleString('en-US')} train, ${sets.test.count.toLocaleString('en-US')} test images, ${sets.train.classes.length} classes`);
 
-    const model = buildModel(family, { numClasses: sets.train.classes.length, seed, blocks: parseBlocks(values.blocks) });
+    const model = buildModel(family, {
+      ...recipe.model, numClasses: sets.train.classes.length, seed,
+      blocks: parseBlocks(values.blocks) ?? recipe.model.blocks,
+      batchNorm: values['batch-norm'] === true || recipe.model.batchNorm,
+      denseUnits: intOption(values, 'dense', recipe.model.denseUnits ?? 128),
+      dropout: numberOption(values, 'dropout', recipe.model.dropout ?? 0.3),
+    });
     console.error(formatSummary(model));
     let resume: TrainCheckpoint | undefined;
     if (values.resume) {
       resume = loadCheckpoint(checkpointDir);
       console.error(`resuming from ${checkpointDir} (after epoch ${resume.epoch})`);
     }
-    const balance = values['no-balance'] ? false : values.balance === true || datasetName === 'emnist';
+    const balance = values['no-balance'] ? false : values.balance === true || recipe.balance;
     if (values.workers !== undefined && !(intOption(values, 'workers', 1) >= 1)) throw new UsageError(`--workers must be 1 or more, got '${String(values.workers)}'.`);
     const workers = resolveWorkers(values.workers === undefined ? 'auto' : intOption(values, 'workers', 1));
     const command = [...settingsFromEnv(datasetName), 'hwr train', ...argv.map(shellWord)].join(' ');
@@ -111,13 +129,14 @@ export const trainCommand: Command = {
       workers,
       signal: stop.signal,
       epochs,
-      batchSize: intOption(values, 'batch-size', 128),
-      learningRate: numberOption(values, 'lr', 0.002),
+      batchSize: intOption(values, 'batch-size', recipe.batchSize),
+      learningRate: numberOption(values, 'lr', recipe.learningRate),
+      labelSmoothing: numberOption(values, 'label-smoothing', recipe.labelSmoothing),
       seed,
-      validationSplit: numberOption(values, 'validation-split', 0.05),
-      augment: values['no-augment'] ? false : undefined,
+      validationSplit: numberOption(values, 'validation-split', recipe.validationSplit),
+      augment: values['no-augment'] ? false : recipe.augment,
       balance,
-      earlyStopping: intOption(values, 'patience', 3),
+      earlyStopping: intOption(values, 'patience', recipe.patience),
       limit: dryRun ? 1024 : values.limit !== undefined ? intOption(values, 'limit', 0) : undefined,
       maxStepsPerEpoch: dryRun ? 4 : undefined,
       resume,

@@ -10,6 +10,11 @@ export interface CrossEntropySpec {
   kind: 'crossEntropy';
   outputs: 'probabilities' | 'logits';
   numClasses: number;
+  /**
+   * Label smoothing (default 0): the target puts 1 - s on the true class and s / classes on every
+   * class, so the model is not pushed towards infinite confidence on ambiguous images.
+   */
+  labelSmoothing?: number;
 }
 
 /** A loss by name and settings (plain data: it crosses thread boundaries). */
@@ -25,7 +30,9 @@ export interface LossValue {
 export function computeLoss(spec: LossSpec, out: tf.Tensor, targets: tf.Tensor[]): LossValue {
   if (spec.kind === 'crossEntropy') {
     const labels = targets[0] as tf.Tensor1D; // int32 [batch]
-    const y = tf.oneHot(labels, spec.numClasses); // [batch, classes]
+    const s = spec.labelSmoothing ?? 0;
+    const oneHot = tf.cast(tf.oneHot(labels, spec.numClasses), 'float32'); // [batch, classes]
+    const y = s > 0 ? tf.add(tf.mul(oneHot, 1 - s), s / spec.numClasses) : oneHot;
     return { losses: crossEntropy(y, out, spec.outputs), correct: countCorrect(out, labels) };
   }
   throw new Error(`Unknown loss '${(spec as { kind: string }).kind}'.`);

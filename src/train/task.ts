@@ -51,6 +51,8 @@ export interface ClassificationTaskOptions {
   limit?: number;
   /** What the model's last layer emits (decides the loss). */
   outputs: 'probabilities' | 'logits';
+  /** Label smoothing of the cross-entropy targets (default 0; see CrossEntropySpec). */
+  labelSmoothing?: number;
 }
 
 /** A set of images to batch from: a dataset and which of its indices belong to the set. */
@@ -93,10 +95,10 @@ export function classificationTask(trainSet: Dataset, opts: ClassificationTaskOp
   };
   return {
     name: trainSet.name,
-    loss: { kind: 'crossEntropy', outputs: opts.outputs, numClasses },
+    loss: { kind: 'crossEntropy', outputs: opts.outputs, numClasses, labelSmoothing: opts.labelSmoothing ?? 0 },
     trainCount: train.indices.length,
     valCount: val ? val.indices.length : 0,
-    fingerprint: { seed, trainCount: train.indices.length, valCount: val ? val.indices.length : 0, balance, numClasses },
+    fingerprint: { seed, trainCount: train.indices.length, valCount: val ? val.indices.length : 0, balance, numClasses, labelSmoothing: opts.labelSmoothing ?? 0 },
     stepsPerEpoch: (batchSize) => Math.ceil(train.indices.length / batchSize),
     trainBatch(epoch, index, batchSize) {
       const order = orderOf(epoch);
