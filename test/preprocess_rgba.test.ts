@@ -130,3 +130,28 @@ describe('Node = decode with sharp + the same pure functions', () => {
     expect(rgba.data).toHaveLength(900 * 300 * 4);
   });
 });
+
+describe('a bold drawing: a quarter of the canvas is ink', () => {
+  test('the paper is still found (a robust start, not a fit pulled into the ink) and the ring comes out centred', () => {
+    // A thick ring in dark ink on a flat white 280x280 canvas, like a '0' drawn with a fat pen.
+    const size = 280;
+    const data = new Uint8Array(size * size * 4).fill(255);
+    let ink = 0;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const r = Math.hypot(x - 140, y - 150);
+        if (r >= 45 && r <= 95) {
+          data.set([17, 17, 17], (y * size + x) * 4);
+          ink++;
+        }
+      }
+    }
+    expect(ink / (size * size)).toBeGreaterThan(0.25);
+    const out = preprocessRgba({ width: size, height: size, data });
+    expect(out.inverted).toBe(true); // dark ink on light paper
+    // The hole of the ring stays background, the ring itself is ink.
+    expect(out.pixels[14 * 28 + 14]).toBe(0);
+    expect(out.pixels[14 * 28 + 6]).toBeGreaterThan(0.9);
+    expect(out.pixels[14 * 28 + 22]).toBeGreaterThan(0.9);
+  });
+});

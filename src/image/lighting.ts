@@ -61,9 +61,14 @@ export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic
       values.push(img.data[y * width + x]);
     }
   }
-  let keep = values.map(() => true);
-  let coef = new Array<number>(terms).fill(0);
-  let sigma = MIN_SIGMA;
+  // Start from the median level, not from a fit of every sample: a large blob of ink (a bold
+  // drawing filling a quarter of the canvas) pulls a least-squares surface into a dip under it,
+  // and clipping around that dip never finds the paper again. The median is paper while ink < half.
+  const level = quantile(values, 0.5);
+  const spread = values.map((v) => abs(v - level));
+  let sigma = max(MIN_SIGMA, 1.4826 * quantile(spread, 0.5));
+  let keep = spread.map((d) => d <= CLIP * sigma);
+  let coef = [level, 0, 0, 0, 0, 0].slice(0, terms);
   for (let it = 0; it < ITERATIONS; it++) {
     coef = leastSquares(rows, values, keep, terms) ?? coef;
     const residuals = values.map((v, k) => v - dot(rows[k], coef));
