@@ -10,11 +10,8 @@
  * (softmax - posterior, d loss / d logits) is handed back through `tf.customGrad`. Nothing in the
  * differentiable path uses `gather` (its gradient needs UnsortedSegmentSum, which wasm lacks).
  *
- * Log space: inputs are log-probabilities and the likelihood is accumulated as a log. The fast path
- * shares one log shift per frame (each frame's alphas and betas are stored divided by their frame
- * total, whose log is summed), which needs no exp/log per state; whenever a state would fall below
- * 1e-280 of its frame total, the example is recomputed with a log-sum-exp per state, so the result
- * is the log-space one in every case (tests: brute force, and a confident wrong model).
+ * Everything is in log space (log-probabilities, log alphas and betas, log-sum-exp per state), so
+ * long lines and confident models neither underflow nor lose the label's alignments.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -34,11 +31,18 @@ export interface CtcForwardBackwardResult {
   feasible: boolean;
 }
 
+/** log(exp(a) + exp(b)) without overflow; -Infinity terms are allowed. */
+function logSumExp2(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+}
+
 /** log(exp(a) + exp(b) + exp(c)) without overflow; -Infinity terms are allowed. */
 function logSumExp3(a: number, b: number, c: number): number {
-  const m = a > b ? (a > c ? a : c) : (b > c ? b : c);
-  if (m === -Infinity) return -Infinity;
-  return m + Math.log(Math.exp(a - m) + Math.exp(b - m) + Math.exp(c - m));
+  if (a >= b && a >= c) return a === -Infinity ? a : a + Math.log1p(Math.exp(b - a) + Math.exp(c - a));
+  if (b >= c) return b + Math.log1p(Math.exp(a - b) + Math.exp(c - b));
+  return c + Math.log1p(Math.exp(a - c) + Math.exp(b - c));
 }
 
 /** Frames a label needs: one per character plus one blank between each pair of equal neighbours. */
@@ -70,86 +74,12 @@ function extend(label: ArrayLike<number>, blank: number): ExtendedLabel {
 const firstState = (S: number, T: number, t: number): number => Math.max(0, S - 2 * (T - t));
 const lastState = (S: number, t: number): number => Math.min(S - 1, 2 * t + 1);
 
-/** Scaled values below this (relative to their frame's total, 1) make the fast path hand over to log space. */
-const TINY = 1e-280;
-
 /**
- * Fast path, no transcendental per state: the log-space recursion with one shared shift per frame,
- * i.e. each frame's alphas (betas) are kept as exp(alpha - frame log-scale), the frame's values sum
- * to 1, and the log-scales add up in log space (Rabiner's / Graves's rescaling). Subtracts the
- * posterior from `grad` (which may be `probs` itself) and returns log p(label | x), or null, touching
- * nothing, when a state's value would fall below TINY of its frame (it could underflow; the exact
- * path takes over).
+ * Log-space forward-backward. Writes only to `grad`, from which it subtracts the posterior of
+ * each class per frame; returns log p(label | x) (-Infinity when no alignment has probability > 0).
+ * A state entered from two predecessors costs one exp and one log1p, from three (skip) two exps.
  */
-function scaledPass(probs: Float64Array, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number | null {
-  const { S, ext, skip } = label;
-  const alpha = new Float64Array(T * S); // exp(log alpha[t][s] - logScaleA[t])
-  const beta = new Float64Array(T * S); // exp(log beta[t][s] - logScaleB[t])
-  let logScaleA = 0;
-  alpha[0] = probs[ext[0]];
-  if (S > 1) alpha[1] = probs[ext[1]];
-  for (let t = 0; t < T; t++) {
-    const row = t * S;
-    const lo = firstState(S, T, t);
-    const hi = lastState(S, t);
-    if (t > 0) {
-      const prev = row - S;
-      const p = t * C;
-      for (let s = lo; s <= hi; s++) {
-        const sum = alpha[prev + s] + (s > 0 ? alpha[prev + s - 1] : 0) + (skip[s] ? alpha[prev + s - 2] : 0);
-        const v = sum * probs[p + ext[s]];
-        if (sum > 0 && v < TINY) return null;
-        alpha[row + s] = v;
-      }
-    }
-    let total = 0;
-    for (let s = 0; s <= hi; s++) total += alpha[row + s];
-    if (total === 0) return null;
-    for (let s = 0; s <= hi; s++) alpha[row + s] /= total;
-    logScaleA += Math.log(total);
-  }
-  const last = (T - 1) * S;
-  const endMass = alpha[last + S - 1] + (S > 1 ? alpha[last + S - 2] : 0);
-  if (!(endMass > 0)) return null;
-  const logLik = logScaleA + Math.log(endMass);
-
-  beta[last + S - 1] = 1;
-  if (S > 1) beta[last + S - 2] = 1;
-  for (let t = T - 2; t >= 0; t--) {
-    const row = t * S;
-    const next = row + S;
-    const p = (t + 1) * C;
-    const lo = firstState(S, T, t);
-    const hi = lastState(S, t);
-    let total = 0;
-    for (let s = lo; s <= hi; s++) {
-      const a = beta[next + s];
-      const b = s + 1 < S ? beta[next + s + 1] : 0;
-      const c = s + 2 < S && skip[s + 2] ? beta[next + s + 2] : 0;
-      const v = a * probs[p + ext[s]] + (b > 0 ? b * probs[p + ext[s + 1]] : 0) + (c > 0 ? c * probs[p + ext[s + 2]] : 0);
-      if ((a > 0 || b > 0 || c > 0) && v < TINY) return null;
-      beta[row + s] = v;
-      total += v;
-    }
-    if (total === 0) return null;
-    for (let s = lo; s <= hi; s++) beta[row + s] /= total;
-  }
-
-  // Posterior of state s at frame t: alpha * beta normalised over the frame (the scales cancel).
-  const z = new Float64Array(T);
-  for (let t = 0; t < T; t++) {
-    for (let s = 0; s < S; s++) z[t] += alpha[t * S + s] * beta[t * S + s];
-    if (!(z[t] >= TINY)) return null;
-  }
-  // Only now write: `grad` may be `probs` itself, and it must stay untouched when returning null.
-  for (let t = 0; t < T; t++) {
-    for (let s = 0; s < S; s++) grad[t * C + ext[s]] -= (alpha[t * S + s] * beta[t * S + s]) / z[t];
-  }
-  return logLik;
-}
-
-/** Exact path: log-space forward-backward with a log-sum-exp per state; subtracts the posterior from grad, returns log p. */
-function logSpacePass(logProbs: ArrayLike<number>, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number {
+function forwardBackward(logProbs: ArrayLike<number>, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number {
   const { S, ext, skip } = label;
   // alpha[t*S+s]: log p(frames 0..t, ending in state s); beta[t*S+s]: log p(frames t+1..T-1 | state s at t).
   const alpha = new Float64Array(T * S).fill(-Infinity);
@@ -159,33 +89,38 @@ function logSpacePass(logProbs: ArrayLike<number>, T: number, C: number, label: 
   for (let t = 1; t < T; t++) {
     const row = t * S;
     const prev = row - S;
+    const lp = t * C;
     for (let s = firstState(S, T, t), hi = lastState(S, t); s <= hi; s++) {
       const a = alpha[prev + s];
       const b = s > 0 ? alpha[prev + s - 1] : -Infinity;
-      const c = skip[s] ? alpha[prev + s - 2] : -Infinity;
-      alpha[row + s] = logSumExp3(a, b, c) + logProbs[t * C + ext[s]];
+      const sum = skip[s] ? logSumExp3(a, b, alpha[prev + s - 2]) : logSumExp2(a, b);
+      alpha[row + s] = sum + logProbs[lp + ext[s]];
     }
   }
   const last = (T - 1) * S;
-  const logLik = logSumExp3(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity, -Infinity);
-  if (!Number.isFinite(logLik)) return logLik;
+  const logLik = S > 1 ? logSumExp2(alpha[last + S - 1], alpha[last + S - 2]) : alpha[last];
+  if (!Number.isFinite(logLik)) return -Infinity;
   beta[last + S - 1] = 0;
   if (S > 1) beta[last + S - 2] = 0;
   for (let t = T - 2; t >= 0; t--) {
     const row = t * S;
     const next = row + S;
-    const p = (t + 1) * C;
+    const lp = (t + 1) * C;
     for (let s = firstState(S, T, t), hi = lastState(S, t); s <= hi; s++) {
-      const a = beta[next + s] + logProbs[p + ext[s]];
-      const b = s + 1 < S ? beta[next + s + 1] + logProbs[p + ext[s + 1]] : -Infinity;
-      const c = s + 2 < S && skip[s + 2] ? beta[next + s + 2] + logProbs[p + ext[s + 2]] : -Infinity;
-      beta[row + s] = logSumExp3(a, b, c);
+      const a = beta[next + s] + logProbs[lp + ext[s]];
+      const b = s + 1 < S ? beta[next + s + 1] + logProbs[lp + ext[s + 1]] : -Infinity;
+      beta[row + s] = s + 2 < S && skip[s + 2]
+        ? logSumExp3(a, b, beta[next + s + 2] + logProbs[lp + ext[s + 2]])
+        : logSumExp2(a, b);
     }
   }
+  // Posterior of state s at frame t: exp(alpha + beta - log p); summed per class into the gradient.
   for (let t = 0; t < T; t++) {
+    const row = t * S;
+    const g = t * C;
     for (let s = 0; s < S; s++) {
-      const ab = alpha[t * S + s] + beta[t * S + s];
-      if (ab !== -Infinity) grad[t * C + ext[s]] -= Math.exp(ab - logLik);
+      const ab = alpha[row + s] + beta[row + s];
+      if (ab !== -Infinity) grad[g + ext[s]] -= Math.exp(ab - logLik);
     }
   }
   return logLik;
@@ -204,12 +139,8 @@ export function ctcForwardBackward(
   const grad = new Float64Array(T * C);
   if (T < ctcMinFrames(label)) return { nll: Infinity, grad, feasible: false };
   if (T === 0) return { nll: 0, grad, feasible: true }; // empty label on no frames: p = 1
-  const extended = extend(label, blank);
-  for (let i = 0; i < T * C; i++) grad[i] = Math.exp(logProbs[i]); // softmax; the passes subtract the posterior
-  // The scaled pass is exact unless some state falls ~e^-645 below its frame's total (e.g. a confident
-  // wrong model, whose label's states sit far below a dead-end all-blank state); then log space.
-  const scaled = scaledPass(grad, T, C, extended, grad);
-  const logLik = scaled ?? logSpacePass(logProbs, T, C, extended, grad);
+  for (let i = 0; i < T * C; i++) grad[i] = Math.exp(logProbs[i]); // softmax, minus the posterior below
+  const logLik = forwardBackward(logProbs, T, C, extend(label, blank), grad);
   if (!Number.isFinite(logLik)) return { nll: Infinity, grad: grad.fill(0), feasible: false };
   return { nll: -logLik, grad, feasible: true };
 }
