@@ -32,8 +32,11 @@ const convCases: ConvCase[] = [
   { n: 3, h: 5, w: 5, c: 32, out: 8, k: 1, s: 1, pad: 'valid' },
   { n: 2, h: 6, w: 7, c: 3, out: 4, k: 2, s: 1, pad: 'same' },
   { n: 2, h: 9, w: 8, c: 32, out: 3, k: 4, s: 2, pad: 'same' },
-  // Padding wider than the filter: Conv2DBackpropInput must take its matmul route here.
+  // Padding wider than the filter (the kernels run on a padded copy, whatever the padding).
   { n: 1, h: 5, w: 5, c: 3, out: 2, k: 3, s: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
+  // Output channels in 8-blocks plus a 4-block and a scalar rest; windows >= 32 values.
+  { n: 2, h: 7, w: 6, c: 4, out: 15, k: 3, s: 1, pad: 'valid' },
+  { n: 3, h: 9, w: 9, c: 8, out: 12, k: 3, s: 2, pad: 'same' },
 ];
 
 function label(g: ConvCase): string {
@@ -52,7 +55,7 @@ test('registerWasmTrainingKernels is idempotent', () => {
   expect(before.every((f) => f != null)).toBe(true);
 });
 
-describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
+describe('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
   test.each(convCases.map((g) => [label(g), g] as const))('%s', async (_, g) => {
     const [oh, ow] = outSize(g);
     const xShape: [number, number, number, number] = [g.n, g.h, g.w, g.c];
@@ -66,8 +69,12 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', () => {
       { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape: fShape } as never) as tf.Tensor;
     const inputGrad = () => tf.engine().runKernel('Conv2DBackpropInput',
       { dy: tf.tensor(dy, dyShape), filter: tf.tensor(f, fShape) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
+    // Windows of 32+ values (fh*fw*c) take the project's forward kernel, smaller ones XNNPACK.
+    const forward = () => tf.engine().runKernel('Conv2D',
+      { x: tf.tensor(x, xShape), filter: tf.tensor(f, fShape) }, { ...attrs, dilations: 1 } as never) as tf.Tensor;
     expect(relError(await onBackend('wasm', filterGrad), await onBackend('cpu', filterGrad))).toBeLessThan(TOL);
     expect(relError(await onBackend('wasm', inputGrad), await onBackend('cpu', inputGrad))).toBeLessThan(TOL);
+    expect(relError(await onBackend('wasm', forward), await onBackend('cpu', forward))).toBeLessThan(TOL);
   });
 });
 

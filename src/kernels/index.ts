@@ -7,6 +7,7 @@ import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tens
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
+import { directConv2D } from './conv2d_forward';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop';
 import { untransposingMatMul } from './fast_matmul';
 import { leadingAxesMean, leadingAxesSum } from './fast_sum';
@@ -22,6 +23,7 @@ const MARK = 'handwritingTfjsTrainingKernel';
 
 /** Names of the kernels `registerWasmTrainingKernels` installs for 'wasm'. */
 export const WASM_TRAINING_KERNELS = [
+  'Conv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
@@ -56,6 +58,7 @@ export function registerWasmTrainingKernels(): void {
   install(depthwiseBackpropFilterConfig);
   install(depthwiseBackpropInputConfig);
   install(maxPoolGradConfig);
+  wrapStock('Conv2D', directConv2D);
   wrapStock('BatchMatMul', untransposingMatMul);
   wrapStock('_FusedMatMul', untransposingMatMul);
   wrapStock('Sum', leadingAxesSum);

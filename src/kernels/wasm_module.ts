@@ -10,6 +10,7 @@ import { KERNELS_WASM_BASE64 } from './wasm/kernels_wasm';
 /** The module's exports; every pointer is a byte offset into the backend's heap. */
 export interface KernelsWasm {
   convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
+  convForward(x: number, w: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
   convInputGrad(dy: number, wt: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
   transpose2d(m: number, out: number, rows: number, cols: number): void;
   padImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;

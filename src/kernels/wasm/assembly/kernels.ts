@@ -321,6 +321,131 @@ export function transpose2d(m: usize, out: usize, R: i32, Cn: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Conv2D (forward): y[n, oh, ow, o] = sum over k of x[window(oh, ow) + offset(k)] * w[k, o], w [K, OC].
+// The same GEMM shape as convInputGrad, gathering the left operand from the image instead of
+// scattering the result into it: 4 pixels x 8 output channels per tile, reduced over the window.
+// ---------------------------------------------------------------------------------------------
+
+/** y at 4 pixels (windows at b0..b3, outputs at y0..y3, `count` real), channels o..o+7 = window x w. */
+function forwardTile4x8(
+  b0: usize, b1: usize, b2: usize, b3: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize,
+  y0: usize, y1: usize, y2: usize, y3: usize, count: i32,
+): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  let w = wAt;
+  let r: usize = 0;
+  for (let fh = 0; fh < FH; fh++) {
+    for (let j: usize = 0; j < rowBytes; j += 4) {
+      const off = r + j;
+      const w0 = v128.load(w);
+      const w1 = v128.load(w, 16);
+      let s = v128.load32_splat(b0 + off);
+      a00 = f32x4.add(a00, f32x4.mul(s, w0));
+      a01 = f32x4.add(a01, f32x4.mul(s, w1));
+      s = v128.load32_splat(b1 + off);
+      a10 = f32x4.add(a10, f32x4.mul(s, w0));
+      a11 = f32x4.add(a11, f32x4.mul(s, w1));
+      s = v128.load32_splat(b2 + off);
+      a20 = f32x4.add(a20, f32x4.mul(s, w0));
+      a21 = f32x4.add(a21, f32x4.mul(s, w1));
+      s = v128.load32_splat(b3 + off);
+      a30 = f32x4.add(a30, f32x4.mul(s, w0));
+      a31 = f32x4.add(a31, f32x4.mul(s, w1));
+      w += wRow;
+    }
+    r += xRow;
+  }
+  v128.store(y0, a00);
+  v128.store(y0, a01, 16);
+  if (count > 1) { v128.store(y1, a10); v128.store(y1, a11, 16); }
+  if (count > 2) { v128.store(y2, a20); v128.store(y2, a21, 16); }
+  if (count > 3) { v128.store(y3, a30); v128.store(y3, a31, 16); }
+}
+
+/** The same for 4 output channels. */
+function forwardTile4x4(
+  b0: usize, b1: usize, b2: usize, b3: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize,
+  y0: usize, y1: usize, y2: usize, y3: usize, count: i32,
+): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let w = wAt;
+  let r: usize = 0;
+  for (let fh = 0; fh < FH; fh++) {
+    for (let j: usize = 0; j < rowBytes; j += 4) {
+      const off = r + j;
+      const w0 = v128.load(w);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(b0 + off), w0));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(b1 + off), w0));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(b2 + off), w0));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(b3 + off), w0));
+      w += wRow;
+    }
+    r += xRow;
+  }
+  v128.store(y0, a0);
+  if (count > 1) v128.store(y1, a1);
+  if (count > 2) v128.store(y2, a2);
+  if (count > 3) v128.store(y3, a3);
+}
+
+/** One output element: the channels OC % 4 leaves over. */
+function forwardScalar(b: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize, y: usize): void {
+  let acc: f32 = 0;
+  let w = wAt;
+  let r: usize = 0;
+  for (let fh = 0; fh < FH; fh++) {
+    for (let j: usize = 0; j < rowBytes; j += 4) {
+      acc += load<f32>(b + r + j) * load<f32>(w);
+      w += wRow;
+    }
+    r += xRow;
+  }
+  store<f32>(y, acc);
+}
+
+/**
+ * Conv2D, valid geometry: x [N, H, W, C], w [FH, FW, C, OC] -> y [N, OH, OW, OC]. Per image, per
+ * block of output channels (whose filter columns stay in L1), pixels in blocks of 4.
+ */
+export function convForward(
+  x: usize, w: usize, y: usize,
+  N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, OC: i32, FH: i32, FW: i32, sh: i32, sw: i32,
+): void {
+  const rowBytes = (<usize>(FW * C)) << 2;
+  const xRow = (<usize>(W * C)) << 2;
+  const wRow = (<usize>OC) << 2;
+  const P = OH * OW;
+  const oc8 = OC & ~7;
+  const oc4 = OC & ~3;
+  for (let n = 0; n < N; n++) {
+    const xImg = x + ((<usize>(n * H * W * C)) << 2);
+    const yImg = y + ((<usize>(n * P * OC)) << 2);
+    for (let o = 0; o < OC; o += 8) {
+      const wide = o < oc8;
+      if (!wide && o >= oc4) break;
+      const ob = (<usize>o) << 2;
+      for (let m = 0; m < P; m += 4) {
+        const count = min(4, P - m);
+        const m1 = min(m + 1, P - 1), m2 = min(m + 2, P - 1), m3 = min(m + 3, P - 1);
+        const b0 = xImg + pixelBase(m, OW, sh, sw, 0, W, C), b1 = xImg + pixelBase(m1, OW, sh, sw, 0, W, C);
+        const b2 = xImg + pixelBase(m2, OW, sh, sw, 0, W, C), b3 = xImg + pixelBase(m3, OW, sh, sw, 0, W, C);
+        const y0 = yImg + <usize>m * wRow + ob, y1 = yImg + <usize>m1 * wRow + ob;
+        const y2 = yImg + <usize>m2 * wRow + ob, y3 = yImg + <usize>m3 * wRow + ob;
+        if (wide) forwardTile4x8(b0, b1, b2, b3, w + ob, wRow, FH, rowBytes, xRow, y0, y1, y2, y3, count);
+        else forwardTile4x4(b0, b1, b2, b3, w + ob, wRow, FH, rowBytes, xRow, y0, y1, y2, y3, count);
+      }
+    }
+    for (let o = oc4; o < OC; o++) {
+      const ob = (<usize>o) << 2;
+      for (let m = 0; m < P; m++) {
+        forwardScalar(xImg + pixelBase(m, OW, sh, sw, 0, W, C), w + ob, wRow, FH, rowBytes, xRow, yImg + <usize>m * wRow + ob);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Padding helpers for padded convolutions: the kernels above run on the padded geometry.
 // ---------------------------------------------------------------------------------------------
 
