@@ -33,7 +33,7 @@ function table() {
     const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${n(meta.imagesPerSec)} img/s` : '—';
     lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${(100 * meta.testAccuracy).toFixed(2)}%** | ` +
       `${n(meta.testCount)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
-      `${meta.backend} | \`${meta.command}\` |`);
+      `${meta.backend} | \`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''} |`);
   }
   return [START, ...lines, END].join('\n');
 }

@@ -11,6 +11,15 @@ describe('README', () => {
     expect(out).toMatch(/matches/);
   });
 
+  test('commands in README, docs and model metadata use relative paths, never a path of one machine', () => {
+    const files = ['README.md', 'docs/ARCHITECTURE.md', ...fs.readdirSync(path.join(repo, 'saved_models'))
+      .map((n) => `saved_models/${n}/metadata.json`).filter((f) => fs.existsSync(path.join(repo, f)))];
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(repo, file), 'utf8');
+      expect({ file, machinePaths: text.match(/(^|[\s=`'"(])\/(work|root|home|tmp|Users)\/\S*/gm) ?? [] }).toEqual({ file, machinePaths: [] });
+    }
+  });
+
   test('every committed model records the command that made it and its test accuracy', () => {
     const dir = path.join(repo, 'saved_models');
     const models = fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'metadata.json')));

@@ -12,7 +12,9 @@ import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 /** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
 function settingsFromEnv(dataset: string): string[] {
   const names = ['TFJS_BACKEND', ...(dataset === 'emnist' ? ['EMNIST_DIR', 'EMNIST_SPLIT'] : [])];
-  return names.filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
+  // Folders relative to where the command ran, so the recorded command works on another machine.
+  const value = (n: string) => (n === 'EMNIST_DIR' ? shellWord(path.relative(process.cwd(), process.env[n]!) || '.') : shellWord(process.env[n]!));
+  return names.filter((n) => process.env[n]).map((n) => `${n}=${value(n)}`);
 }
 
 /** '32/64,64/128' for a recipe's cnn blocks. */
