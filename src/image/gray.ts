@@ -59,12 +59,19 @@ export function checkSize(img: GrayImage): void {
 
 /** The q-quantile (0..1) of the values, by sorting a copy (fine for the image sizes used here). */
 export function quantile(values: ArrayLike<number>, q: number): number {
-  if (values.length === 0) return NaN;
+  return quantiles(values, [q])[0];
+}
+
+/** Several quantiles of the same values with one sort (see `quantile`). */
+export function quantiles(values: ArrayLike<number>, qs: number[]): number[] {
+  if (values.length === 0) return qs.map(() => NaN);
   const sorted = Float32Array.from(values).sort();
-  const pos = min(sorted.length - 1, max(0, q * (sorted.length - 1)));
-  const lo = floor(pos);
-  const hi = ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  return qs.map((q) => {
+    const pos = min(sorted.length - 1, max(0, q * (sorted.length - 1)));
+    const lo = floor(pos);
+    const hi = ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  });
 }
 
 /** The rectangle `box` cut out of the image (the box must lie inside it). */

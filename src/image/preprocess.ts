@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { centreByBox, centreByMass, fitInBox, resizeImage, shrunkSize } from './geometry';
-import { PixelBox, FloatImage, GrayImage, cropImage, createImage, quantile, toFloat, toUint8 } from './gray';
+import { PixelBox, FloatImage, GrayImage, cropImage, createImage, quantiles, toFloat, toUint8 } from './gray';
 import { InkMapOptions, toInkMap } from './lighting';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
 import { Mask, dilate, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
@@ -104,12 +104,13 @@ export function preprocessGraySteps(
   const level = max(otsuThreshold(ink.image), 4 * ink.sigma, minContrast / 2);
   const mask = removeSpecks(thresholdMask(ink.image, level), opts.minSpeckFraction ?? 0.03);
   const inkValues = ink.image.data.filter((_, i) => mask.data[i] === 1);
-  if (inkValues.length === 0 || quantile(inkValues, 0.9) < minContrast) {
+  const [inkMedian, inkHigh] = quantiles(inkValues, [0.5, 0.9]);
+  if (inkValues.length === 0 || inkHigh < minContrast) {
     throw new Error(
       `${name}: no ink found (the image looks blank or too faint); use darker ink, more contrast, or crop closer to the character`,
     );
   }
-  const soft = normaliseInk(ink.image, mask, quantile(inkValues, 0.5), min(2 * ink.sigma, level / 2));
+  const soft = normaliseInk(ink.image, mask, inkMedian, min(2 * ink.sigma, level / 2));
   const inkBox = maskBoundingBox(thresholdMask(soft, 0.05)) ?? (maskBoundingBox(mask) as PixelBox);
   const cropped = cropImage(soft, inkBox);
   const fitted = fitInBox(cropped, box);

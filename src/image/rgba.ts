@@ -2,7 +2,7 @@
  * RGBA pixels -> one gray image: the first step of preprocessing, shared by Node (pixels decoded by
  * sharp) and the browser (pixels from a canvas). Pure TypeScript, no decoder, no DOM.
  */
-import { FloatImage, createImage, quantile } from './gray';
+import { FloatImage, createImage, quantiles } from './gray';
 import { resampleWeights, resizeImage, shrunkSize } from './geometry';
 
 /**
@@ -96,17 +96,21 @@ function lumaAlphaPlanes(rgba: RgbaImage, width: number): { luma: FloatImage; al
 export function resolveAlpha(luminance: FloatImage, alpha: FloatImage): GrayFromRgba {
   const n = alpha.data.length;
   let transparent = 0;
-  const opaqueLuma: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (alpha.data[i] < 0.5) transparent++;
-    else opaqueLuma.push(luminance.data[i] / alpha.data[i]);
-  }
+  for (let i = 0; i < n; i++) if (alpha.data[i] < 0.5) transparent++;
   const image = createImage(luminance.width, luminance.height);
-  const uniformStrokes = opaqueLuma.length > 0 && quantile(opaqueLuma, 0.95) - quantile(opaqueLuma, 0.05) < 0.25;
-  if (transparent > 0.01 * n && uniformStrokes) {
+  if (transparent > 0.01 * n && uniformOpaqueLuma(luminance, alpha)) {
     for (let i = 0; i < n; i++) image.data[i] = 1 - alpha.data[i];
     return { image, fromAlpha: true };
   }
   for (let i = 0; i < n; i++) image.data[i] = luminance.data[i] + (1 - alpha.data[i]);
   return { image, fromAlpha: false };
+}
+
+/** True when the opaque pixels share one colour (their luma spans less than 0.25 between the 5th and 95th percentiles). */
+function uniformOpaqueLuma(luminance: FloatImage, alpha: FloatImage): boolean {
+  const opaque: number[] = [];
+  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] >= 0.5) opaque.push(luminance.data[i] / alpha.data[i]);
+  if (opaque.length === 0) return false;
+  const [lo, hi] = quantiles(opaque, [0.05, 0.95]);
+  return hi - lo < 0.25;
 }

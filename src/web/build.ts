@@ -28,6 +28,8 @@ export interface BuildWebResult {
   models: string[];
   skipped: Array<{ id: string; reason: string }>;
   version: string;
+  /** The source files esbuild bundled into app.js (relative to the package root), to check what the page pulls in. */
+  bundled: string[];
 }
 
 const STATIC_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'icon.svg'];
@@ -48,7 +50,7 @@ export async function buildWebApp(opts: BuildWebOptions = {}): Promise<BuildWebR
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   try {
-    await esbuild.build({
+    const result = await esbuild.build({
       entryPoints: [path.join(src, 'src', 'main.ts')],
       outfile: path.join(tmp, 'app.js'),
       bundle: true,
@@ -59,6 +61,7 @@ export async function buildWebApp(opts: BuildWebOptions = {}): Promise<BuildWebR
       sourcemap: 'linked',
       legalComments: 'linked',
       logLevel: 'silent',
+      metafile: true,
       define: { 'process.env.NODE_ENV': '"production"' },
     });
     for (const f of STATIC_FILES) fs.copyFileSync(path.join(src, f), path.join(tmp, f));
@@ -88,7 +91,8 @@ export async function buildWebApp(opts: BuildWebOptions = {}): Promise<BuildWebR
     fs.mkdirSync(path.dirname(outDir), { recursive: true });
     fs.renameSync(tmp, outDir);
     const files = listFiles(outDir).sort().map((file) => ({ file, bytes: fs.statSync(path.join(outDir, file)).size }));
-    return { outDir, files, models: index.models.map((m) => m.id), skipped, version };
+    const bundled = Object.keys(result.metafile?.inputs ?? {}).map((f) => path.relative(root, path.resolve(f)));
+    return { outDir, files, models: index.models.map((m) => m.id), skipped, version, bundled };
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
