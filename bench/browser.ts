@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       return CHROMIUM_PATH;
     }
   })();
-  console.log(`browser benchmark: ${version}, headless, model ${values.model}, ${runs} one-image predictions per backend; ${os.cpus().length} x ${os.cpus()[0]?.model}`);
+  console.log(`browser benchmark: ${version}, headless, model ${values.model}, ${runs} one-image predictions per backend; ${os.cpus().length} x ${os.cpus()[0]?.model}, load average ${os.loadavg()[0].toFixed(1)}`);
   const rows: Row[] = [];
   try {
     for (const b of backends) {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   for (const r of rows) if (r.detail) console.log(`\n${r.backend} renderer: ${r.detail}`);
   const out = path.join(root, 'outputs', 'bench-browser.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), chromium: version, model: values.model, runs, cpus: os.cpus().length, rows }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), chromium: version, model: values.model, runs, cpus: os.cpus().length, loadAverage: os.loadavg()[0], rows }, null, 2) + '\n');
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 

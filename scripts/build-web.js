@@ -43,9 +43,10 @@ require(built)
     minify: !values['no-minify'],
   })
   .then((r) => {
-    const total = r.files.reduce((s, f) => s + f.bytes, 0);
+    // What a visitor downloads: everything but the source map and the licence notes.
+    const total = r.files.filter((f) => !/\.(map|LEGAL\.txt)$/.test(f.file)).reduce((s, f) => s + f.bytes, 0);
     const size = (f) => r.files.find((x) => x.file === f)?.bytes ?? 0;
-    console.log(`web app built in ${path.relative(process.cwd(), r.outDir) || '.'}/ (${(total / 1e6).toFixed(1)} MB, build ${r.version})`);
+    console.log(`web app built in ${path.relative(process.cwd(), r.outDir) || '.'}/ (${(total / 1e6).toFixed(1)} MB without the source map, build ${r.version})`);
     console.log(`  app.js ${(size('app.js') / 1e6).toFixed(2)} MB, wasm ${((size('wasm/tfjs-backend-wasm-simd.wasm')) / 1e6).toFixed(2)} MB (simd)`);
     console.log(`  models: ${r.models.join(', ') || 'none'}${r.skipped.length ? `; skipped ${r.skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}` : ''}`);
     console.log(`serve it with 'npx hwr serve' or any static file server`);

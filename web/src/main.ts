@@ -165,6 +165,9 @@ async function selectModel(id: string): Promise<void> {
   const digitsOnly = entry.classes.every((c) => /^[0-9]$/.test(c));
   $('title').textContent = digitsOnly ? 'Draw a digit' : 'Draw a character';
   $('classes').textContent = `Knows ${entry.classes.length} classes: ${entry.classes.join(' ')}`;
+  const g = preprocessOptionsFor(entry);
+  $('seen-caption').textContent = `What the model sees: 28×28, white ink on black, fitted into ${g.box} px and ` +
+    (g.centring === 'box' ? 'centred by its box, as EMNIST was made.' : 'centred by mass, as MNIST was made.');
   setStatus(`${entry.title}: loaded in ${loaded.loadMs.toFixed(0)} ms, first prediction ${firstPredictMs.toFixed(0)} ms.`);
   predictNow();
 }
