@@ -75,6 +75,53 @@ function filterTile4x8(
   }
 }
 
+/**
+ * filterTile4x8 for four rows that are consecutive in the window (the usual case: channels of one
+ * tap): one x pointer, the rows' offsets in the loads' immediates.
+ */
+function filterTile4x8Contiguous(
+  xImg: usize, dyImg: usize, dwAt: usize, dwRow: usize,
+  OH: i32, OW: i32, xPix: usize, xRow: usize, dyPix: usize,
+): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  let xr = xImg;
+  let d = dyImg;
+  for (let oh = 0; oh < OH; oh++) {
+    let p = xr;
+    for (let ow = 0; ow < OW; ow++) {
+      const d0 = v128.load(d);
+      const d1 = v128.load(d, 16);
+      let s = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s, d1));
+      s = v128.load32_splat(p, 4);
+      a10 = f32x4.add(a10, f32x4.mul(s, d0));
+      a11 = f32x4.add(a11, f32x4.mul(s, d1));
+      s = v128.load32_splat(p, 8);
+      a20 = f32x4.add(a20, f32x4.mul(s, d0));
+      a21 = f32x4.add(a21, f32x4.mul(s, d1));
+      s = v128.load32_splat(p, 12);
+      a30 = f32x4.add(a30, f32x4.mul(s, d0));
+      a31 = f32x4.add(a31, f32x4.mul(s, d1));
+      p += xPix;
+      d += dyPix;
+    }
+    xr += xRow;
+  }
+  v128.store(dwAt, f32x4.add(v128.load(dwAt), a00));
+  v128.store(dwAt, f32x4.add(v128.load(dwAt, 16), a01), 16);
+  let q = dwAt + dwRow;
+  v128.store(q, f32x4.add(v128.load(q), a10));
+  v128.store(q, f32x4.add(v128.load(q, 16), a11), 16);
+  q += dwRow;
+  v128.store(q, f32x4.add(v128.load(q), a20));
+  v128.store(q, f32x4.add(v128.load(q, 16), a21), 16);
+  q += dwRow;
+  v128.store(q, f32x4.add(v128.load(q), a30));
+  v128.store(q, f32x4.add(v128.load(q, 16), a31), 16);
+}
+
 /** The same for 4 columns (the tail of OC when OC % 8 == 4). */
 function filterTile4x4(
   xImg: usize, dyImg: usize, dwAt: usize, dwRow: usize,
@@ -152,8 +199,11 @@ export function convFilterGrad(
       const o2 = windowOffset(min(k + 2, K - 1), rowLen, W, C);
       const o3 = windowOffset(min(k + 3, K - 1), rowLen, W, C);
       const dwK = dw + <usize>k * dwRow;
+      // Four rows inside one window row (fw*C + c contiguous in NHWC): one pointer.
+      const contiguous = rows == 4 && o3 == o0 + 12;
       for (let o = 0; o < oc8; o += 8) {
-        filterTile4x8(xImg, dyImg + (<usize>o << 2), dwK + (<usize>o << 2), dwRow, o0, o1, o2, o3, rows, OH, OW, xPix, xRow, dyPix);
+        if (contiguous) filterTile4x8Contiguous(xImg + o0, dyImg + (<usize>o << 2), dwK + (<usize>o << 2), dwRow, OH, OW, xPix, xRow, dyPix);
+        else filterTile4x8(xImg, dyImg + (<usize>o << 2), dwK + (<usize>o << 2), dwRow, o0, o1, o2, o3, rows, OH, OW, xPix, xRow, dyPix);
       }
       if (oc4 > oc8) {
         filterTile4x4(xImg, dyImg + (<usize>oc8 << 2), dwK + (<usize>oc8 << 2), dwRow, o0, o1, o2, o3, rows, OH, OW, xPix, xRow, dyPix);
