@@ -1,0 +1,42 @@
+/** Export of trained models for deployment: compact TensorFlow.js folders and TFLite flatbuffers. */
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { writeFilesAtomically } from './atomic_file';
+import { labelsText, tfliteBytes, TfliteQuantization } from './tflite';
+
+export * from './web';
+export * from './float16';
+export * from './quantize';
+export * from './atomic_file';
+export {
+  lowerModel, runInferenceGraph, describeGraph, UnsupportedLayerError, SUPPORTED_LAYERS,
+} from './inference_graph';
+export type { InferenceGraph, InferenceStep } from './inference_graph';
+export {
+  tfliteBytes, labelsText, buildTfliteSpec, serializeModel, calibrateGraph, calibrationImages,
+} from './tflite';
+export type { TfliteQuantization, TfliteOptions, CalibrationRanges, ModelSpec } from './tflite';
+
+export const TFLITE_QUANTIZATIONS: readonly TfliteQuantization[] = ['none', 'float16', 'int8'];
+
+/** What `exportTflite` wrote. */
+export interface TfliteExportResult {
+  file: string;
+  labelsFile: string;
+  bytes: number;
+}
+
+/**
+ * Writes `out` (.tflite) and `labels.txt` beside it, both atomically: on an unsupported layer or an
+ * unwritable path it throws before anything is left on disk.
+ */
+export function exportTflite(
+  model: tfl.LayersModel, classes: string[], out: string,
+  opts: { quantize: TfliteQuantization; calibration?: tf.Tensor4D; description?: string },
+): TfliteExportResult {
+  const bytes = tfliteBytes(model, opts);
+  const labelsFile = path.join(path.dirname(out), 'labels.txt');
+  writeFilesAtomically([{ path: out, data: bytes }, { path: labelsFile, data: labelsText(classes) }]);
+  return { file: out, labelsFile, bytes: bytes.length };
+}
