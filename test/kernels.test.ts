@@ -220,3 +220,22 @@ describe('Sum and Mean over leading axes (bias gradients, batch-norm moments) (w
     }
   });
 });
+
+describe('Relu gradient (one fused kernel on wasm) and bias Add (wasm vs cpu)', () => {
+  // Sizes with and without a multiple of 4 (the fused kernel and tfjs's formula); zeros included.
+  test.each([[[2, 6, 6, 8]], [[3, 5]], [[16, 26, 26, 32]]])('d relu(x) * 1.5 / dx, x[%j]', async (shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = randomFloats(n, 31).map((v, i) => (i % 7 === 0 ? 0 : v));
+    const grad = () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), tf.tensor(randomFloats(n, 32), shape))))(tf.tensor(x, shape));
+    expect(relError(await onBackend('wasm', grad), await onBackend('cpu', grad))).toBeLessThan(TOL);
+  });
+
+  test.each([[[2, 5, 5, 8], [8]], [[3, 12], [12]], [[3, 6], [6]], [[4, 4], [4, 4]]])('x[%j] + b[%j], both orders', async (xShape, bShape) => {
+    const x = randomFloats(xShape.reduce((a, b) => a * b, 1), 33);
+    const b = randomFloats(bShape.reduce((a, c) => a * c, 1), 34);
+    const xb = () => tf.add(tf.tensor(x, xShape), tf.tensor(b, bShape));
+    const bx = () => tf.add(tf.tensor(b, bShape), tf.tensor(x, xShape));
+    expect(relError(await onBackend('wasm', xb), await onBackend('cpu', xb))).toBeLessThan(TOL);
+    expect(relError(await onBackend('wasm', bx), await onBackend('cpu', bx))).toBeLessThan(TOL);
+  });
+});

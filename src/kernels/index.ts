@@ -3,11 +3,13 @@
  * replacements for stock kernels that dominate a training step. Register them once, before
  * or after `tf.setBackend('wasm')`.
  */
-import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { getGradient, getKernel, KernelConfig, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { directConv2D } from './conv2d_forward';
+import { biasAddFastPath } from './fast_bias_add';
+import { reluGradConfig, reluGradientConfig } from './relu_grad';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop';
 import { untransposingMatMul } from './fast_matmul';
 import { leadingAxesMean, leadingAxesSum } from './fast_sum';
@@ -36,6 +38,8 @@ export const WASM_TRAINING_KERNELS = [
   'Identity',
   'Cast',
   'Tile',
+  'Add',
+  'HandwritingReluGrad',
 ] as const;
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -66,6 +70,10 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Identity', zeroCopyIdentity);
   wrapStock('Cast', zeroCopySameDtypeCast);
   wrapStock('Tile', blockCopyTile);
+  wrapStock('Add', biasAddFastPath);
+  install(reluGradConfig);
+  // Relu's gradient through the fused kernel on wasm (tfjs's own formula on other backends).
+  if (getGradient('Relu') !== reluGradientConfig) registerGradient(reluGradientConfig);
 }
 
 /** Replaces a stock kernel by a wrapper that handles the fast cases and delegates the rest. */

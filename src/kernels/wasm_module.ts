@@ -16,6 +16,8 @@ export interface KernelsWasm {
   padImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   cropImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number): void;
+  reluGrad(x: number, dy: number, dx: number, n: number): void;
+  biasAdd(x: number, b: number, out: number, rows: number, C: number): void;
   sumRows(x: number, out: number, acc: number, rows: number, cols: number, divisor: number): void;
   adamUpdate(value: number, m: number, v: number, g: number, outValue: number, outM: number, outV: number, n: number,
     b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, c1: number, c2: number, eps: number, negLr: number): void;

@@ -661,3 +661,30 @@ export function adamUpdate(
     store<f32>(outValue + o, step + load<f32>(value + o));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise passes that replace several stock kernels each.
+// ---------------------------------------------------------------------------------------------
+
+/** Relu's gradient in one pass: dx = x > 0 ? dy : 0 (tfjs: dy * step(x), three kernels). n % 4 == 0. */
+export function reluGrad(x: usize, dy: usize, dx: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const end = (<usize>n) << 2;
+  for (let o: usize = 0; o < end; o += 16) {
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero)));
+  }
+}
+
+/** out[r, c] = x[r, c] + b[c] for x [rows, C] (a bias over the last axis), C % 4 == 0. */
+export function biasAdd(x: usize, b: usize, out: usize, rows: i32, C: i32): void {
+  const row = (<usize>C) << 2;
+  let p = x;
+  let q = out;
+  for (let r = 0; r < rows; r++) {
+    for (let c: usize = 0; c < row; c += 16) {
+      v128.store(q + c, f32x4.add(v128.load(p + c), v128.load(b + c)));
+    }
+    p += row;
+    q += row;
+  }
+}
