@@ -7,8 +7,9 @@ import { predictCommand } from './cli/predict';
 import { downloadCommand } from './cli/download';
 import { checkDataCommand } from './cli/check_data';
 import { serveCommand } from './cli/serve';
+import { exportCommand } from './cli/export';
 
-const COMMANDS: Command[] = [trainCommand, evaluateCommand, predictCommand, checkDataCommand, downloadCommand, serveCommand];
+const COMMANDS: Command[] = [trainCommand, evaluateCommand, predictCommand, checkDataCommand, downloadCommand, serveCommand, exportCommand];
 
 function mainHelp(): string {
   return [

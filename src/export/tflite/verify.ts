@@ -1,0 +1,69 @@
+/** Checking an exported model against the TensorFlow.js model on a dataset: accuracy and agreement. */
+import { Dataset } from '../../data/dataset';
+import { LiteRtInterpreter } from './litert_client';
+
+/** The dataset's images as float input [n, h, w, 1] in 0..1 (the models' input), rows start..end-1. */
+export function floatImages(ds: Dataset, start = 0, end = ds.count): Float32Array {
+  const size = ds.height * ds.width;
+  const out = new Float32Array((end - start) * size);
+  for (let i = 0; i < out.length; i++) out[i] = ds.images[start * size + i] / 255;
+  return out;
+}
+
+/** Output rows of a .tflite file for every image of `ds`, through the interpreter, in chunks. */
+export async function tfliteOutputs(interp: LiteRtInterpreter, file: string, ds: Dataset, chunk = 1000): Promise<{ output: Float32Array; ms: number }> {
+  const parts: Float32Array[] = [];
+  let ms = 0;
+  for (let start = 0; start < ds.count; start += chunk) {
+    const end = Math.min(ds.count, start + chunk);
+    const r = await interp.run(file, floatImages(ds, start, end), end - start);
+    parts.push(r.output);
+    ms += r.ms;
+  }
+  const output = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    output.set(p, at);
+    at += p.length;
+  }
+  return { output, ms };
+}
+
+/** How a model's probabilities compare with a reference's on labelled images. */
+export interface Agreement {
+  count: number;
+  /** Top-1 accuracy of the reference and of the candidate. */
+  referenceAccuracy: number;
+  accuracy: number;
+  /** Share of images where both pick the same class. */
+  agreement: number;
+  /** Largest |p_candidate - p_reference| over all images and classes. */
+  maxAbsDiff: number;
+}
+
+function argmax(row: Float32Array, at: number, k: number): number {
+  let best = 0;
+  for (let c = 1; c < k; c++) if (row[at + c] > row[at + best]) best = c;
+  return best;
+}
+
+/** Accuracy, top-1 agreement and max |probability difference| of `got` against `ref` ([n, k] each). */
+export function compareOutputs(ref: Float32Array, got: Float32Array, labels: Uint8Array, classes: number): Agreement {
+  const n = labels.length;
+  if (ref.length !== n * classes || got.length !== n * classes) {
+    throw new Error(`Expected ${n} x ${classes} outputs, got ${ref.length} (reference) and ${got.length}.`);
+  }
+  let refOk = 0;
+  let ok = 0;
+  let same = 0;
+  let maxAbsDiff = 0;
+  for (let i = 0; i < n; i++) {
+    const a = argmax(ref, i * classes, classes);
+    const b = argmax(got, i * classes, classes);
+    if (a === labels[i]) refOk++;
+    if (b === labels[i]) ok++;
+    if (a === b) same++;
+    for (let c = 0; c < classes; c++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ref[i * classes + c] - got[i * classes + c]));
+  }
+  return { count: n, referenceAccuracy: refOk / n, accuracy: ok / n, agreement: same / n, maxAbsDiff };
+}
