@@ -69,7 +69,7 @@ describe('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', (
       { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape: fShape } as never) as tf.Tensor;
     const inputGrad = () => tf.engine().runKernel('Conv2DBackpropInput',
       { dy: tf.tensor(dy, dyShape), filter: tf.tensor(f, fShape) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
-    // Windows of 32+ values (fh*fw*c) take the project's forward kernel, smaller ones XNNPACK.
+    // Windows of 8+ values (fh*fw*c) take the project's forward kernel, smaller ones XNNPACK.
     const forward = () => tf.engine().runKernel('Conv2D',
       { x: tf.tensor(x, xShape), filter: tf.tensor(f, fShape) }, { ...attrs, dilations: 1 } as never) as tf.Tensor;
     expect(relError(await onBackend('wasm', filterGrad), await onBackend('cpu', filterGrad))).toBeLessThan(TOL);
