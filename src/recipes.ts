@@ -4,6 +4,8 @@
  * the command and the result that chose it (see README's results table).
  */
 import { CnnOptions, ModelFamily } from './models/cnn';
+import { CrnnOptions } from './models/crnn';
+import { LineMode } from './data/lines';
 import { AugmentOptions } from './train/augment';
 
 /** A model family with its options, and the training settings that go with it. */
@@ -21,10 +23,27 @@ export interface Recipe {
   augment?: AugmentOptions;
   /** Early stopping: epochs without validation-loss improvement. */
   patience: number;
+  /** Line models: the crnn options and the synthetic lines they train on. */
+  crnn?: Omit<CrnnOptions, 'numClasses' | 'seed' | 'height'>;
+  lines?: LineRecipe;
+}
+
+/** The synthetic lines a line model trains on (src/data/lines.ts, src/lines/task.ts). */
+export interface LineRecipe {
+  /** New lines drawn per epoch. */
+  linesPerEpoch: number;
+  /** Validation lines (held-out images and words). */
+  valLines: number;
+  /** Text of the training lines. */
+  mode: LineMode;
+  /** Share of training lines that are random character strings instead (no word context to lean on). */
+  randomShare: number;
+  /** Line height, pixels. */
+  height: number;
 }
 
 /** The datasets that have a recipe. */
-export type RecipeName = 'mnist' | 'emnist';
+export type RecipeName = 'mnist' | 'emnist' | 'lines';
 
 export const RECIPES: Record<RecipeName, Recipe> = {
   // saved_models/mnist-wide reached 99.63% in 5 epochs with these settings (at batch 64, one worker).
@@ -35,6 +54,13 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   emnist: {
     family: 'cnn', model: { blocks: [[32], [64], [128]] }, epochs: 5, batchSize: 128, learningRate: 0.002,
     validationSplit: 0.05, balance: true, labelSmoothing: 0, patience: 3,
+  },
+  // Lines of EMNIST characters (hwr train --dataset lines): see README's line-model section for the run that chose these.
+  lines: {
+    family: 'crnn', model: {}, epochs: 8, batchSize: 32, learningRate: 0.002,
+    validationSplit: 0, balance: false, labelSmoothing: 0, patience: 3,
+    crnn: { head: 'conv', blocks: [[16], [32], [64]], features: 128, headUnits: 128, headLayers: 3, headKernel: 5, dropout: 0 },
+    lines: { linesPerEpoch: 20000, valLines: 1000, mode: 'words', randomShare: 0.2, height: 28 },
   },
 };
 

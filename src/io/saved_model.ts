@@ -105,11 +105,15 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   }
   const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length);
   const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: data }));
-  const outputs = (model.outputs[0].shape as number[])[1];
-  if (!Array.isArray(metadata.classes) || metadata.classes.length !== outputs) {
+  const outShape = model.outputs[0].shape; // [batch, classes], or a line model's [batch, T, classes]
+  const outputs = outShape[outShape.length - 1] as number;
+  // A line model (task 'lines') emits its charset plus the CTC blank at every time step.
+  const list = metadata.task === 'lines' ? metadata.charset : metadata.classes;
+  const listed = Array.isArray(list) ? list.length + (metadata.task === 'lines' ? 1 : 0) : undefined;
+  if (listed !== outputs) {
     model.dispose();
     throw new Error(`Model in ${dir} has ${outputs} outputs but metadata.json lists ` +
-      `${Array.isArray(metadata.classes) ? metadata.classes.length : 'no'} classes: the files do not belong together.`);
+      `${listed ?? 'no'} ${metadata.task === 'lines' ? 'characters + blank' : 'classes'}: the files do not belong together.`);
   }
   return { model, metadata };
 }

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { CrnnOptions, crnn, timeDownsample, widthStride } from './crnn';
 
 /** Options shared by every model factory. */
 export interface ModelOptions {
@@ -26,7 +27,7 @@ export interface CnnOptions extends ModelOptions {
 }
 
 /** Registry of model families by name, used by the CLI and the saved metadata. */
-export const MODEL_FAMILIES = ['baseline', 'cnn'] as const;
+export const MODEL_FAMILIES = ['baseline', 'cnn', 'crnn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 // Each layer gets its own seed derived from the model seed, so two layers with the same shape
@@ -101,10 +102,14 @@ export function cnn(opts: CnnOptions): tfl.LayersModel {
   return model;
 }
 
-/** Builds a model of the named family with default options for the given number of classes. */
-export function buildModel(family: ModelFamily, opts: CnnOptions): tfl.LayersModel {
+/**
+ * Builds a model of the named family with default options for the given number of classes
+ * (for 'crnn', a line model: numClasses = charset + blank, imageSize = line height, `crnn` options).
+ */
+export function buildModel(family: ModelFamily, opts: CnnOptions & { crnn?: Omit<CrnnOptions, 'numClasses' | 'height' | 'seed'> }): tfl.LayersModel {
   if (family === 'baseline') return baselineCnn(opts);
   if (family === 'cnn') return cnn(opts);
+  if (family === 'crnn') return crnn({ ...opts.crnn, numClasses: opts.numClasses, height: opts.imageSize, seed: opts.seed });
   throw new Error(`Unknown model family '${family as string}': choose one of ${MODEL_FAMILIES.join(', ')}.`);
 }
 
@@ -118,12 +123,18 @@ export interface LayerSummary {
 
 /** Layer-by-layer summary with parameter counts, as data (model.summary() only prints). */
 export function summarizeModel(model: tfl.LayersModel): { layers: LayerSummary[]; totalParams: number; trainableParams: number } {
-  const layers = model.layers.map((l) => ({
-    name: l.name,
-    type: l.getClassName(),
-    outputShape: JSON.stringify(l.outputShape).replace(/null/g, 'batch'),
-    params: l.countParams(),
-  }));
+  let stride = 1;
+  const layers = model.layers.map((l) => {
+    stride *= widthStride(l);
+    // The first free dimension is the batch; a later one is a free image width W (W/4 after pooling), or time steps T.
+    const free = (l.outputShape as unknown[]).length === 3 ? 'T' : stride > 1 ? `W/${stride}` : 'W';
+    return {
+      name: l.name,
+      type: l.getClassName(),
+      outputShape: JSON.stringify(l.outputShape).replace('null', 'batch').replace(/null|-1/g, free),
+      params: l.countParams(),
+    };
+  });
   const count = (ws: tfl.LayerVariable[]) => ws.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   return { layers, totalParams: count(model.weights), trainableParams: count(model.trainableWeights) };
 }
@@ -134,10 +145,12 @@ export function formatSummary(model: tfl.LayersModel): string {
   const rows = [['layer', 'type', 'output shape', 'params'], ...layers.map((l) => [l.name, l.type, l.outputShape, String(l.params)])];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
+  const downsample = timeDownsample(model);
   return [
     `Model: ${model.name}`,
     line(rows[0]),
     ...rows.slice(1).map(line),
     `total params: ${totalParams.toLocaleString('en-US')} (trainable ${trainableParams.toLocaleString('en-US')})`,
+    ...(downsample ? [`time steps: input width / ${downsample} (a 256-px line gives ${Math.floor(256 / downsample)} frames)`] : []),
   ].join('\n');
 }

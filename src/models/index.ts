@@ -1,1 +1,2 @@
 export * from './cnn';
+export * from './crnn';

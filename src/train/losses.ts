@@ -4,6 +4,7 @@
  * by its size then averages to the full batch's mean, whatever the number of workers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ctcLoss } from '../ctc/loss';
 
 /** Softmax cross-entropy on class labels; `outputs` says whether the model ends in softmax. */
 export interface CrossEntropySpec {
@@ -17,8 +18,19 @@ export interface CrossEntropySpec {
   labelSmoothing?: number;
 }
 
+/**
+ * CTC on a line model's raw logits [batch, T, classes]. Targets: labels int32 [batch, L] (padded),
+ * labelLengths int32 [batch], logitLengths int32 [batch] (frames of each example, <= T). An example
+ * whose label cannot be aligned to its frames gets loss 0 and no gradient (see src/ctc/loss.ts).
+ */
+export interface CtcSpec {
+  kind: 'ctc';
+  /** Index of the blank class (the line models put it last: charset length). */
+  blank: number;
+}
+
 /** A loss by name and settings (plain data: it crosses thread boundaries). */
-export type LossSpec = CrossEntropySpec;
+export type LossSpec = CrossEntropySpec | CtcSpec;
 
 /** A batch's loss per example, and how many examples the model got right (null where that has no meaning). */
 export interface LossValue {
@@ -34,6 +46,11 @@ export function computeLoss(spec: LossSpec, out: tf.Tensor, targets: tf.Tensor[]
     const oneHot = tf.cast(tf.oneHot(labels, spec.numClasses), 'float32'); // [batch, classes]
     const y = s > 0 ? tf.add(tf.mul(oneHot, 1 - s), s / spec.numClasses) : oneHot;
     return { losses: crossEntropy(y, out, spec.outputs), correct: countCorrect(out, labels) };
+  }
+  if (spec.kind === 'ctc') {
+    const [labels, labelLengths, logitLengths] = targets;
+    const losses = ctcLoss(out as tf.Tensor3D, labels as tf.Tensor2D, labelLengths as tf.Tensor1D, logitLengths as tf.Tensor1D, { blank: spec.blank });
+    return { losses, correct: null };
   }
   throw new Error(`Unknown loss '${(spec as { kind: string }).kind}'.`);
 }
