@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
 import { initBackend } from '../src/backend';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../src/kernels';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, kernelsBuild, kernelsFor, kernelsOfBuild } from '../src/kernels/wasm_module';
 import { onBackend, randomFloats, relError } from './kernels_helpers';
 
 const TOL = 1e-4;
@@ -237,5 +239,35 @@ describe('Relu gradient (one fused kernel on wasm) and bias Add (wasm vs cpu)', 
     const bx = () => tf.add(tf.tensor(b, bShape), tf.tensor(x, xShape));
     expect(relError(await onBackend('wasm', xb), await onBackend('cpu', xb))).toBeLessThan(TOL);
     expect(relError(await onBackend('wasm', bx), await onBackend('cpu', bx))).toBeLessThan(TOL);
+  });
+});
+
+describe('the two builds of the wasm kernels', () => {
+  test('this engine runs the relaxed-SIMD build (fused multiply-add), and both builds agree', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as BackendWasm;
+    kernelsFor(backend);
+    expect(kernelsBuild).toBe(process.env.HWR_WASM_RELAXED === '0' ? 'simd128' : 'relaxed-simd');
+    const [N, H, W, C, OC] = [3, 9, 8, 12, 20]; // tails in every tile direction
+    const [OH, OW] = [H - 2, W - 2];
+    const x = tf.tensor(randomFloats(N * H * W * C, 40), [N, H, W, C]);
+    const w = tf.tensor(randomFloats(9 * C * OC, 41), [3, 3, C, OC]);
+    const dy = tf.tensor(randomFloats(N * OH * OW * OC, 42), [N, OH, OW, OC]);
+    const wt = tf.transpose(tf.reshape(w, [9 * C, OC]));
+    const run = (build: 'relaxed-simd' | 'simd128') => {
+      const k = kernelsOfBuild(backend, build);
+      const outs = [tf.zeros([N, OH, OW, OC]), tf.zeros([N, H, W, C]), tf.zeros([3, 3, C, OC])];
+      const at = (t: tf.Tensor) => heapOffset(backend, t);
+      k.convForward(at(x), at(w), at(outs[0]), N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
+      k.convInputGrad(at(dy), at(wt), at(outs[1]), N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
+      k.convFilterGrad(at(x), at(dy), at(outs[2]), N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
+      const values = outs.map((o) => o.dataSync().slice());
+      tf.dispose(outs);
+      return values;
+    };
+    const relaxed = run('relaxed-simd');
+    const plain = run('simd128');
+    relaxed.forEach((r, i) => expect(relError(r, plain[i])).toBeLessThan(1e-5));
+    tf.dispose([x, w, dy, wt]);
   });
 });

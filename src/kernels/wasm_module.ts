@@ -2,10 +2,15 @@
  * The project's own wasm SIMD kernels (src/kernels/wasm/assembly/kernels.ts, built by
  * scripts/build-wasm.js), instantiated on the tfjs-wasm backend's own memory: they read and write
  * tensors where the backend keeps them, with no copies in or out. One instance per backend.
+ *
+ * Two builds of the same source: with relaxed SIMD (a fused multiply-add per GEMM step, which
+ * Node 20's V8 compiles once its --experimental-wasm-relaxed-simd flag is on; set here) and
+ * SIMD128 only, used where the first does not validate or when HWR_WASM_RELAXED=0.
  */
 import { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KERNELS_WASM_BASE64 } from './wasm/kernels_wasm';
+import * as v8 from 'v8';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasm/kernels_wasm';
 
 /** The module's exports; every pointer is a byte offset into the backend's heap. */
 export interface KernelsWasm {
@@ -26,27 +31,52 @@ export interface KernelsWasm {
 /** The part of the WebAssembly JS API used here (tsconfig's ES2022 lib has no WebAssembly types). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { exports: object };
   Memory: new (descriptor: { initial: number }) => object;
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let compiled: object | undefined;
-const instances = new WeakMap<object, KernelsWasm>();
+type Build = 'relaxed-simd' | 'simd128';
+const compiled = new Map<Build, object>();
+const instances = new Map<Build, WeakMap<object, KernelsWasm>>();
+
+/** Which build runs here: 'relaxed-simd' (fused multiply-add) or 'simd128'; set on first use. */
+export let kernelsBuild: Build | undefined;
+
+/** The relaxed-SIMD build if this engine takes it (after turning its flag on), else SIMD128. */
+function chooseBuild(): Build {
+  if (process.env.HWR_WASM_RELAXED === '0') return 'simd128';
+  const relaxed = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
+  if (!wasmApi.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return wasmApi.validate(relaxed) ? 'relaxed-simd' : 'simd128';
+}
 
 /** The kernels bound to `backend`'s heap (instantiated on first use). */
 export function kernelsFor(backend: BackendWasm): KernelsWasm {
-  const cached = instances.get(backend);
+  kernelsBuild ??= chooseBuild();
+  return kernelsOfBuild(backend, kernelsBuild);
+}
+
+/** One build's kernels on `backend`'s heap (tests compare the two builds). */
+export function kernelsOfBuild(backend: BackendWasm, build: Build): KernelsWasm {
+  let byBackend = instances.get(build);
+  if (!byBackend) instances.set(build, (byBackend = new WeakMap()));
+  const cached = byBackend.get(backend);
   if (cached) return cached;
   const asm = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm;
   const memory = asm?.memory;
   if (!(memory instanceof wasmApi.Memory)) {
     throw new Error('handwriting-tfjs wasm kernels: cannot find the tfjs-wasm heap (Module.asm.memory); is @tensorflow/tfjs-backend-wasm 4.22 installed?');
   }
-  compiled ??= new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-  const instance = new wasmApi.Instance(compiled, { env: { memory } });
-  const kernels = instance.exports as unknown as KernelsWasm;
-  instances.set(backend, kernels);
+  let module = compiled.get(build);
+  if (!module) {
+    if (build === 'relaxed-simd') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    module = new wasmApi.Module(Buffer.from(build === 'relaxed-simd' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64, 'base64'));
+    compiled.set(build, module);
+  }
+  const kernels = new wasmApi.Instance(module, { env: { memory } }).exports as unknown as KernelsWasm;
+  byBackend.set(backend, kernels);
   return kernels;
 }
 
