@@ -8,10 +8,11 @@ import { saveModel } from '../io/saved_model';
 import { Command, UsageError, intOption, numberOption } from './args';
 import { RECIPES, Recipe, recipeFor } from '../recipes';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
+import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
 
 /** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
 function settingsFromEnv(dataset: string): string[] {
-  const names = ['TFJS_BACKEND', ...(dataset === 'emnist' ? ['EMNIST_DIR', 'EMNIST_SPLIT'] : [])];
+  const names = ['TFJS_BACKEND', ...(dataset === 'emnist' || dataset === 'lines' ? ['EMNIST_DIR', 'EMNIST_SPLIT'] : [])];
   // Folders relative to where the command ran, so the recorded command works on another machine.
   const value = (n: string) => (n === 'EMNIST_DIR' ? shellWord(path.relative(process.cwd(), process.env[n]!) || '.') : shellWord(process.env[n]!));
   return names.filter((n) => process.env[n]).map((n) => `${n}=${value(n)}`);
@@ -58,12 +59,12 @@ export function stopOnInterrupt(): { signal: AbortSignal; dispose: () => void } 
 /** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train [--dataset mnist|emnist] [--model cnn|baseline] [options]',
+  usage: 'train [--dataset mnist|emnist|lines] [--model cnn|baseline|crnn] [options]',
   summary: 'Train a model, evaluate it on the test split and save it to saved_models/<name>/\n' +
     '(TensorFlow.js layers format + metadata.json), on every CPU core by default. A checkpoint is\n' +
     'written after every epoch and on Ctrl-C (which stops after the current step); --resume continues from it.',
   options: {
-    dataset: { type: 'string', short: 'd', help: 'mnist or emnist', default: 'mnist' },
+    dataset: { type: 'string', short: 'd', help: 'mnist, emnist, or lines (synthetic lines of EMNIST characters, a crnn line model)', default: 'mnist' },
     model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: "the dataset's recipe (cnn)" },
     blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: `mnist ${blocksText(RECIPES.mnist)}, emnist ${blocksText(RECIPES.emnist)}` },
     'batch-norm': { type: 'boolean', help: 'cnn: batch norm after every conv and the dense layer' },
@@ -88,10 +89,21 @@ export const trainCommand: Command = {
     workers: { type: 'string', short: 'w', help: 'data-parallel worker threads; 1 trains in the main thread', default: 'one per CPU core (1 on tfjs-node)' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
     'dry-run': { type: 'boolean', help: 'a few steps on a small subset, saved under outputs/dry-run/: checks the pipeline' },
+    ...LINE_TRAIN_OPTIONS,
   },
   async run(values, _files, argv) {
     const dryRun = values['dry-run'] === true;
     const datasetName = String(values.dataset ?? 'mnist');
+    if (datasetName === 'lines') {
+      return trainLines(values, argv, {
+        command: (words) => [...settingsFromEnv('lines'), 'hwr train', ...words.map(shellWord)].join(' '),
+        resumeHint: (workers) => [
+          ...settingsFromEnv('lines'), 'npx hwr train', ...argv.map(shellWord),
+          ...(values.workers === undefined ? ['--workers', String(workers)] : []), ...(values.resume ? [] : ['--resume']),
+        ].join(' '),
+        stopOnInterrupt,
+      });
+    }
     if (!(DATASETS as readonly string[]).includes(datasetName)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got '${datasetName}'.`);
     const recipe = recipeFor(datasetName);
     const family = String(values.model ?? recipe.family) as ModelFamily;
