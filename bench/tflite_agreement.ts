@@ -49,7 +49,7 @@ function datasetFor(dataset: string): { train: Dataset; test: Dataset } | string
 }
 
 function verdict(format: string, a: Agreement): { check: string; pass: boolean } {
-  if (format === 'tflite float32') return { check: 'agreement >= 99.99%, max|dp| <= 1e-4', pass: a.agreement >= 0.9999 && a.maxAbsDiff <= 1e-4 };
+  if (format === 'tflite float32') return { check: 'agreement >= 99.99% and max abs dp <= 1e-4', pass: a.agreement >= 0.9999 && a.maxAbsDiff <= 1e-4 };
   if (format === 'tflite float16') return { check: 'agreement >= 99.9%', pass: a.agreement >= 0.999 };
   if (format === 'tflite int8') return { check: 'accuracy within 1 point', pass: Math.abs(a.accuracy - a.referenceAccuracy) <= 0.01 };
   return { check: '(web: reported)', pass: true };

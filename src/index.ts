@@ -26,6 +26,8 @@ export * from './eval/text_metrics';
 // CTC: loss (blank = last class) and decoders, for line recognition
 export * from './ctc/index';
 export * from './io/index';
+// Deployment: compact web folders and TFLite files (hwr export)
+export * from './export/index';
 // Real images and prediction
 export * from './image/index';
 export * from './predict';
