@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { baselineCnn, cnn } from '../src/models/cnn';
-import { ModelMetadata } from '../src/io/saved_model';
+import { loadModel, ModelMetadata } from '../src/io/saved_model';
 import { exportWeb, fromFloat16Array, toFloat16Array, WebQuantization } from '../src/export';
 
 const classes = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -113,4 +113,16 @@ test('exporting over an existing folder replaces it whole; a failing export leav
   fs.writeFileSync(blocker, 'x');
   await expect(exportWeb(model, meta, path.join(blocker, 'web'), { format: 'web', quantize: 'none' })).rejects.toThrow(/not-a-directory|ENOTDIR|EEXIST/i);
   expect(fs.readdirSync(dir).sort()).toEqual(['file', 'metadata.json', 'model.json', 'weights.bin']);
+});
+
+test('the project\'s own loadModel (hwr predict/evaluate/serve) reads a quantized export too', async () => {
+  const model = baselineCnn({ numClasses: 10, seed: 8 });
+  await exportWeb(model, meta, dir, { format: 'web', quantize: 'uint8' });
+  const { model: loaded, metadata } = await loadModel(dir);
+  expect(metadata.classes).toEqual(classes);
+  expect((metadata.export as { quantize: string }).quantize).toBe('uint8');
+  const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 4);
+  const a = (model.predict(x) as tf.Tensor).dataSync();
+  const b = (loaded.predict(x) as tf.Tensor).dataSync();
+  expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(0.05);
 });

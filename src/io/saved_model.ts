@@ -98,7 +98,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     return fs.readFileSync(file);
   });
   const weights = Buffer.concat(buffers);
-  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w.dtype), 0);
+  // Quantized weights (hwr export --format web) are stored in their quantized dtype.
+  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w.quantization?.dtype ?? w.dtype), 0);
   if (weights.length !== expected) {
     throw new Error(`Weights in ${dir} are ${weights.length} bytes but model.json describes ${expected}: ` +
       `the file is truncated or from another model. Re-train or restore it.`);
@@ -121,6 +122,6 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
 function bytesPerElement(dtype: string): number {
   if (dtype === 'float32' || dtype === 'int32') return 4;
   if (dtype === 'bool' || dtype === 'uint8') return 1;
-  if (dtype === 'float16') return 2;
+  if (dtype === 'float16' || dtype === 'uint16') return 2;
   throw new Error(`Unsupported weight dtype '${dtype}' in model.json.`);
 }
