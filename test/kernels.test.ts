@@ -122,6 +122,7 @@ describe('DepthwiseConv2dNative backprop (wasm vs cpu)', () => {
 describe('BatchMatMul / _FusedMatMul transposed fast path (wasm vs cpu)', () => {
   const cases: [number, number, number, boolean, boolean][] = [
     [7, 13, 5, false, false], [7, 13, 5, true, false], [7, 13, 5, false, true], [7, 13, 5, true, true], [64, 200, 32, true, false],
+    [128, 160, 128, false, false], [33, 70, 12, false, true], // the project's GEMM: 8- and 4-column blocks, scalar tail
   ];
   test.each(cases)('[%i x %i] x [%i] tA=%s tB=%s', async (m, k, n, tA, tB) => {
     const a = randomFloats(m * k, 7);
