@@ -77,6 +77,15 @@ describe('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (wasm vs cpu)', (
     expect(relError(await onBackend('wasm', filterGrad), await onBackend('cpu', filterGrad))).toBeLessThan(TOL);
     expect(relError(await onBackend('wasm', inputGrad), await onBackend('cpu', inputGrad))).toBeLessThan(TOL);
     expect(relError(await onBackend('wasm', forward), await onBackend('cpu', forward))).toBeLessThan(TOL);
+    // Inference's FusedConv2D: bias and relu in the kernel's epilogue; elu stays on XNNPACK.
+    const bias = randomFloats(g.out, 4);
+    for (const [withBias, activation] of [[true, 'relu'], [true, 'linear'], [false, 'relu'], [true, 'elu']] as const) {
+      const fused = () => tf.fused.conv2d({
+        x: tf.tensor(x, xShape) as tf.Tensor4D, filter: tf.tensor(f, fShape) as tf.Tensor4D, strides: g.s, pad: g.pad as never,
+        bias: withBias ? tf.tensor(bias) : undefined, activation,
+      });
+      expect([withBias, activation, relError(await onBackend('wasm', fused), await onBackend('cpu', fused)) < TOL]).toEqual([withBias, activation, true]);
+    }
   });
 });
 
@@ -259,7 +268,7 @@ describe('the two builds of the wasm kernels', () => {
       const k = kernelsOfBuild(backend, build);
       const outs = [tf.zeros([N, OH, OW, OC]), tf.zeros([N, H, W, C]), tf.zeros([3, 3, C, OC])];
       const at = (t: tf.Tensor) => heapOffset(backend, t);
-      k.convForward(at(x), at(w), at(outs[0]), N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
+      k.convForward(at(x), at(w), at(outs[0]), 0, 0, N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
       k.convInputGrad(at(dy), at(wt), at(outs[1]), N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
       k.convFilterGrad(at(x), at(dy), at(outs[2]), N, H, W, C, OH, OW, OC, 3, 3, 1, 1);
       const values = outs.map((o) => o.dataSync().slice());

@@ -26,6 +26,7 @@ const MARK = 'handwritingTfjsTrainingKernel';
 /** Names of the kernels `registerWasmTrainingKernels` installs for 'wasm'. */
 export const WASM_TRAINING_KERNELS = [
   'Conv2D',
+  'FusedConv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
@@ -63,6 +64,7 @@ export function registerWasmTrainingKernels(): void {
   install(depthwiseBackpropInputConfig);
   install(maxPoolGradConfig);
   wrapStock('Conv2D', directConv2D);
+  wrapStock('FusedConv2D', directConv2D);
   wrapStock('BatchMatMul', untransposingMatMul);
   wrapStock('_FusedMatMul', untransposingMatMul);
   wrapStock('Sum', leadingAxesSum);

@@ -12,10 +12,14 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as v8 from 'v8';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasm/kernels_wasm';
 
+/** convForward's epilogue flags: add the bias (a [outC] vector), then relu. */
+export const EPILOGUE_BIAS = 1;
+export const EPILOGUE_RELU = 2;
+
 /** The module's exports; every pointer is a byte offset into the backend's heap. */
 export interface KernelsWasm {
   convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
-  convForward(x: number, w: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
+  convForward(x: number, w: number, y: number, bias: number, epilogue: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
   convInputGrad(dy: number, wt: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
   transpose2d(m: number, out: number, rows: number, cols: number): void;
   padImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;

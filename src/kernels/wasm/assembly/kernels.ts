@@ -390,7 +390,7 @@ export function transpose2d(m: usize, out: usize, R: i32, Cn: i32): void {
 /** y at 4 pixels (windows at b0..b3, outputs at y0..y3, `count` real), channels o..o+7 = window x w. */
 function forwardTile4x8(
   b0: usize, b1: usize, b2: usize, b3: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize,
-  y0: usize, y1: usize, y2: usize, y3: usize, count: i32,
+  y0: usize, y1: usize, y2: usize, y3: usize, count: i32, biasAt: usize, epi: i32,
 ): void {
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
@@ -417,6 +417,17 @@ function forwardTile4x8(
     }
     r += xRow;
   }
+  if (epi & EPI_BIAS) {
+    const c0 = v128.load(biasAt);
+    const c1 = v128.load(biasAt, 16);
+    a00 = f32x4.add(a00, c0); a01 = f32x4.add(a01, c1); a10 = f32x4.add(a10, c0); a11 = f32x4.add(a11, c1);
+    a20 = f32x4.add(a20, c0); a21 = f32x4.add(a21, c1); a30 = f32x4.add(a30, c0); a31 = f32x4.add(a31, c1);
+  }
+  if (epi & EPI_RELU) {
+    const z = f32x4.splat(0);
+    a00 = f32x4.max(a00, z); a01 = f32x4.max(a01, z); a10 = f32x4.max(a10, z); a11 = f32x4.max(a11, z);
+    a20 = f32x4.max(a20, z); a21 = f32x4.max(a21, z); a30 = f32x4.max(a30, z); a31 = f32x4.max(a31, z);
+  }
   v128.store(y0, a00);
   v128.store(y0, a01, 16);
   if (count > 1) { v128.store(y1, a10); v128.store(y1, a11, 16); }
@@ -427,7 +438,7 @@ function forwardTile4x8(
 /** The same for 4 output channels. */
 function forwardTile4x4(
   b0: usize, b1: usize, b2: usize, b3: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize,
-  y0: usize, y1: usize, y2: usize, y3: usize, count: i32,
+  y0: usize, y1: usize, y2: usize, y3: usize, count: i32, biasAt: usize, epi: i32,
 ): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let w = wAt;
@@ -444,6 +455,14 @@ function forwardTile4x4(
     }
     r += xRow;
   }
+  if (epi & EPI_BIAS) {
+    const c0 = v128.load(biasAt);
+    a0 = f32x4.add(a0, c0); a1 = f32x4.add(a1, c0); a2 = f32x4.add(a2, c0); a3 = f32x4.add(a3, c0);
+  }
+  if (epi & EPI_RELU) {
+    const z = f32x4.splat(0);
+    a0 = f32x4.max(a0, z); a1 = f32x4.max(a1, z); a2 = f32x4.max(a2, z); a3 = f32x4.max(a3, z);
+  }
   v128.store(y0, a0);
   if (count > 1) v128.store(y1, a1);
   if (count > 2) v128.store(y2, a2);
@@ -451,7 +470,7 @@ function forwardTile4x4(
 }
 
 /** One output element: the channels OC % 4 leaves over. */
-function forwardScalar(b: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize, y: usize): void {
+function forwardScalar(b: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usize, xRow: usize, y: usize, biasAt: usize, epi: i32): void {
   let acc: f32 = 0;
   let w = wAt;
   let r: usize = 0;
@@ -462,15 +481,22 @@ function forwardScalar(b: usize, wAt: usize, wRow: usize, FH: i32, rowBytes: usi
     }
     r += xRow;
   }
+  if (epi & EPI_BIAS) acc += load<f32>(biasAt);
+  if ((epi & EPI_RELU) && acc < 0) acc = 0;
   store<f32>(y, acc);
 }
 
+/** Epilogue flags of convForward: add a bias [OC], then relu (FusedConv2D's common case). */
+const EPI_BIAS = 1;
+const EPI_RELU = 2;
+
 /**
- * Conv2D, valid geometry: x [N, H, W, C], w [FH, FW, C, OC] -> y [N, OH, OW, OC]. Per image, per
- * block of output channels (whose filter columns stay in L1), pixels in blocks of 4.
+ * Conv2D, valid geometry: x [N, H, W, C], w [FH, FW, C, OC] -> y [N, OH, OW, OC], plus bias and/or
+ * relu as `epi` says (bias [OC] at `bias`). Per image, per block of output channels (whose filter
+ * columns stay in L1), pixels in blocks of 4.
  */
 export function convForward(
-  x: usize, w: usize, y: usize,
+  x: usize, w: usize, y: usize, bias: usize, epi: i32,
   N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, OC: i32, FH: i32, FW: i32, sh: i32, sw: i32,
 ): void {
   const rowBytes = (<usize>(FW * C)) << 2;
@@ -493,14 +519,14 @@ export function convForward(
         const b2 = xImg + pixelBase(m2, OW, sh, sw, 0, W, C), b3 = xImg + pixelBase(m3, OW, sh, sw, 0, W, C);
         const y0 = yImg + <usize>m * wRow + ob, y1 = yImg + <usize>m1 * wRow + ob;
         const y2 = yImg + <usize>m2 * wRow + ob, y3 = yImg + <usize>m3 * wRow + ob;
-        if (wide) forwardTile4x8(b0, b1, b2, b3, w + ob, wRow, FH, rowBytes, xRow, y0, y1, y2, y3, count);
-        else forwardTile4x4(b0, b1, b2, b3, w + ob, wRow, FH, rowBytes, xRow, y0, y1, y2, y3, count);
+        if (wide) forwardTile4x8(b0, b1, b2, b3, w + ob, wRow, FH, rowBytes, xRow, y0, y1, y2, y3, count, bias + ob, epi);
+        else forwardTile4x4(b0, b1, b2, b3, w + ob, wRow, FH, rowBytes, xRow, y0, y1, y2, y3, count, bias + ob, epi);
       }
     }
     for (let o = oc4; o < OC; o++) {
       const ob = (<usize>o) << 2;
       for (let m = 0; m < P; m++) {
-        forwardScalar(xImg + pixelBase(m, OW, sh, sw, 0, W, C), w + ob, wRow, FH, rowBytes, xRow, yImg + <usize>m * wRow + ob);
+        forwardScalar(xImg + pixelBase(m, OW, sh, sw, 0, W, C), w + ob, wRow, FH, rowBytes, xRow, yImg + <usize>m * wRow + ob, bias + ob, epi);
       }
     }
   }
