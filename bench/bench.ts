@@ -69,21 +69,21 @@ export interface BackendBench {
 }
 
 /** One conv layer's kernels at the benchmark shapes (equal multiply-adds in all three). */
-interface ConvKernelTimes { layer: string; forwardMs: number; backpropFilterMs: number; backpropInputMs: number }
+interface ConvKernelTimes { layer: string; forwardMs: number; backpropFilterMs: number; backpropInputMs: number | null }
 
 /** The conv layers of the benchmark CNN at batch 128: input and filter shapes. */
-const CONV_LAYERS: { layer: string; x: [number, number, number, number]; f: [number, number, number, number] }[] = [
-  { layer: 'conv1 [128,28,28,1] * [3,3,1,32]', x: [BATCH, 28, 28, 1], f: [3, 3, 1, 32] },
-  { layer: 'conv2 [128,13,13,32] * [3,3,32,64]', x: [BATCH, 13, 13, 32], f: [3, 3, 32, 64] },
+const CONV_LAYERS: { layer: string; x: [number, number, number, number]; f: [number, number, number, number]; inputGrad: boolean }[] = [
+  // Training never asks for the first layer's input gradient (the images are not variables).
+  { layer: 'conv1 [128,28,28,1] * [3,3,1,32]', x: [BATCH, 28, 28, 1], f: [3, 3, 1, 32], inputGrad: false },
+  { layer: 'conv2 [128,13,13,32] * [3,3,32,64]', x: [BATCH, 13, 13, 32], f: [3, 3, 32, 64], inputGrad: true },
 ];
 
 /**
- * Times Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput at the benchmark's shapes (the
- * fastest of `reps` calls: the least disturbed by other load). The first layer's input gradient is
- * never computed in training but is timed all the same.
+ * Times Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (where training computes it) at the
+ * benchmark's shapes: the fastest of `reps` calls, the least disturbed by other load.
  */
 function timeConvKernels(reps: number): ConvKernelTimes[] {
-  return CONV_LAYERS.map(({ layer, x: xShape, f: fShape }) => {
+  return CONV_LAYERS.map(({ layer, x: xShape, f: fShape, inputGrad }) => {
     const x = tf.randomUniform(xShape);
     const filter = tf.randomUniform(fShape);
     const dyShape = [xShape[0], xShape[1] - fShape[0] + 1, xShape[2] - fShape[1] + 1, fShape[3]];
@@ -104,7 +104,7 @@ function timeConvKernels(reps: number): ConvKernelTimes[] {
       layer,
       forwardMs: fastest(() => tf.engine().runKernel('Conv2D', { x, filter }, attrs as never) as tf.Tensor),
       backpropFilterMs: fastest(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape } as never) as tf.Tensor),
-      backpropInputMs: fastest(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor),
+      backpropInputMs: inputGrad ? fastest(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor) : null,
     };
     tf.dispose([x, filter, dy]);
     return times;
@@ -332,7 +332,8 @@ function printResult(r: BackendBench): void {
   if (r.convKernels.length > 0) {
     console.log('conv kernels at the benchmark shapes (fastest call; gradients / forward, same multiply-adds):');
     for (const c of r.convKernels) {
-      console.log(`  ${c.layer.padEnd(36)} Conv2D ${c.forwardMs.toFixed(2)} ms, BackpropFilter ${c.backpropFilterMs.toFixed(2)} ms (${(c.backpropFilterMs / c.forwardMs).toFixed(2)}x), BackpropInput ${c.backpropInputMs.toFixed(2)} ms (${(c.backpropInputMs / c.forwardMs).toFixed(2)}x)`);
+      const input = c.backpropInputMs == null ? 'BackpropInput not used in training' : `BackpropInput ${c.backpropInputMs.toFixed(2)} ms (${(c.backpropInputMs / c.forwardMs).toFixed(2)}x)`;
+      console.log(`  ${c.layer.padEnd(36)} Conv2D ${c.forwardMs.toFixed(2)} ms, BackpropFilter ${c.backpropFilterMs.toFixed(2)} ms (${(c.backpropFilterMs / c.forwardMs).toFixed(2)}x), ${input}`);
     }
   }
 }
