@@ -30,6 +30,9 @@ export * from './io/index';
 export * from './export/index';
 // Real images and prediction
 export * from './image/index';
+export * from './image/line'; // line preprocessing (words and lines -> a line model's input)
 export * from './predict';
+// Reading words and lines with a character model (the segmentation baseline)
+export * from './segment/index';
 // Plots
 export * from './plot/index';

@@ -227,7 +227,7 @@ describe('the steps', () => {
 
 describe('the committed sample images', () => {
   test('every file is small, labelled by its name, and preprocesses', async () => {
-    const files = (await fs.readdir(SAMPLES_DIR)).sort();
+    const files = (await fs.readdir(SAMPLES_DIR)).filter((f) => /\.(png|jpe?g|webp)$/i.test(f)).sort(); // words/ has its own test
     expect(files.length).toBeGreaterThanOrEqual(12);
     for (const f of files) {
       const file = path.join(SAMPLES_DIR, f);

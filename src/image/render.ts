@@ -24,6 +24,19 @@ export const GLYPHS: Record<string, string> = {
   B: 'M28,10 L28,90 M28,10 C82,8 78,48 28,48 M28,48 C90,46 88,92 28,90',
   T: 'M16,12 L84,12 M50,12 L50,90',
   e: 'M26,62 L74,60 C76,36 30,30 26,62 C24,88 60,94 76,82',
+  // For the word and line samples: capitals span y 10..90; lower case sits on the same baseline (90)
+  // with its x-height at about 40.
+  D: 'M28,10 L28,90 C92,92 92,8 28,10',
+  E: 'M72,10 L28,10 L28,90 L74,90 M28,50 L64,50',
+  H: 'M24,10 L24,90 M76,10 L76,90 M24,50 L76,50',
+  L: 'M30,10 L30,90 L76,90',
+  O: 'M50,10 C10,10 10,90 50,90 C90,90 90,10 50,10',
+  R: 'M28,90 L28,10 C80,8 80,50 28,50 L76,90',
+  a: 'M72,52 C62,36 28,40 28,68 C28,94 66,92 72,66 M72,44 L74,90',
+  d: 'M72,52 C62,36 28,40 28,68 C28,94 66,92 72,66 M72,10 L74,90',
+  h: 'M28,10 L28,90 M28,60 C36,38 72,36 72,60 L72,90',
+  n: 'M28,42 L28,90 M28,60 C36,38 72,36 72,60 L72,90',
+  t: 'M44,12 L44,84 C44,92 60,92 68,86 M26,40 L66,40',
 };
 
 /** A small seeded PRNG (mulberry32): the same seed always gives the same samples. */
@@ -45,6 +58,44 @@ export function glyphPath(label: string, wobble = 0, seed = 1): string {
   if (wobble === 0) return d;
   const rand = seededRandom(seed);
   return d.replace(/-?\d+(\.\d+)?/g, (n) => (Number(n) + (rand() * 2 - 1) * wobble).toFixed(2));
+}
+
+/** Options of `textPath`, in glyph units (a glyph box is 100 x 100). */
+export interface TextPathOptions {
+  /** Random move of each stroke point, per glyph (see `glyphPath`). Default 0. */
+  wobble?: number;
+  /** Seed of the first glyph's wobble; glyph i uses seed + i. Default 1. */
+  seed?: number;
+  /** Gap between the strokes of neighbouring glyphs. Default 14. */
+  spacing?: number;
+  /** Width of a space. Default 45. */
+  spaceWidth?: number;
+}
+
+/**
+ * A word or line of text as one path: each glyph (`glyphPath`, with its own wobble) moved right so
+ * it starts `spacing` units after the previous one ends. Returns the path and its width in units
+ * (the first glyph's strokes start at x = 0; the glyph box height stays 100).
+ */
+export function textPath(text: string, opts: TextPathOptions = {}): { path: string; width: number } {
+  const spacing = opts.spacing ?? 14;
+  const parts: string[] = [];
+  let pen = 0;
+  let i = 0;
+  for (const ch of text) {
+    if (ch === ' ') {
+      pen += opts.spaceWidth ?? 45;
+      continue;
+    }
+    const d = glyphPath(ch, opts.wobble ?? 0, (opts.seed ?? 1) + i++);
+    const xs = [...d.matchAll(/(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)/g)].map((m) => Number(m[1]));
+    const left = min(...xs);
+    const shift = pen - left;
+    parts.push(d.replace(/(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)/g, (_, x: string, y: string) => `${(Number(x) + shift).toFixed(2)},${y}`));
+    pen += max(...xs) - left + spacing;
+  }
+  if (parts.length === 0) throw new Error(`textPath: "${text}" has no character to draw`);
+  return { path: parts.join(' '), width: pen - spacing };
 }
 
 /** How and where strokes are drawn on a canvas. */

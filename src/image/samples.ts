@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import * as nodePath from 'path';
 import sharp from 'sharp';
 import { FloatImage } from './gray';
-import { StrokeStyle, glyphPath, renderCoverage, seededRandom } from './render';
+import { StrokeStyle, glyphPath, renderCoverage, seededRandom, textPath } from './render';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { PI, ceil, cos, floor, hypot, log, max, min, round, sqrt } = Math;
@@ -11,9 +11,14 @@ const { PI, ceil, cos, floor, hypot, log, max, min, round, sqrt } = Math;
 /** What the character is drawn on: what a phone photo, a scanner, a drawing app or a blackboard gives. */
 export type SampleBackground = 'paper' | 'white' | 'canvas' | 'chalkboard' | 'transparent';
 
-/** One sample image to render; the file name carries the true label (`digit-7-...`, `letter-A-...`). */
+/**
+ * One sample image to render; the file name carries the true label (`digit-7-...`, `letter-A-...`,
+ * `words/word-HELLO-...`, `words/line-and_then-...` with '_' for a space).
+ */
 export interface SampleSpec {
+  /** Path under the samples folder. */
   file: string;
+  /** The character drawn; more than one character is written as a word or line (`textPath`). */
   label: string;
   width: number;
   height: number;
@@ -22,7 +27,7 @@ export interface SampleSpec {
   ink: [number, number, number];
   /** Pen width in glyph units (glyph box = 100). */
   strokeWidth: number;
-  /** Glyph box position and side in pixels. */
+  /** Glyph box position and side in pixels (for text: the first glyph's box; the height of every glyph box). */
   x: number;
   y: number;
   size: number;
@@ -60,6 +65,25 @@ export const SAMPLE_SPECS: SampleSpec[] = [
   { file: 'letter-e-scan.png', label: 'e', width: 300, height: 300, background: 'white', ink: BLACK_PEN, strokeWidth: 9, x: 70, y: 60, size: 160, seed: 24 },
 ];
 
+/**
+ * The word and line samples (data/samples/words/): the situations of the character samples, with
+ * capitals, digits, Balanced's distinct lower-case letters, repeated letters and spaces.
+ */
+export const WORD_SAMPLE_SPECS: SampleSpec[] = [
+  { file: 'words/word-HELLO-photo.jpg', label: 'HELLO', width: 520, height: 240, background: 'paper', ink: BLUE_PEN, strokeWidth: 8, x: 70, y: 60, size: 110, rotate: -2, shade: 0.4, seed: 30 },
+  { file: 'words/word-2026-canvas.png', label: '2026', width: 360, height: 160, background: 'canvas', ink: WHITE, strokeWidth: 12, x: 50, y: 30, size: 90, seed: 31 },
+  { file: 'words/word-READ-transparent.png', label: 'READ', width: 380, height: 170, background: 'transparent', ink: BLACK_PEN, strokeWidth: 9, x: 50, y: 30, size: 100, seed: 32 },
+  { file: 'words/word-the-scan.png', label: 'the', width: 420, height: 260, background: 'white', ink: BLACK_PEN, strokeWidth: 7, x: 100, y: 60, size: 120, seed: 33 },
+  { file: 'words/line-and_then-photo.jpg', label: 'and then', width: 600, height: 220, background: 'paper', ink: BLACK_PEN, strokeWidth: 8, x: 80, y: 50, size: 90, rotate: 1, shade: 0.5, seed: 34 },
+  { file: 'words/line-TEA_AT_10-chalk.jpg', label: 'TEA AT 10', width: 620, height: 200, background: 'chalkboard', ink: CHALK, strokeWidth: 11, x: 70, y: 50, size: 80, seed: 35 },
+];
+
+/** The text of a word or line sample's file name (`word-HELLO-photo.jpg` -> 'HELLO', `line-and_then-scan.png` -> 'and then'), or null. */
+export function textFromFilename(file: string): string | null {
+  const m = /^(?:word|line)-([^-]+)-/.exec(nodePath.basename(file));
+  return m ? m[1].replace(/_/g, ' ') : null;
+}
+
 /** The true label of a sample file name (`digit-7-photo.jpg` -> '7', `letter-A-canvas.png` -> 'A'), or null. */
 export function labelFromFilename(file: string): string | null {
   const m = /^(?:digit|letter)-([0-9A-Za-z])-/.exec(nodePath.basename(file));
@@ -70,7 +94,9 @@ export function labelFromFilename(file: string): string | null {
 export async function renderSample(spec: SampleSpec): Promise<Buffer> {
   const rand = seededRandom(spec.seed);
   const style: StrokeStyle = { strokeWidth: spec.strokeWidth, ink: '#fff', x: spec.x, y: spec.y, size: spec.size, rotate: spec.rotate };
-  const coverage = await renderCoverage(glyphPath(spec.label, spec.wobble ?? 2.5, spec.seed), spec.width, spec.height, style);
+  const wobble = spec.wobble ?? 2.5;
+  const strokes = spec.label.length > 1 ? textPath(spec.label, { wobble, seed: spec.seed }).path : glyphPath(spec.label, wobble, spec.seed);
+  const coverage = await renderCoverage(strokes, spec.width, spec.height, style);
   const channels = spec.background === 'transparent' ? 4 : 3;
   const pixels = paint(spec, coverage, rand, channels);
   let img = sharp(pixels, { raw: { width: spec.width, height: spec.height, channels } });
@@ -156,13 +182,13 @@ function gaussian(rand: () => number): number {
   return sqrt(-2 * log(1 - rand())) * cos(2 * PI * rand());
 }
 
-/** Writes every sample of `specs` into `outDir`; returns the files written with their sizes in bytes. */
-export async function writeSamples(outDir: string, specs: SampleSpec[] = SAMPLE_SPECS): Promise<Array<{ file: string; bytes: number }>> {
-  await fs.mkdir(outDir, { recursive: true });
+/** Writes every sample of `specs` (default: characters, then words) into `outDir`; returns the files written with their sizes in bytes. */
+export async function writeSamples(outDir: string, specs: SampleSpec[] = [...SAMPLE_SPECS, ...WORD_SAMPLE_SPECS]): Promise<Array<{ file: string; bytes: number }>> {
   const written: Array<{ file: string; bytes: number }> = [];
   for (const spec of specs) {
     const bytes = await renderSample(spec);
     const file = nodePath.join(outDir, spec.file);
+    await fs.mkdir(nodePath.dirname(file), { recursive: true });
     await fs.writeFile(file, bytes);
     written.push({ file, bytes: bytes.length });
   }
