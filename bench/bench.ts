@@ -7,6 +7,7 @@
  *   node dist/bench/bench.js --backends=wasm-parallel   # data-parallel on worker threads
  *   node dist/bench/bench.js --pairs=5         # PyTorch comparison: 5 back-to-back pairs (default 3)
  *   node dist/bench/bench.js --torch=off       # skip PyTorch
+ *   node dist/bench/bench.js --skip=cpu        # the full run without some backends (cpu takes minutes)
  *
  * Each backend runs in its own child process, so peak RSS is that backend's alone.
  * PyTorch side by side: when Debian's python3-torch is installed (/usr/bin/python3 imports torch),
@@ -455,7 +456,8 @@ async function main(): Promise<void> {
     for (const name of only) results[name] = runChild(name, quick);
   } else {
     // cpu takes minutes per training step: a quick run leaves it out unless asked for by name.
-    for (const name of BACKEND_NAMES.filter((n) => n !== 'wasm' && !(quick && n === 'cpu'))) results[name] = runChild(name, quick);
+    const skip = option(args, 'skip')?.split(',') ?? [];
+    for (const name of BACKEND_NAMES.filter((n) => n !== 'wasm' && !(quick && n === 'cpu') && !skip.includes(n))) results[name] = runChild(name, quick);
     if (noTorch) console.log(`\n(PyTorch comparison skipped: ${noTorch})`);
     const torchImages = Math.max(planFor('wasm', quick).steps, 60) * BATCH;
     for (let i = 0; i < (noTorch ? 1 : pairCount); i++) {
