@@ -57,9 +57,9 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   },
   // Lines of EMNIST characters (hwr train --dataset lines): see README's line-model section for the run that chose these.
   lines: {
-    family: 'crnn', model: {}, epochs: 8, batchSize: 32, learningRate: 0.002,
+    family: 'crnn', model: {}, epochs: 8, batchSize: 32, learningRate: 0.003,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 3,
-    crnn: { head: 'conv', blocks: [[16], [32], [64]], features: 128, headUnits: 128, headLayers: 3, headKernel: 5, dropout: 0 },
+    crnn: { head: 'conv', blocks: [[16], [32], [64]], features: 128, headUnits: 128, headLayers: 3, headKernel: 7, dropout: 0 },
     lines: { linesPerEpoch: 20000, valLines: 1000, mode: 'words', randomShare: 0.2, height: 28 },
   },
 };
