@@ -1,16 +1,30 @@
 import * as path from 'path';
 import { initBackend, describeBackend } from '../backend';
-import { loadModel } from '../io/saved_model';
+import { ModelMetadata, loadModel } from '../io/saved_model';
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { Command, UsageError, intOption } from './args';
 import { headOf, loadDatasetByName } from './common';
+import { LINE_EVALUATE_OPTIONS, evaluateLineModel } from './evaluate_lines';
+import { isLineModel } from '../lines/read';
+import * as fs from 'fs';
+
+/** metadata.json of a model folder, or undefined when it cannot be read (loadModel then says why). */
+function readMetadata(dir: string): ModelMetadata | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
+  } catch {
+    return undefined;
+  }
+}
 
 /** `hwr evaluate`: test-set metrics of a saved model, printed and written as JSON. */
 export const evaluateCommand: Command = {
   name: 'evaluate',
   usage: 'evaluate --model saved_models/mnist [options]',
   summary: 'Evaluate a saved model on its dataset\'s test split: accuracy, per-class precision/recall/F1,\n' +
-    'confusion matrix, most-confused pairs and misclassified examples (JSON in outputs/).',
+    'confusion matrix, most-confused pairs and misclassified examples (JSON in outputs/). A line model\n' +
+    '(saved_models/lines) is read on synthetic test lines: CER and WER, greedy and beam, beside the\n' +
+    'segmentation baseline.',
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
     dataset: { type: 'string', help: 'mnist or emnist (default: the one in the model\'s metadata)' },
@@ -19,11 +33,13 @@ export const evaluateCommand: Command = {
     limit: { type: 'string', help: 'evaluate only the first N test images' },
     out: { type: 'string', short: 'o', help: 'JSON report path', default: 'outputs/evaluation-<model>.json' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
+    ...LINE_EVALUATE_OPTIONS,
   },
   async run(values) {
     const modelDir = String(values.model ?? 'saved_models/mnist');
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
+    if (isLineModel(readMetadata(modelDir))) return evaluateLineModel(modelDir, values);
     const { model, metadata } = await loadModel(modelDir);
     const dataset = String(values.dataset ?? metadata.dataset.split('-')[0]);
     const sets = loadDatasetByName(dataset, {
