@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { Dataset } from '../src/data/dataset';
+import { snapshotWeights } from '../src/train/checkpoint';
+import { EpochLogs } from '../src/train/logs';
 import { createRng } from '../src/train/rng';
 
 /** Runs the training tests on the cpu backend, which needs no wasm binary. */
@@ -48,3 +50,9 @@ export function tinyModel(numClasses: number, side = 8, seed = 7, dropout = 0): 
   }));
   return model;
 }
+
+/** History without the wall-clock fields, which legitimately differ between runs. */
+export const metrics = (h: EpochLogs[]) => h.map(({ seconds: _s, imagesPerSec: _r, ...rest }) => rest);
+
+/** Every weight of a model as plain numbers, for exact comparisons. */
+export const weightsOf = (m: tfl.LayersModel) => snapshotWeights(m).map((w) => Array.from(w.values));

@@ -3,16 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { EpochLogs } from '../src/train/logs';
-import { TrainCheckpoint, loadCheckpoint, saveCheckpoint, snapshotWeights } from '../src/train/checkpoint';
+import { TrainCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint';
 import { TrainOptions, TrainingDivergedError, train } from '../src/train/train';
-import { barsDataset, tinyModel, useCpu } from './train_fixtures';
+import { barsDataset, metrics, tinyModel, useCpu, weightsOf } from './train_fixtures';
 
 beforeAll(useCpu);
 
-/** History without the wall-clock fields, which legitimately differ between runs. */
-const metrics = (h: EpochLogs[]) => h.map(({ seconds: _s, imagesPerSec: _r, ...rest }) => rest);
-const weightsOf = (m: tfl.LayersModel) => snapshotWeights(m).map((w) => Array.from(w.values));
 
 // Unbalanced on purpose so `balance` has something to do; dropout and augmentation on, so every
 // random stream of the loop is exercised by the reproducibility and resume tests.

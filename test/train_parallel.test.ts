@@ -9,16 +9,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { TrainCheckpoint, loadCheckpoint, saveCheckpoint, snapshotWeights } from '../src/train/checkpoint';
-import { EpochLogs } from '../src/train/logs';
+import { TrainCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint';
 import { TrainOptions, TrainingInterruptedError, resolveWorkers, train } from '../src/train/train';
 import { availableCores } from '../src/parallel/data_parallel';
-import { barsDataset, tinyModel, useCpu } from './train_fixtures';
+import { barsDataset, metrics, tinyModel, useCpu, weightsOf } from './train_fixtures';
 
 beforeAll(useCpu);
 
-const metrics = (h: EpochLogs[]) => h.map(({ seconds: _s, imagesPerSec: _r, ...rest }) => rest);
-const weightsOf = (m: tfl.LayersModel) => snapshotWeights(m).map((w) => Array.from(w.values));
 const data = barsDataset([30, 12, 24, 16]);
 const base: TrainOptions = {
   epochs: 3, batchSize: 16, learningRate: 1e-2, seed: 5, balance: true, log: null,
