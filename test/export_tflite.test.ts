@@ -353,3 +353,11 @@ describe('errors leave nothing behind', () => {
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('TFL3'); // file identifier after the root offset
   });
 });
+
+test('the line model (crnn, LSTM head) is refused with the unsupported-layer error', async () => {
+  const { crnn } = await import('../src/models/crnn');
+  // Small widths: tfjs-layers' orthogonal LSTM initializer is slow on the cpu backend.
+  const model = crnn({ numClasses: 12, blocks: [[4], [4]], features: 8, head: 'lstm', headUnits: 4, headLayers: 1 } as never);
+  expect(() => lowerModel(model)).toThrow(UnsupportedLayerError);
+  expect(() => lowerModel(model)).toThrow(/Cannot export layer \w+ '[^']+': .*Supported layers/);
+});
