@@ -360,4 +360,5 @@ test('the line model (crnn, LSTM head) is refused with the unsupported-layer err
   const model = crnn({ numClasses: 12, blocks: [[4], [4]], features: 8, head: 'lstm', headUnits: 4, headLayers: 1 } as never);
   expect(() => lowerModel(model)).toThrow(UnsupportedLayerError);
   expect(() => lowerModel(model)).toThrow(/Cannot export layer \w+ '[^']+': .*Supported layers/);
+  expect(() => lowerModel(model)).toThrow(/(Bidirectional|LSTM) '[^']+'/); // every unsupported layer is listed
 });

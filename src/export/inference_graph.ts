@@ -179,8 +179,12 @@ function chainOf(model: tfl.LayersModel): tfl.layers.Layer[] {
 export function lowerModel(model: tfl.LayersModel): InferenceGraph {
   // Name an unsupported layer first: it is the actionable error (e.g. an LSTM line model).
   const known = new Set(['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D', 'Flatten', 'Dense', 'Dropout']);
-  const unknown = model.layers.find((l) => !known.has(l.getClassName()));
-  if (unknown) throw new UnsupportedLayerError(unknown.getClassName(), unknown.name, 'no TFLite/inference lowering for this layer class');
+  const unknown = model.layers.filter((l) => !known.has(l.getClassName()));
+  if (unknown.length) {
+    const others = unknown.slice(1).map((l) => `${l.getClassName()} '${l.name}'`);
+    throw new UnsupportedLayerError(unknown[0].getClassName(), unknown[0].name,
+      `no TFLite/inference lowering for this layer class${others.length ? ` (also unsupported here: ${others.join(', ')})` : ''}`);
+  }
   const inputShape = (model.inputs[0].shape as (number | null)[]).slice(1) as number[];
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d))) {
     throw new UnsupportedLayerError(model.getClassName(), model.name, `input shape ${JSON.stringify(model.inputs[0].shape)} is not [batch, height, width, channels]`);
