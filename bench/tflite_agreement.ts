@@ -8,7 +8,7 @@
  * ../shared/data/emnist47 beside the checkout) and the split recorded in their metadata.
  * Thresholds (issue 8): tflite float32 agreement >= 99.99% and max |dp| <= 1e-4; float16 agreement
  * >= 99.9%; int8 accuracy within 1 point of the tfjs model. Exit code 1 if one is missed.
- * Files go to outputs/export/bench/, the figures to outputs/tflite_agreement.json.
+ * Files go to outputs/export/bench/<model>/, the figures to outputs/tflite_agreement.json.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -78,7 +78,7 @@ async function benchModel(modelDir: string, interp: LiteRtInterpreter): Promise<
   };
 
   for (const q of ['none', 'float16', 'uint8'] as WebQuantization[]) {
-    const dir = path.join(OUT, `${name}-web-${q}`);
+    const dir = path.join(OUT, name, `web-${q}`);
     const r = await exportWeb(model, metadata, dir, { format: 'web', quantize: q, source: modelDir, command: 'npm run bench:tflite' });
     const exported = await loadWebExport(dir);
     add(`web ${q === 'none' ? 'float32' : q}`, r.totalBytes, predictDataset(exported, test).probs);
@@ -86,7 +86,7 @@ async function benchModel(modelDir: string, interp: LiteRtInterpreter): Promise<
   }
   const calibration = calibrationImages(train, 300);
   for (const q of ['none', 'float16', 'int8'] as TfliteQuantization[]) {
-    const file = path.join(OUT, `${name}-${q}.tflite`);
+    const file = path.join(OUT, name, `${name}-${q}.tflite`); // labels.txt beside it
     const r = exportTflite(model, metadata.classes, file, { quantize: q, calibration: q === 'int8' ? calibration : undefined, description: `bench ${modelDir} ${q}` });
     const out = await tfliteOutputs(interp, file, test);
     add(`tflite ${q === 'none' ? 'float32' : q}`, r.bytes, out.output, out.ms / test.count);

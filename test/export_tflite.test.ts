@@ -342,6 +342,14 @@ describe('errors leave nothing behind', () => {
     expect(fs.readdirSync(dir)).toEqual(['not-a-folder']);
   });
 
+  test('a labels.txt of another model in the target folder is an error, not overwritten', () => {
+    const model = PER_OP[0].build(PER_OP[0].inputShape);
+    fs.writeFileSync(path.join(dir, 'labels.txt'), '0\n1\n');
+    expect(() => exportTflite(model, ['a', 'b', 'c', 'd', 'e'], path.join(dir, 'm.tflite'), { quantize: 'none' })).toThrow(/labels\.txt already lists other classes.*its own folder/);
+    expect(fs.readdirSync(dir)).toEqual(['labels.txt']);
+    expect(fs.readFileSync(path.join(dir, 'labels.txt'), 'utf8')).toBe('0\n1\n');
+  });
+
   test('a good export writes the .tflite and labels.txt, one class per line, and no temporary files', () => {
     const model = PER_OP[0].build(PER_OP[0].inputShape);
     const out = path.join(dir, 'sub', 'digits.tflite');

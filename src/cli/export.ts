@@ -52,7 +52,7 @@ export const exportCommand: Command = {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
     format: { type: 'string', short: 'f', help: 'web or tflite', default: 'web' },
     quantize: { type: 'string', short: 'q', help: 'web: none, float16, uint8; tflite: none, float16, int8', default: 'none' },
-    out: { type: 'string', short: 'o', help: 'output folder (web) or .tflite file', default: 'outputs/export/<model>-<format>-<quantize>' },
+    out: { type: 'string', short: 'o', help: 'output folder (web) or .tflite file', default: 'outputs/export/<model>-web-<q>/ or <model>-tflite-<q>/model.tflite' },
     calibration: { type: 'string', help: 'int8: number of training images to calibrate on', default: '300' },
     'emnist-dir': { type: 'string', help: 'EMNIST folder (env EMNIST_DIR)', default: 'data/emnist' },
     split: { type: 'string', help: 'EMNIST split (default: the one in the model\'s metadata)' },
@@ -70,7 +70,7 @@ export const exportCommand: Command = {
       throw new UsageError(`hwr export: --quantize for ${format} must be one of ${allowed.join(', ')}, got '${quantize}'.`);
     }
     const name = path.basename(path.resolve(modelDir));
-    const out = String(values.out ?? (format === 'web' ? `outputs/export/${name}-web-${quantize}` : `outputs/export/${name}-${quantize}.tflite`));
+    const out = String(values.out ?? (format === 'web' ? `outputs/export/${name}-web-${quantize}` : `outputs/export/${name}-tflite-${quantize}/model.tflite`));
     const evaluate = values['skip-eval'] !== true;
     const calibrationCount = intOption(values, 'calibration', 300);
 

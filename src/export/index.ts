@@ -1,4 +1,5 @@
 /** Export of trained models for deployment: compact TensorFlow.js folders and TFLite flatbuffers. */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -37,6 +38,12 @@ export function exportTflite(
 ): TfliteExportResult {
   const bytes = tfliteBytes(model, opts);
   const labelsFile = path.join(path.dirname(out), 'labels.txt');
-  writeFilesAtomically([{ path: out, data: bytes }, { path: labelsFile, data: labelsText(classes) }]);
+  const labels = labelsText(classes);
+  // One labels.txt per folder: refuse to overwrite another model's class list.
+  if (fs.existsSync(labelsFile) && fs.statSync(labelsFile).isFile() && fs.readFileSync(labelsFile, 'utf8') !== labels) {
+    throw new Error(`${labelsFile} already lists other classes than this model's ${classes.length}: ` +
+      `write each model's .tflite into its own folder (or remove that labels.txt).`);
+  }
+  writeFilesAtomically([{ path: out, data: bytes }, { path: labelsFile, data: labels }]);
   return { file: out, labelsFile, bytes: bytes.length };
 }
