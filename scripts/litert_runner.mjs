@@ -22,7 +22,7 @@ const reply = (msg) => process.stdout.write(`@@litert ${JSON.stringify(msg)}\n`)
 console.log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
 const quiet = process.env.LITERT_VERBOSE ? null : /^(INFO|WARNING): |Failed to create default WebGPU device/;
 if (quiet) {
-  for (const k of ['log', 'warn', 'info']) {
+  for (const k of ['log', 'warn', 'info', 'error']) {
     const orig = console[k];
     console[k] = (...args) => { if (!quiet.test(String(args[0]))) orig(...args); };
   }
