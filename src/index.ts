@@ -25,6 +25,8 @@ export * from './eval/index';
 export * from './eval/text_metrics';
 // CTC: loss (blank = last class) and decoders, for line recognition
 export * from './ctc/index';
+// Line models: the CTC training task, reading lines (readLineBatch, loadLineModel), evaluation, plots
+export * from './lines/index';
 export * from './io/index';
 // Deployment: compact web folders and TFLite files (hwr export)
 export * from './export/index';

@@ -2,3 +2,4 @@
 export * from './task';
 export * from './read';
 export * from './evaluate';
+export * from './plots';
