@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Executes both notebooks headless with the tslab kernel (quick profile unless NB_PROFILE says
+# Executes the notebooks headless with the tslab kernel (quick profile unless NB_PROFILE says
 # otherwise) into outputs/executed/, then checks the executed copies with jest.
 # Usage: npm run test:notebooks [-- <extra jest args>]
 # Needs Debian's Jupyter (apt-get install jupyter-nbconvert jupyter-client); it runs on /usr/bin/python3.
@@ -23,7 +23,7 @@ npm run --silent build || exit 1
 mkdir -p "$out"
 rm -f "$out"/*.ipynb
 status=0
-for nb in MNIST_Model EMNIST_Model; do
+for nb in MNIST_Model EMNIST_Model Lines_Model; do
   echo "== executing notebooks/$nb.ipynb (NB_PROFILE=$NB_PROFILE)"
   start=$(date +%s)
   # nbconvert exits 1 and writes nothing when a cell fails.

@@ -25,7 +25,9 @@ const generator = require('../scripts/make-notebooks.js') as {
   parseCells(text: string): { type: string; text: string }[];
 };
 
-const NOTEBOOKS = ['MNIST_Model', 'EMNIST_Model'];
+const NOTEBOOKS = ['MNIST_Model', 'EMNIST_Model', 'Lines_Model'];
+/** The character notebooks report TEST_ACCURACY; the line notebook reports TEST_CER. */
+const CHARACTER_NOTEBOOKS = ['MNIST_Model', 'EMNIST_Model'];
 const EXECUTED = path.join(__dirname, '..', 'outputs', 'executed');
 
 // Accuracy a working model reaches even in the quick profile (one short epoch on a subset), far
@@ -74,6 +76,22 @@ describe('notebook sources', () => {
 
 const describeIfRun = process.env.NOTEBOOK_CHECK ? describe : describe.skip;
 
+// Greedy CER on synthetic test lines that a broken line model (empty or random output: ~100% or
+// more) cannot reach. The quick profile reads with the committed saved_models/lines.
+const CER_CEILINGS: Record<string, number> = { quick: 0.15, full: 0.1 };
+
+describeIfRun('Lines_Model (executed): test CER', () => {
+  it('reports a test CER below what a broken model reaches', () => {
+    const out = streamText(load('Lines_Model'), 'stdout');
+    const profile = /^NB_PROFILE=(\w+)$/m.exec(out)?.[1] ?? 'quick';
+    const match = /^TEST_CER=([\d.]+)$/m.exec(out);
+    expect(match).not.toBeNull();
+    const cer = Number(match![1]);
+    expect(cer).toBeGreaterThanOrEqual(0);
+    expect(cer).toBeLessThan(CER_CEILINGS[profile] ?? CER_CEILINGS.quick);
+  });
+});
+
 describeIfRun.each(NOTEBOOKS)('%s (executed)', (name) => {
   it('ran every code cell without errors', () => {
     const code = load(name).filter((c) => c.cell_type === 'code' && joined(c.source).trim() !== '');
@@ -95,7 +113,7 @@ describeIfRun.each(NOTEBOOKS)('%s (executed)', (name) => {
     expect(images.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('reports a test accuracy above what a broken model reaches', () => {
+  (CHARACTER_NOTEBOOKS.includes(name) ? it : it.skip)('reports a test accuracy above what a broken model reaches', () => {
     const out = streamText(load(name), 'stdout');
     const profile = /^NB_PROFILE=(\w+)$/m.exec(out)?.[1] ?? 'quick';
     const match = /^TEST_ACCURACY=([\d.]+)$/m.exec(out);
