@@ -3,21 +3,32 @@ import { initBackend, describeBackend } from '../backend';
 import { loadModel } from '../io/saved_model';
 import { predictFiles, savePredictionGrid } from '../predict';
 import { geometryForDataset } from '../image/preprocess';
-import { Command, UsageError } from './args';
+import { ModelMetadata } from '../io/saved_model';
+import { isLineModel, lineMetadataProblem } from '../lines/read';
+import { LinePrediction, predictLineFiles, predictSegmentedFiles, saveLinePredictionGrid } from '../predict_lines';
+import { Command, UsageError, intOption } from './args';
 
 /** `hwr predict`: classify image files (photos, scans, canvas drawings) with a saved model. */
 export const predictCommand: Command = {
   name: 'predict',
-  usage: 'predict --model saved_models/mnist <image|folder>... [--json]',
+  usage: 'predict --model saved_models/mnist <image|folder>... [--json]\n' +
+    '       hwr predict --model saved_models/lines <image|folder>... [--decoder greedy|beam] [--json]\n' +
+    '       hwr predict --model saved_models/emnist --segment <image|folder>... [--json]',
   summary: 'Predict the character in each image (PNG, JPEG, WebP; folders are expanded). Each image is\n' +
     'preprocessed like MNIST/EMNIST (grayscale, polarity, crop, fit, centre). Prints label, confidence\n' +
-    'and top-3 per file, and writes a grid of the inputs as the model saw them to outputs/prediction_visuals/.',
+    'and top-3 per file, and writes a grid of the inputs as the model saw them to outputs/prediction_visuals/.\n' +
+    'With a line model (saved_models/lines), reads the word or line in each image instead (scaled to the\n' +
+    'model\'s height, keeping the aspect ratio); with --segment, a character model reads it by splitting\n' +
+    'it into characters. Both print the text and its confidence per file.',
   positionals: true,
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
     json: { type: 'boolean', help: 'print JSON instead of a table' },
     out: { type: 'string', short: 'o', help: 'prediction grid PNG', default: 'outputs/prediction_visuals/<model>.png' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
+    decoder: { type: 'string', help: 'line models: greedy (best path) or beam (prefix beam search)', default: 'greedy' },
+    'beam-width': { type: 'string', help: 'line models: prefixes kept by --decoder beam', default: '10' },
+    segment: { type: 'boolean', help: 'read words/lines with a character model by splitting them into characters' },
   },
   async run(values, files) {
     if (files.length === 0) throw new UsageError(`hwr predict: give one or more image files or folders. See 'hwr predict --help'.`);
@@ -25,6 +36,10 @@ export const predictCommand: Command = {
     const backend = await initBackend({ backend: values.backend as never });
     if (!values.json) console.error(describeBackend(backend));
     const { model, metadata } = await loadModel(modelDir);
+    if (isLineModel(metadata) || values.segment) return predictLinesCli(values, files, modelDir, model, metadata);
+    if (values.decoder !== undefined || values['beam-width'] !== undefined) {
+      throw new UsageError(`--decoder and --beam-width are for line models; ${modelDir} reads single characters (add --segment to read a word with it).`);
+    }
     // EMNIST images were made by a different recipe (bounding box, no mass centring): match it.
     const preprocess = geometryForDataset(metadata.dataset);
     const preds = await predictFiles(model, metadata.classes, files, { preprocess });
@@ -47,3 +62,57 @@ export const predictCommand: Command = {
     return preds.every((p) => p.ok) ? 0 : 1;
   },
 };
+
+/** The word/line branch of `hwr predict`: a line model, or a character model with --segment. */
+async function predictLinesCli(
+  values: Record<string, string | boolean | undefined>,
+  files: string[],
+  modelDir: string,
+  model: Parameters<typeof predictLineFiles>[0],
+  metadata: ModelMetadata,
+): Promise<number> {
+  let preds: LinePrediction[];
+  if (isLineModel(metadata)) {
+    if (values.segment) {
+      throw new UsageError(
+        `--segment splits a word into characters for a character model (e.g. saved_models/emnist), but ${modelDir} is a line model ` +
+          'that reads whole lines itself: drop --segment.',
+      );
+    }
+    const problem = lineMetadataProblem(metadata, path.join(modelDir, 'metadata.json'));
+    if (problem) throw new Error(problem);
+    const decoder = String(values.decoder ?? 'greedy');
+    if (decoder !== 'greedy' && decoder !== 'beam') throw new UsageError(`--decoder must be greedy or beam, got '${decoder}'.`);
+    const beamWidth = intOption(values, 'beam-width', 10);
+    if (beamWidth < 1) throw new UsageError('--beam-width must be at least 1.');
+    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth });
+  } else {
+    if (values.decoder !== undefined || values['beam-width'] !== undefined) {
+      throw new UsageError('--decoder and --beam-width are for line models; --segment reads each character with the character model.');
+    }
+    preds = await predictSegmentedFiles(model, metadata.classes, files, { geometry: geometryForDataset(metadata.dataset) });
+  }
+  if (preds.length === 0) throw new UsageError(`No image files (.png, .jpg, .jpeg, .webp) found in ${files.join(', ')}.`);
+  const name = path.basename(path.resolve(modelDir)) + (isLineModel(metadata) ? '' : '-segment');
+  const grid = String(values.out ?? `outputs/prediction_visuals/${name}.png`);
+  const how = isLineModel(metadata) ? `${metadata.family} line model, ${String(values.decoder ?? 'greedy')} decoding` : `${metadata.dataset} ${metadata.family}, by segmentation`;
+  if (preds.some((p) => p.ok)) saveLinePredictionGrid(preds, grid, { title: `${path.basename(path.resolve(modelDir))}: ${how}` });
+  if (values.json) {
+    console.log(JSON.stringify(preds.map((p) => (p.ok
+      ? { file: p.file, text: p.text, confidence: p.confidence, ...(p.notes.length ? { notes: p.notes } : {}) }
+      : { file: p.file, error: p.error })), null, 2));
+  } else {
+    const width = Math.max(...preds.map((p) => p.file.length));
+    for (const p of preds) {
+      if (!p.ok) {
+        console.log(`${p.file.padEnd(width)}  error: ${p.error}`);
+        continue;
+      }
+      const check = p.expected === null ? '' : p.expected === p.text ? '   (right)' : `   (expected "${p.expected}")`;
+      console.log(`${p.file.padEnd(width)}  "${p.text}"  ${(100 * p.confidence).toFixed(1).padStart(5)}%${check}`);
+      for (const note of p.notes) console.log(`${''.padEnd(width)}  note: ${note}`);
+    }
+    if (preds.some((p) => p.ok)) console.log(`\ninputs as the reader saw them: ${grid}`);
+  }
+  return preds.every((p) => p.ok) ? 0 : 1;
+}

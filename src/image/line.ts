@@ -44,6 +44,8 @@ export interface PreprocessedLine {
   uint8: Uint8Array;
   width: number;
   height: number;
+  /** Columns >= inkEnd are the right margin: the ink's extent counted from column 0, as synthetic lines' `width`. */
+  inkEnd: number;
   /** True when no ink was found: `pixels` is then an all-black strip 2 x `margin` columns wide. */
   empty: boolean;
   /** Things the caller should tell the user (no ink, several lines of text, ...). */
@@ -143,6 +145,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
       pixels: new Float32Array(H * width),
       uint8: new Uint8Array(H * width),
       width,
+      inkEnd: margin,
       empty: true,
       notes: [`${name}: no ink found (the image looks blank or too faint); nothing to read`],
       inkBox: null,
@@ -176,7 +179,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
     const row = scaled.data.subarray(y * outW, (y + 1) * outW);
     for (let x = 0; x < outW; x++) out.data[(top + y) * width + margin + x] = min(1, max(0, row[x]));
   }
-  return { ...base, pixels: out.data, uint8: toUint8(out), width, empty: false, notes, inkBox, scale, foundCharHeight: found };
+  return { ...base, pixels: out.data, uint8: toUint8(out), width, inkEnd: margin + outW, empty: false, notes, inkBox, scale, foundCharHeight: found };
 }
 
 /**

@@ -22,13 +22,13 @@ export interface LineImage {
 export interface SegmentOptions {
   /** Pixels above this (0..255) are ink. Default: 0.3 x the line's 99th-percentile ink value, at least 16. */
   inkLevel?: number;
-  /** A gap wider than this (h) between neighbouring ink is a space. Default 0.3. */
+  /** A gap wider than this (h) between neighbouring ink is a space. Default 0.4. */
   spaceGap?: number;
   /** Widest run of atoms still tried as one character (h). Default 1.4. */
   maxCharWidth?: number;
   /** Most atoms one character may be made of. Default 3. */
   maxAtoms?: number;
-  /** Narrowest piece a cut may leave (h). Default 0.15. */
+  /** Narrowest piece a cut may leave (h). Default 0.5: finer cuts give the model more fragments to misread than they save. */
   minPieceWidth?: number;
   /** Components sharing at least this share of the narrower one's columns are one blob. Default 0.5. */
   mergeOverlap?: number;
@@ -101,10 +101,10 @@ interface Blob {
 }
 
 const DEFAULTS: Required<Omit<SegmentOptions, 'inkLevel'>> = {
-  spaceGap: 0.3,
+  spaceGap: 0.4,
   maxCharWidth: 1.4,
   maxAtoms: 3,
-  minPieceWidth: 0.15,
+  minPieceWidth: 0.5,
   mergeOverlap: 0.5,
   minCutWidth: 0.5,
   cutMaxInk: 0.35,

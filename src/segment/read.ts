@@ -17,9 +17,10 @@ const { log, max } = Math;
 export interface SegmentReadOptions extends SegmentOptions {
   /**
    * Added to each character's log-probability when choosing a split: above 0 favours more, narrower
-   * characters, below 0 fewer, wider ones. Default 2. The defaults of this and the next three were
-   * chosen on validation lines (train-split images, validation words and random strings) by
-   * `node scripts/segment-lines.js --tune`; never on test lines or data/samples.
+   * characters, below 0 fewer, wider ones. Default 2.5. This, `cutWeight`, `mixPenalty` and the
+   * layout's `minPieceWidth` and `spaceGap` were chosen on validation lines (held-out train-split images,
+   * validation words and random strings) by `node scripts/segment-lines.js --tune`; never on test
+   * lines or data/samples.
    */
   charBonus?: number;
   /** Cost of ending a character at a cut, per character height of ink the cut goes through; default 10. */
@@ -57,7 +58,7 @@ export interface SegmentedLine {
   charHeight: number;
 }
 
-const DEFAULT_CHAR_BONUS = 2;
+const DEFAULT_CHAR_BONUS = 2.5;
 const DEFAULT_CUT_WEIGHT = 10;
 const DEFAULT_MIX_PENALTY = 2;
 
