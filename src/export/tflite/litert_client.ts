@@ -50,6 +50,8 @@ export class LiteRtInterpreter {
       else p.reject(new Error(`LiteRT: ${msg.error}`));
     });
     child.stderr!.on('data', (d) => { this.stderr = (this.stderr + String(d)).slice(-4000); });
+    // A write to a child that already exited fails with EPIPE; its 'exit' handler reports why.
+    child.stdin!.on('error', () => undefined);
     child.on('exit', (code) => {
       const err = new Error(`LiteRT runner exited (code ${code}): ${this.stderr.trim() || 'no output'}`);
       ready(err);
