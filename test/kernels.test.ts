@@ -39,6 +39,9 @@ const convCases: ConvCase[] = [
   // Output channels in 8-blocks plus a 4-block and a scalar rest; windows >= 32 values.
   { n: 2, h: 7, w: 6, c: 4, out: 15, k: 3, s: 1, pad: 'valid' },
   { n: 3, h: 9, w: 9, c: 8, out: 12, k: 3, s: 2, pad: 'same' },
+  // Window rows under 8 values (fw * c): Conv2DBackpropInput's cols + col2im route.
+  { n: 2, h: 9, w: 9, c: 1, out: 8, k: 3, s: 2, pad: 'same' },
+  { n: 2, h: 7, w: 7, c: 2, out: 5, k: 3, s: 1, pad: 'valid' },
 ];
 
 function label(g: ConvCase): string {

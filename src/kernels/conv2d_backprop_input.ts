@@ -5,17 +5,39 @@
  * dx = col2im(dy x W^T): each output pixel's row of dy times the transposed filter gives the
  * gradient of its whole receptive window, added straight into dx by the project's wasm SIMD
  * module (col2im fused into the GEMM's epilogue, no cols matrix). Exactly the forward conv's
- * multiply-adds; padded convolutions accumulate into a padded scratch and crop it.
+ * multiply-adds; padded convolutions accumulate into a padded scratch and crop it. Windows whose
+ * rows hold fewer than 8 values (fw * inC: a single-channel first layer, whose input gradient a
+ * fused conv's gradient computes all the same) have no room for the fused tiles: there the
+ * product goes to a cols matrix on the GEMM tile, then a separate col2im pass.
  */
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { ConvAttrs, convGeometry } from './conv_geometry';
+import { ConvAttrs, ConvGeometry, convGeometry } from './conv_geometry';
 import { isPadded } from './conv2d_backprop_filter';
-import { allocate, BackendWasm, free, requireSupported } from './wasm_ops';
+import { allocate, BackendWasm, free, heapF32, requireSupported } from './wasm_ops';
 import { heapOffset, kernelsFor } from './wasm_module';
 
 /** Attributes tfjs passes to Conv2DBackpropInput. */
 interface BackpropInputAttrs extends ConvAttrs {
   inputShape: [number, number, number, number];
+}
+
+/**
+ * Short-row route: cols [m, Kp] = dy [m, outC] x W^T [outC, Kp] (W^T zero-padded to a multiple
+ * of 4 columns, so the GEMM runs no scalar column), then col2im into `target` (padded geometry).
+ */
+function viaCols(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, target: TensorInfo, g: ConvGeometry, Hp: number, Wp: number): void {
+  const k = kernelsFor(backend);
+  const K = g.filterHeight * g.filterWidth * g.inChannels;
+  const Kp = Math.ceil(K / 4) * 4;
+  const M = g.batch * g.outHeight * g.outWidth;
+  const wtp = allocate(backend, [g.outChannels, Kp]);
+  heapF32(backend, wtp).fill(0);
+  k.transpose2d(heapOffset(backend, filter), heapOffset(backend, wtp), K, g.outChannels, Kp);
+  const cols = allocate(backend, [M, Kp]);
+  k.convForward(heapOffset(backend, dy), heapOffset(backend, wtp), heapOffset(backend, cols), 0, 0, 1, 1, M, g.outChannels, 1, M, Kp, 1, 1, 1, 1);
+  k.col2im(heapOffset(backend, cols), heapOffset(backend, target), g.batch, Hp, Wp, g.inChannels, g.outHeight, g.outWidth,
+    g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, Kp);
+  free(backend, wtp, cols);
 }
 
 /** Kernel function: inputs {dy: [n, oh, ow, outC], filter: [fh, fw, inC, outC]} -> dx [n, h, w, inC]. */
@@ -32,9 +54,13 @@ export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter
   const Hp = g.inHeight + g.padTop + g.padBottom;
   const Wp = g.inWidth + g.padLeft + g.padRight;
   const target = padded ? allocate(backend, [g.batch, Hp, Wp, g.inChannels]) : dx;
-  k.transpose2d(heapOffset(backend, filter), heapOffset(backend, wt), K, g.outChannels);
-  k.convInputGrad(heapOffset(backend, dy), heapOffset(backend, wt), heapOffset(backend, target),
-    g.batch, Hp, Wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth);
+  if (g.filterWidth * g.inChannels >= 8) {
+    k.transpose2d(heapOffset(backend, filter), heapOffset(backend, wt), K, g.outChannels, K);
+    k.convInputGrad(heapOffset(backend, dy), heapOffset(backend, wt), heapOffset(backend, target),
+      g.batch, Hp, Wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth);
+  } else {
+    viaCols(backend, dy, filter, target, g, Hp, Wp);
+  }
   if (padded) {
     k.cropImages(heapOffset(backend, target), heapOffset(backend, dx), g.batch, g.inHeight, g.inWidth, g.inChannels,
       g.padTop, g.padBottom, g.padLeft, g.padRight);

@@ -21,7 +21,8 @@ export interface KernelsWasm {
   convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
   convForward(x: number, w: number, y: number, bias: number, epilogue: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
   convInputGrad(dy: number, wt: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, FH: number, FW: number, sh: number, sw: number): void;
-  transpose2d(m: number, out: number, rows: number, cols: number): void;
+  transpose2d(m: number, out: number, rows: number, cols: number, outStride: number): void;
+  col2im(cols: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, sh: number, sw: number, Kp: number): void;
   padImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   cropImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number): void;

@@ -371,12 +371,40 @@ function pixelBase(m: i32, OW: i32, sh: i32, sw: i32, fh: i32, W: i32, C: i32): 
   return (<usize>(((oh * sh + fh) * W + ow * sw) * C)) << 2;
 }
 
-/** out[c, r] = m[r, c] for an [R, Cn] matrix (the filter as wt for convInputGrad). */
-export function transpose2d(m: usize, out: usize, R: i32, Cn: i32): void {
+/** out[c, r] = m[r, c] for an [R, Cn] matrix, out's rows `outStride` long (the filter as wt for convInputGrad). */
+export function transpose2d(m: usize, out: usize, R: i32, Cn: i32, outStride: i32): void {
   for (let r = 0; r < R; r++) {
     const row = m + ((<usize>(r * Cn)) << 2);
     for (let c = 0; c < Cn; c++) {
-      store<f32>(out + ((<usize>(c * R + r)) << 2), load<f32>(row + ((<usize>c) << 2)));
+      store<f32>(out + ((<usize>(c * outStride + r)) << 2), load<f32>(row + ((<usize>c) << 2)));
+    }
+  }
+}
+
+/**
+ * The scatter half of Conv2DBackpropInput for windows whose rows are too short for the fused
+ * tiles (FW*C < 8, e.g. a first layer's single channel): cols [N*OH*OW, Kp] holds each output
+ * pixel's window gradient (its first FH*FW*C columns); add every window into dx (zeroed here).
+ */
+export function col2im(cols: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, sh: i32, sw: i32, Kp: i32): void {
+  memory.fill(dx, 0, (<usize>(N * H * W * C)) << 2);
+  const rowLen = FW * C;
+  const P = OH * OW;
+  let src = cols;
+  const colsRow = (<usize>Kp) << 2;
+  for (let n = 0; n < N; n++) {
+    const dxImg = dx + ((<usize>(n * H * W * C)) << 2);
+    for (let m = 0; m < P; m++) {
+      let s = src;
+      for (let fh = 0; fh < FH; fh++) {
+        const d = dxImg + pixelBase(m, OW, sh, sw, fh, W, C);
+        for (let j = 0; j < rowLen; j++) {
+          const o = (<usize>j) << 2;
+          store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
+        }
+        s += (<usize>rowLen) << 2;
+      }
+      src += colsRow;
     }
   }
 }
