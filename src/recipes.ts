@@ -40,6 +40,9 @@ export interface LineRecipe {
   randomShare: number;
   /** Line height, pixels. */
   height: number;
+  /** Curriculum: epochs of short lines (at most `warmupMaxWords` words) before the full lines; 0 for none. */
+  warmupEpochs: number;
+  warmupMaxWords: number;
 }
 
 /** The datasets that have a recipe. */
@@ -60,7 +63,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     family: 'crnn', model: {}, epochs: 8, batchSize: 32, learningRate: 0.003,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 3,
     crnn: { head: 'conv', blocks: [[16], [32], [64]], features: 128, headUnits: 128, headLayers: 3, headKernel: 7, dropout: 0 },
-    lines: { linesPerEpoch: 20000, valLines: 1000, mode: 'words', randomShare: 0.2, height: 28 },
+    lines: { linesPerEpoch: 20000, valLines: 1000, mode: 'words', randomShare: 0.2, height: 28, warmupEpochs: 0, warmupMaxWords: 2 },
   },
 };
 

@@ -158,3 +158,12 @@ test('a label character outside the charset is an error naming it and what to do
   expect(() => linesBatch([bad], ['A', 'B', ' '], 4)).toThrow(/'\?' \(position 2 of "AB\?"\) is not in the charset.*fold the text/);
   expect(() => linesTask({ train, val: glyphLines('train') })).toThrow(/'val' generator/);
 });
+
+test('a warm-up generator supplies the first epochs (a curriculum of short lines), then the training lines', () => {
+  const short = glyphLines('train', { seed: 5, minWords: 1, maxWords: 1, maxChars: 3 });
+  const t = task({ warmup: short, warmupEpochs: 1 });
+  const texts = (e: number) => epochBatches(t, e, 8).flatMap((b) => labelTexts(b, t.charset)).sort();
+  expect(texts(1)).toEqual(Array.from({ length: 40 }, (_, n) => short.line(n).text).sort());
+  expect(texts(2)).toEqual(Array.from({ length: 40 }, (_, n) => train.line(40 + n).text).sort());
+  expect(() => task({ warmupEpochs: 1 })).toThrow(/needs a 'warmup' generator/);
+});

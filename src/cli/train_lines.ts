@@ -51,6 +51,7 @@ export const LINE_TRAIN_OPTIONS = {
   mode: { type: 'string', help: 'lines: text of training lines (words, random, digits)', default: 'words' },
   'random-share': { type: 'string', help: 'lines: share of training lines that are random strings', default: "the lines recipe's" },
   height: { type: 'string', help: 'lines: line height in pixels', default: '28' },
+  'warmup-epochs': { type: 'string', help: 'lines: first epochs on short lines (1-2 words), a curriculum', default: "the lines recipe's" },
 } as const;
 
 /** What `hwr train` shares with its lines branch: the recorded command, the resume hint, Ctrl-C handling. */
@@ -78,6 +79,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   const testLines = dryRun ? 32 : intOption(values, 'test-lines', 1000);
   const randomShare = mode === 'words' ? numberOption(values, 'random-share', lr.randomShare) : 0;
   const batchSize = intOption(values, 'batch-size', recipe.batchSize);
+  const warmupEpochs = dryRun ? 0 : intOption(values, 'warmup-epochs', lr.warmupEpochs);
 
   const commit = gitCommit(); // at the start: the code that trains, whatever is committed meanwhile
   const backend = await initBackend({ backend: values.backend as never });
@@ -94,6 +96,8 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     train: createLineGenerator({ ...lineOpts, split: 'train', mode, seed }),
     extra: randomShare > 0 ? createLineGenerator({ ...lineOpts, split: 'train', mode: 'random', seed }) : undefined,
     extraShare: randomShare,
+    warmup: warmupEpochs > 0 ? createLineGenerator({ ...lineOpts, split: 'train', mode, seed, minWords: 1, maxWords: lr.warmupMaxWords }) : undefined,
+    warmupEpochs,
     val: valLines > 0 ? createLineGenerator({ ...lineOpts, split: 'val', mode, seed }) : undefined,
     linesPerEpoch, valLines, seed, downsample: CRNN_DOWNSAMPLE,
   });
@@ -104,7 +108,8 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     dropout: numberOption(values, 'dropout', recipe.crnn?.dropout ?? 0),
   });
   console.error(`${dataset}: ${linesPerEpoch.toLocaleString('en-US')} new ${mode} lines per epoch` +
-    `${randomShare > 0 ? ` (${Math.round(100 * randomShare)}% random strings)` : ''}, ${valLines} validation lines; ` +
+    `${randomShare > 0 ? ` (${Math.round(100 * randomShare)}% random strings)` : ''}` +
+    `${warmupEpochs > 0 ? `, the first ${warmupEpochs} epoch(s) of 1-${lr.warmupMaxWords} words` : ''}, ${valLines} validation lines; ` +
     `charset ${task.charset.length} + blank`);
   console.error(formatSummary(model));
   let resume: TrainCheckpoint | undefined;
@@ -140,7 +145,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     family: 'crnn', task: 'lines', dataset, classes: task.charset, charset: task.charset, blank: task.charset.length,
     height, imageSize: height, downsample: CRNN_DOWNSAMPLE,
     crnn: { ...recipe.crnn, head, blocks: parseBlocks(values.blocks) ?? recipe.crnn?.blocks },
-    lines: { mode, randomShare, linesPerEpoch, valLines, lineSeed: seed },
+    lines: { mode, randomShare, linesPerEpoch, valLines, lineSeed: seed, warmupEpochs, warmupMaxWords: lr.warmupMaxWords },
   };
   const test: Record<string, LineEvaluation> = {};
   for (const m of [mode, ...(mode === 'words' ? ['random' as const] : [])]) {

@@ -39,6 +39,13 @@ export interface LinesTaskOptions {
   bucketBatches?: number;
   /** Draw new lines every epoch (default true); false repeats lines 0..linesPerEpoch-1 (e.g. to overfit a few). */
   freshLines?: boolean;
+  /**
+   * A curriculum: the first `warmupEpochs` epochs train on `warmup` lines (e.g. one or two words)
+   * instead of `train` and `extra`. CTC leaves its all-blank plateau much sooner on short lines,
+   * whose characters it can place with less uncertainty.
+   */
+  warmup?: LineGenerator;
+  warmupEpochs?: number;
 }
 
 /** A line-model training task, with its running count of lines the CTC loss skipped. */
@@ -106,7 +113,7 @@ export function ctcErrorCounts(out: tf.Tensor, batch: HostBatch): { errors: numb
 
 /** The CTC training task of synthetic lines (see the module comment). */
 export function linesTask(opts: LinesTaskOptions): LinesTask {
-  const { train, val, extra, extraShare = 0, linesPerEpoch = 20000, valLines = 1000, downsample = 4, seed = 42, bucketBatches = 8, freshLines = true } = opts;
+  const { train, val, extra, extraShare = 0, linesPerEpoch = 20000, valLines = 1000, downsample = 4, seed = 42, bucketBatches = 8, freshLines = true, warmup, warmupEpochs = 0 } = opts;
   const charset = train.charset;
   const sameCharset = (g: LineGenerator | undefined, what: string) => {
     if (g && g.charset.join('') !== charset.join('')) {
@@ -115,15 +122,18 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
   };
   sameCharset(val, 'validation');
   sameCharset(extra, 'extra');
+  sameCharset(warmup, 'warm-up');
+  if (warmupEpochs > 0 && !warmup) throw new Error(`linesTask: warmupEpochs ${warmupEpochs} needs a 'warmup' generator.`);
   if (!(Number.isInteger(linesPerEpoch) && linesPerEpoch >= 1)) throw new Error(`linesTask: linesPerEpoch must be a positive integer, got ${linesPerEpoch}.`);
   if (!(extraShare >= 0 && extraShare <= 1) || (extraShare > 0 && !extra)) throw new Error(`linesTask: extraShare ${extraShare} needs an 'extra' generator and a value in [0, 1].`);
   if (val && val.split !== 'val') throw new Error(`linesTask: validation lines must come from a 'val' generator, got '${val.split}'.`);
-  if (train.split !== 'train' || (extra && extra.split !== 'train')) throw new Error("linesTask: training lines must come from 'train' generators.");
+  if (train.split !== 'train' || (extra && extra.split !== 'train') || (warmup && warmup.split !== 'train')) throw new Error("linesTask: training lines must come from 'train' generators.");
   const multiple = train.options.widthMultiple;
   let skipped = 0;
 
-  /** Training line `n` of the run (n counts across epochs). */
-  const trainLine = (n: number): RenderedLine => {
+  /** Training line `n` of the run (n counts across epochs), in `epoch`. */
+  const trainLine = (n: number, epoch: number): RenderedLine => {
+    if (warmup && epoch <= warmupEpochs) return warmup.line(n);
     const useExtra = extra && extraShare > 0 && createRng(deriveSeed(seed, 'source', n)).next() < extraShare;
     return useExtra ? extra.line(n) : train.line(n);
   };
@@ -137,7 +147,7 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     const count = Math.min(bucketBatches * batchSize, linesPerEpoch - first);
     const lines: RenderedLine[] = [];
     const epochStart = freshLines ? (epoch - 1) * linesPerEpoch : 0;
-    for (let i = 0; i < count; i++) lines.push(trainLine(epochStart + first + i));
+    for (let i = 0; i < count; i++) lines.push(trainLine(epochStart + first + i, epoch));
     lines.sort((a, b) => a.paddedWidth - b.paddedWidth);
     const batches: RenderedLine[][] = [];
     for (let i = 0; i < count; i += batchSize) batches.push(lines.slice(i, i + batchSize));
@@ -164,6 +174,7 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     fingerprint: {
       seed, linesPerEpoch, valLines: val ? valLines : 0, mode: train.mode, lineSeed: train.options.seed, height: train.height,
       charset: charset.join(''), extraShare, extraMode: extra?.mode ?? '', downsample, bucketBatches, freshLines,
+      warmupEpochs: warmup ? warmupEpochs : 0, warmupMaxWords: warmup?.options.maxWords ?? 0,
     },
     stepsPerEpoch: (batchSize) => Math.ceil(linesPerEpoch / batchSize),
     trainBatch(epoch, index, batchSize) {
