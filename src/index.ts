@@ -36,5 +36,6 @@ export * from './image/line'; // line preprocessing (words and lines -> a line m
 export * from './predict';
 // Reading words and lines with a character model (the segmentation baseline)
 export * from './segment/index';
+export * from './predict_lines'; // hwr predict on words and lines: line models and --segment
 // Plots
 export * from './plot/index';

@@ -80,7 +80,7 @@ export async function predictLineFiles(model: tfl.LayersModel, meta: LineModelMe
   for (const file of await expandImagePaths(paths)) {
     const expected = expectedText(file, charset);
     try {
-      const line = await preprocessLineFile(file, { maxWidth: MAX_LINE_ASPECT * meta.height, ...opts.preprocess, height: meta.height });
+      const line = padRight(await preprocessLineFile(file, { maxWidth: MAX_LINE_ASPECT * meta.height, ...opts.preprocess, height: meta.height }));
       const read = line.empty
         ? { text: '', confidence: 0 }
         : readLineBatch(model, meta, line.pixels, 1, line.width, {
@@ -94,6 +94,23 @@ export async function predictLineFiles(model: tfl.LayersModel, meta: LineModelMe
     }
   }
   return out;
+}
+
+/**
+ * The line padded on the right with black to a multiple of 16 columns, at least 16 after the ink:
+ * a line model's last frames then see black after the writing, as in its training batches (lines
+ * padded to the widest of the batch, rounded up to 16), not the edge of the feature map.
+ */
+export function padRight(line: PreprocessedLine, multiple = 16): PreprocessedLine {
+  const width = Math.ceil((line.inkEnd + multiple) / multiple) * multiple;
+  if (line.empty || width <= line.width) return line;
+  const pixels = new Float32Array(line.height * width);
+  const uint8 = new Uint8Array(line.height * width);
+  for (let y = 0; y < line.height; y++) {
+    pixels.set(line.pixels.subarray(y * line.width, (y + 1) * line.width), y * width);
+    uint8.set(line.uint8.subarray(y * line.width, (y + 1) * line.width), y * width);
+  }
+  return { ...line, pixels, uint8, width };
 }
 
 /** Options of `predictSegmentedFiles`. */
