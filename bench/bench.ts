@@ -27,6 +27,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_NAMES, BackendName, describeBackend, initBackend } from '../src/backend';
 import { loadMnist, loadMnistPart } from '../src/data/mnist';
 import { createDataParallelTrainer } from '../src/parallel/data_parallel';
+import { stockWasmKernel } from '../src/kernels';
 import { createOptimizer } from '../src/train/optimizer';
 
 const BATCH = 128;
@@ -69,8 +70,8 @@ export interface BackendBench {
   convKernels: ConvKernelTimes[];
 }
 
-/** One conv layer's kernels at the benchmark shapes (equal multiply-adds in all three). */
-interface ConvKernelTimes { layer: string; forwardMs: number; backpropFilterMs: number; backpropInputMs: number | null }
+/** One conv layer's kernels at the benchmark shapes (equal multiply-adds in all three), and tfjs-wasm's own (XNNPACK) forward conv. */
+interface ConvKernelTimes { layer: string; forwardMs: number; backpropFilterMs: number; backpropInputMs: number | null; stockForwardMs: number | null }
 
 /** The conv layers of the benchmark CNN at batch 128: input and filter shapes. */
 const CONV_LAYERS: { layer: string; x: [number, number, number, number]; f: [number, number, number, number]; inputGrad: boolean }[] = [
@@ -97,13 +98,18 @@ function timeConvKernels(reps: number): ConvKernelTimes[] {
         const start = performance.now();
         const out = run(); // wasm kernels are synchronous: the work is done when this returns
         const ms = performance.now() - start;
-        tf.dispose(out as tf.Tensor);
+        if (out instanceof tf.Tensor) out.dispose();
+        else tf.backend().disposeData(out.dataId); // a bare kernel output
         if (i >= 2) best = Math.min(best, ms);
       }
       return round(best);
     };
+    const stock = stockWasmKernel('Conv2D');
     const times = {
       layer,
+      stockForwardMs: stock && tf.getBackend() === 'wasm'
+        ? fastest(() => stock.kernelFunc({ inputs: { x, filter }, attrs: attrs as never, backend: tf.backend() }) as tf.TensorInfo)
+        : null,
       forwardMs: fastest(() => tf.engine().runKernel('Conv2D', { x, filter }, attrs as never) as tf.Tensor),
       backpropFilterMs: fastest(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape } as never) as tf.Tensor),
       backpropInputMs: inputGrad ? fastest(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor) : null,
@@ -335,7 +341,8 @@ function printResult(r: BackendBench): void {
     console.log('conv kernels at the benchmark shapes (fastest call; gradients / forward, same multiply-adds):');
     for (const c of r.convKernels) {
       const input = c.backpropInputMs == null ? 'BackpropInput not used in training' : `BackpropInput ${c.backpropInputMs.toFixed(2)} ms (${(c.backpropInputMs / c.forwardMs).toFixed(2)}x)`;
-      console.log(`  ${c.layer.padEnd(36)} Conv2D ${c.forwardMs.toFixed(2)} ms, BackpropFilter ${c.backpropFilterMs.toFixed(2)} ms (${(c.backpropFilterMs / c.forwardMs).toFixed(2)}x), ${input}`);
+      const stock = c.stockForwardMs == null ? '' : `; tfjs-wasm's own (XNNPACK) Conv2D ${c.stockForwardMs.toFixed(2)} ms`;
+      console.log(`  ${c.layer.padEnd(36)} Conv2D ${c.forwardMs.toFixed(2)} ms, BackpropFilter ${c.backpropFilterMs.toFixed(2)} ms (${(c.backpropFilterMs / c.forwardMs).toFixed(2)}x), ${input}${stock}`);
     }
   }
 }

@@ -78,9 +78,19 @@ export function registerWasmTrainingKernels(): void {
   if (getGradient('Relu') !== reluGradientConfig) registerGradient(reluGradientConfig);
 }
 
+// The stock kernels our wrappers replaced (for benchmarks that compare against them).
+const stockKernels = new Map<string, KernelConfig>();
+
 /** Replaces a stock kernel by a wrapper that handles the fast cases and delegates the rest. */
 function wrapStock(name: string, wrap: (stock: KernelConfig) => KernelConfig): void {
   const stock = getKernel(name, 'wasm');
   if (stock == null) throw new Error(`wasm kernel '${name}' is missing: is @tensorflow/tfjs-backend-wasm 4.22 installed?`);
-  if (!isOurs(stock)) install(wrap(stock));
+  if (isOurs(stock)) return;
+  stockKernels.set(name, stock);
+  install(wrap(stock));
+}
+
+/** The stock tfjs-wasm kernel that `registerWasmTrainingKernels` wrapped under `name` (this module instance's), if any. */
+export function stockWasmKernel(name: string): KernelConfig | undefined {
+  return stockKernels.get(name);
 }
