@@ -5,9 +5,9 @@
 //     CER (total edits / target characters, and FSDL's per-line mean), WER and seconds on test lines
 //     (test-split images, unseen words) in 'words' and 'random' mode, seed 0: the baseline's figures.
 //   ... node scripts/segment-lines.js --tune [--n 300]
-//     The reader's settings (charBonus, cutWeight, mixPenalty, minPieceWidth) on validation lines
-//     (held-out train-split images, validation words; and random strings): how the defaults were chosen.
-//     Test lines are never used for tuning.
+//     The reader's settings (spaceGap, minPieceWidth, charBonus, cutWeight, mixPenalty) on validation
+//     lines (held-out train-split images; validation words, and random strings): how the defaults were
+//     chosen. Test lines are never used for tuning. Takes ~10 minutes on 2 busy cores.
 const path = require('path');
 const os = require('os');
 const dist = path.join(__dirname, '..', 'dist', 'src');
@@ -29,9 +29,11 @@ async function main() {
   const split = tune ? 'val' : 'test';
   console.log(`${modelDir} (${metadata.dataset}), ${n} ${split} lines per mode from ${chars.name} ${part}, backend ${backend.name}, ` +
     `${os.cpus().length} cores (${os.cpus()[0].model}), load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
-  for (const mode of ['words', 'random']) {
-    const lines = hw.createLineGenerator({ chars, split, mode, seed: 0 }).lines(0, n);
-    if (!tune) {
+  const modes = ['words', 'random'];
+  const sets = modes.map((mode) => hw.createLineGenerator({ chars, split, mode, seed: 0 }).lines(0, n));
+  if (!tune) {
+    modes.forEach((mode, m) => {
+      const lines = sets[m];
       const t0 = Date.now();
       const read = hw.readLinesBySegmentation(model, metadata.classes, lines.images, n, lines.width);
       const seconds = (Date.now() - t0) / 1000;
@@ -40,44 +42,57 @@ async function main() {
       const wer = hw.wordErrorRate(texts, lines.texts);
       console.log(`${mode.padEnd(6)}  CER ${(100 * cer.cer).toFixed(1)}%  (per-line mean ${(100 * cer.cerPerLineMean).toFixed(1)}%)  ` +
         `WER ${(100 * wer.wer).toFixed(1)}%  ${n} lines in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(0)} lines/s)`);
-      continue;
-    }
-    // Tuning: candidates are classified once per layout setting; the reading settings are swept on them.
+    });
+    return;
+  }
+  // Tuning: the candidates of each layout setting are classified once; the reading settings are swept on them.
+  const C = metadata.classes.length;
+  const rows = [];
+  for (const spaceGap of [0.3, 0.4, 0.5]) {
     for (const minPieceWidth of [0.15, 0.3, 0.5, 0.6]) {
-      const layouts = [];
-      for (let i = 0; i < n; i++) {
-        const pixels = lines.images.subarray(i * lines.height * lines.width, (i + 1) * lines.height * lines.width);
-        layouts.push({ line: { pixels, width: lines.width, height: lines.height }, layout: hw.segmentLine({ pixels, width: lines.width, height: lines.height }, { minPieceWidth }) });
-      }
-      const total = layouts.reduce((s, l) => s + l.layout.candidates.length, 0);
-      const crops = new Float32Array(total * 784);
-      let k = 0;
-      for (const { line, layout } of layouts) {
-        for (const c of layout.candidates) hw.cropCharacter(line, layout, layout.words[c.word].slice(c.start, c.end).flatMap((a) => a.pieces), crops, 784 * k++);
-      }
-      const probs = hw.classifyCrops(model, metadata.classes.length, crops, total);
-      const rows = [];
+      const perMode = sets.map((lines) => {
+        const layouts = [];
+        for (let i = 0; i < n; i++) {
+          const pixels = lines.images.subarray(i * lines.height * lines.width, (i + 1) * lines.height * lines.width);
+          const line = { pixels, width: lines.width, height: lines.height };
+          layouts.push({ line, layout: hw.segmentLine(line, { minPieceWidth, spaceGap }) });
+        }
+        const total = layouts.reduce((sum, l) => sum + l.layout.candidates.length, 0);
+        const crops = new Float32Array(total * 784);
+        let k = 0;
+        for (const { line, layout } of layouts) {
+          for (const c of layout.candidates) hw.cropCharacter(line, layout, layout.words[c.word].slice(c.start, c.end).flatMap((a) => a.pieces), crops, 784 * k++);
+        }
+        return { lines, layouts, probs: hw.classifyCrops(model, C, crops, total), perLine: total / n };
+      });
       for (const charBonus of [1, 1.5, 2, 2.5, 3]) {
         for (const cutWeight of [5, 10, 20]) {
           for (const mixPenalty of [null, 1, 2, 4]) {
             const opts = { charBonus, cutWeight, mixPenalty: mixPenalty ?? 0, wordContext: mixPenalty !== null };
-            let offset = 0;
-            const texts = layouts.map(({ layout }) => {
-              const r = hw.chooseCharacters(layout, probs.subarray(offset * metadata.classes.length), metadata.classes, opts);
-              offset += layout.candidates.length;
-              return r.text;
+            const cers = perMode.map(({ lines, layouts, probs }) => {
+              let offset = 0;
+              const texts = layouts.map(({ layout }) => {
+                const r = hw.chooseCharacters(layout, probs.subarray(offset * C), metadata.classes, opts);
+                offset += layout.candidates.length;
+                return r.text;
+              });
+              return hw.characterErrorRate(texts, lines.texts).cer;
             });
-            rows.push({ minPieceWidth, charBonus, cutWeight, mixPenalty, cer: hw.characterErrorRate(texts, lines.texts).cer });
+            rows.push({ spaceGap, minPieceWidth, charBonus, cutWeight, mixPenalty, words: cers[0], random: cers[1], candidates: perMode[0].perLine });
           }
         }
       }
-      rows.sort((a, b) => a.cer - b.cer);
-      console.log(`${mode} minPieceWidth ${minPieceWidth}: ${(total / n).toFixed(1)} candidates/line; best:`);
-      for (const r of rows.slice(0, 3)) {
-        console.log(`  charBonus ${r.charBonus} cutWeight ${r.cutWeight} mixPenalty ${r.mixPenalty ?? 'off'}  CER ${(100 * r.cer).toFixed(2)}%`);
-      }
+      console.log(`spaceGap ${spaceGap} minPieceWidth ${minPieceWidth}: ${perMode[0].perLine.toFixed(1)} candidates per line`);
     }
   }
+  const show = (r) => `spaceGap ${r.spaceGap} minPieceWidth ${r.minPieceWidth} charBonus ${r.charBonus} cutWeight ${r.cutWeight} ` +
+    `mixPenalty ${r.mixPenalty ?? 'off'}: CER words ${(100 * r.words).toFixed(2)}%, random ${(100 * r.random).toFixed(2)}%`;
+  console.log('best on words lines:');
+  for (const r of [...rows].sort((a, b) => a.words - b.words).slice(0, 5)) console.log(`  ${show(r)}`);
+  console.log('best on the mean of words and random lines:');
+  for (const r of [...rows].sort((a, b) => a.words + a.random - b.words - b.random).slice(0, 5)) console.log(`  ${show(r)}`);
+  const d = rows.find((r) => r.spaceGap === 0.4 && r.minPieceWidth === 0.6 && r.charBonus === 3 && r.cutWeight === 5 && r.mixPenalty === 2);
+  console.log(`the defaults: ${show(d)}`);
 }
 
 main().catch((err) => {

@@ -28,7 +28,7 @@ export interface SegmentOptions {
   maxCharWidth?: number;
   /** Most atoms one character may be made of. Default 3. */
   maxAtoms?: number;
-  /** Narrowest piece a cut may leave (h). Default 0.5: finer cuts give the model more fragments to misread than they save. */
+  /** Narrowest piece a cut may leave (h). Default 0.6: finer cuts give the model more fragments to misread than they save. */
   minPieceWidth?: number;
   /** Components sharing at least this share of the narrower one's columns are one blob. Default 0.5. */
   mergeOverlap?: number;
@@ -104,7 +104,7 @@ const DEFAULTS: Required<Omit<SegmentOptions, 'inkLevel'>> = {
   spaceGap: 0.4,
   maxCharWidth: 1.4,
   maxAtoms: 3,
-  minPieceWidth: 0.5,
+  minPieceWidth: 0.6,
   mergeOverlap: 0.5,
   minCutWidth: 0.5,
   cutMaxInk: 0.35,

@@ -17,13 +17,13 @@ const { log, max } = Math;
 export interface SegmentReadOptions extends SegmentOptions {
   /**
    * Added to each character's log-probability when choosing a split: above 0 favours more, narrower
-   * characters, below 0 fewer, wider ones. Default 2.5. This, `cutWeight`, `mixPenalty` and the
-   * layout's `minPieceWidth` and `spaceGap` were chosen on validation lines (held-out train-split images,
-   * validation words and random strings) by `node scripts/segment-lines.js --tune`; never on test
-   * lines or data/samples.
+   * characters, below 0 fewer, wider ones. Default 3. This, `cutWeight`, `mixPenalty` and the
+   * layout's `minPieceWidth` and `spaceGap` are the best on the mean CER of validation lines in
+   * 'words' and 'random' mode (held-out train-split images, validation words) found by
+   * `node scripts/segment-lines.js --tune`; never tuned on test lines or data/samples.
    */
   charBonus?: number;
-  /** Cost of ending a character at a cut, per character height of ink the cut goes through; default 10. */
+  /** Cost of ending a character at a cut, per character height of ink the cut goes through; default 5. */
   cutWeight?: number;
   /** Read each word as all letters or all digits unless mixing scores `mixPenalty` better; default true. */
   wordContext?: boolean;
@@ -58,8 +58,8 @@ export interface SegmentedLine {
   charHeight: number;
 }
 
-const DEFAULT_CHAR_BONUS = 2.5;
-const DEFAULT_CUT_WEIGHT = 10;
+const DEFAULT_CHAR_BONUS = 3;
+const DEFAULT_CUT_WEIGHT = 5;
 const DEFAULT_MIX_PENALTY = 2;
 
 /**
