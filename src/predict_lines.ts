@@ -9,16 +9,12 @@ import { decodeRgba, readImageBytes } from './image/decode';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineRgba } from './image/line';
 import { EMNIST_GEOMETRY, PreprocessOptions } from './image/preprocess';
 import { textFromFilename } from './image/samples';
-import { LineModelMetadata, readLineBatch } from './lines/read';
+import { LineModelMetadata, MAX_LINE_ASPECT, padRight, readPreprocessedLine } from './lines/line_model';
 import { imageGrid } from './plot/imageGrid';
 import { expandImagePaths } from './predict';
 import { SegmentReadOptions, SegmentedChar, readLineBySegmentation } from './segment/read';
 
-/**
- * Widest line read, as a multiple of the height: 80 (2,240 px at height 28, about 100 characters;
- * the synthetic training lines hold at most 32). Wider writing is an error that says to crop it.
- */
-export const MAX_LINE_ASPECT = 80;
+export { MAX_LINE_ASPECT, padRight }; // defined with the pure line-reading code (lines/line_model.ts), which the web app bundles
 
 /** A file whose writing was read (possibly as empty text, with a note saying why). */
 export interface LinePredictionOk {
@@ -80,37 +76,14 @@ export async function predictLineFiles(model: tfl.LayersModel, meta: LineModelMe
   for (const file of await expandImagePaths(paths)) {
     const expected = expectedText(file, charset);
     try {
-      const line = padRight(await preprocessLineFile(file, { maxWidth: MAX_LINE_ASPECT * meta.height, ...opts.preprocess, height: meta.height }));
-      const read = line.empty
-        ? { text: '', confidence: 0 }
-        : readLineBatch(model, meta, line.pixels, 1, line.width, {
-            decoder: opts.decoder,
-            beamWidth: opts.beamWidth,
-            widths: Int32Array.of(line.inkEnd),
-          })[0];
-      out.push({ ok: true, file, ...read, input: line.uint8, width: line.width, height: line.height, notes: line.notes, expected });
+      const pre = await preprocessLineFile(file, { maxWidth: MAX_LINE_ASPECT * meta.height, ...opts.preprocess, height: meta.height });
+      const { line, text, confidence } = readPreprocessedLine(model, meta, pre, { decoder: opts.decoder, beamWidth: opts.beamWidth });
+      out.push({ ok: true, file, text, confidence, input: line.uint8, width: line.width, height: line.height, notes: line.notes, expected });
     } catch (e) {
       out.push({ ok: false, file, error: e instanceof Error ? e.message : `${file}: ${String(e)}`, expected });
     }
   }
   return out;
-}
-
-/**
- * The line padded on the right with black to a multiple of 16 columns, at least 16 after the ink:
- * a line model's last frames then see black after the writing, as in its training batches (lines
- * padded to the widest of the batch, rounded up to 16), not the edge of the feature map.
- */
-export function padRight(line: PreprocessedLine, multiple = 16): PreprocessedLine {
-  const width = Math.ceil((line.inkEnd + multiple) / multiple) * multiple;
-  if (line.empty || width <= line.width) return line;
-  const pixels = new Float32Array(line.height * width);
-  const uint8 = new Uint8Array(line.height * width);
-  for (let y = 0; y < line.height; y++) {
-    pixels.set(line.pixels.subarray(y * line.width, (y + 1) * line.width), y * width);
-    uint8.set(line.uint8.subarray(y * line.width, (y + 1) * line.width), y * width);
-  }
-  return { ...line, pixels, uint8, width };
 }
 
 /** Options of `predictSegmentedFiles`. */

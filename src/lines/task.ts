@@ -16,6 +16,9 @@ import { LineGenerator, RenderedLine, encodeLineTexts } from '../data/lines';
 import { HostBatch } from '../train/host_batch';
 import { TrainTask } from '../train/task';
 import { createRng, deriveSeed, shuffleInPlace } from '../train/rng';
+import { lineFrames } from './line_model';
+
+export { lineFrames }; // defined with the pure line-reading code (line_model.ts), which the web app bundles
 
 /** Options of `linesTask`. */
 export interface LinesTaskOptions {
@@ -54,15 +57,6 @@ export interface LinesTask extends TrainTask {
   readonly charset: string[];
   /** Training lines handed out so far whose label did not fit their frames (CTC skips them). */
   readonly skipped: number;
-}
-
-/**
- * Frames of a line whose ink ends at column `inkWidth`, for a model with `downsample` pixels per
- * frame and `T` frames in all: the frames over its ink plus one, so the last glyph's frame is in.
- * Training and `readLineBatch` both use it.
- */
-export function lineFrames(inkWidth: number, downsample: number, T: number): number {
-  return Math.max(0, Math.min(T, Math.ceil(inkWidth / downsample) + 1));
 }
 
 /** Lines `lines` stacked into a CTC batch padded to a common width (a multiple of `multiple`). */

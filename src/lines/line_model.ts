@@ -1,0 +1,179 @@
+/**
+ * A line model's contract and reading line pixels with one, with no file access: the metadata a
+ * line model carries, the frames a line covers, the right padding prediction adds, and the forward
+ * pass + CTC decoding. Pure (tfjs-core and tfjs-layers only), so the web app runs exactly what
+ * `hwr predict` runs; loading from a folder is in read.ts.
+ *
+ * A line model's metadata.json: family 'crnn', task 'lines', `charset` (class index -> character,
+ * ' ' included), `blank` = charset.length (the last class), `height` (input height, pixels) and
+ * `downsample` (input width pixels per output time step).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { beamSearchDecode, greedyDecode } from '../ctc/decode';
+import type { PreprocessedLine } from '../image/line';
+import type { ModelMetadata } from '../io/saved_model';
+
+/** The metadata fields of a line model (on top of the usual ones). */
+export interface LineModelMetadata extends ModelMetadata {
+  task: 'lines';
+  /** Class index -> character; ' ' included. */
+  charset: string[];
+  /** Index of the CTC blank: charset.length, the last class. */
+  blank: number;
+  /** Input height, pixels. */
+  height: number;
+  /** Input width pixels per output time step. */
+  downsample: number;
+}
+
+/** True when metadata describes a line model (task 'lines'). */
+export function isLineModel(meta: ModelMetadata | undefined | null): meta is LineModelMetadata {
+  return meta != null && meta.task === 'lines';
+}
+
+/** Why `meta` is not a usable line model's metadata (read from `file`), or null when it is. */
+export function lineMetadataProblem(meta: ModelMetadata, file: string): string | null {
+  if (!isLineModel(meta)) {
+    return `${file} describes a ${meta.family ?? 'unknown'} model for ${meta.dataset ?? 'an unknown dataset'}, not a line model ` +
+      "(no task: 'lines'): it reads single characters. Pass a line model such as saved_models/lines, " +
+      "or train one with 'hwr train --dataset lines'.";
+  }
+  const { charset, blank, height, downsample } = meta;
+  if (!Array.isArray(charset) || charset.length === 0 || charset.some((c) => typeof c !== 'string' || Array.from(c).length !== 1)) {
+    return `${file}: 'charset' must be a list of single characters (class index -> character).`;
+  }
+  if (blank !== charset.length) return `${file}: 'blank' is ${String(blank)} but must be charset.length = ${charset.length} (the last class).`;
+  if (!(Number.isInteger(height) && height > 0)) return `${file}: 'height' must be the input height in pixels, got ${String(height)}.`;
+  if (!(Number.isInteger(downsample) && downsample > 0)) return `${file}: 'downsample' must be a positive integer, got ${String(downsample)}.`;
+  return null;
+}
+
+/** Why a loaded model (from `dir`) does not match its line metadata, or null when it does. */
+export function lineModelMismatch(model: tfl.LayersModel, meta: LineModelMetadata, dir: string): string | null {
+  const out = model.outputs[0].shape;
+  const inShape = model.inputs[0].shape;
+  if (out.length !== 3 || out[2] !== meta.charset.length + 1 || inShape[1] !== meta.height) {
+    return `${dir}: the model (input [${inShape}], output [${out}]) does not match metadata.json ` +
+      `(height ${meta.height}, ${meta.charset.length} characters + blank): the files do not belong together.`;
+  }
+  return null;
+}
+
+/**
+ * Widest line read, as a multiple of the height: 80 (2,240 px at height 28, about 100 characters;
+ * the synthetic training lines hold at most 32). Wider writing is an error that says to crop it.
+ */
+export const MAX_LINE_ASPECT = 80;
+
+/**
+ * Frames of a line whose ink ends at column `inkWidth`, for a model with `downsample` pixels per
+ * frame and `T` frames in all: the frames over its ink plus one, so the last glyph's frame is in.
+ * Training and `readLineBatch` both use it.
+ */
+export function lineFrames(inkWidth: number, downsample: number, T: number): number {
+  return Math.max(0, Math.min(T, Math.ceil(inkWidth / downsample) + 1));
+}
+
+/**
+ * The line padded on the right with black to a multiple of 16 columns, at least 16 after the ink:
+ * a line model's last frames then see black after the writing, as in its training batches (lines
+ * padded to the widest of the batch, rounded up to 16), not the edge of the feature map.
+ */
+export function padRight(line: PreprocessedLine, multiple = 16): PreprocessedLine {
+  const width = Math.ceil((line.inkEnd + multiple) / multiple) * multiple;
+  if (line.empty || width <= line.width) return line;
+  const pixels = new Float32Array(line.height * width);
+  const uint8 = new Uint8Array(line.height * width);
+  for (let y = 0; y < line.height; y++) {
+    pixels.set(line.pixels.subarray(y * line.width, (y + 1) * line.width), y * width);
+    uint8.set(line.uint8.subarray(y * line.width, (y + 1) * line.width), y * width);
+  }
+  return { ...line, pixels, uint8, width };
+}
+
+/** Options of `readLineBatch`. */
+export interface ReadLineOptions {
+  /** 'greedy' (default, best path) or 'beam' (prefix beam search). */
+  decoder?: 'greedy' | 'beam';
+  /** Prefixes kept by the beam search (default 10). */
+  beamWidth?: number;
+  /**
+   * Ink width of each line, pixels [n]: frames past it are ignored (default: the whole width). Line
+   * models train on their lines' own frames only, so pass it whenever lines are padded.
+   */
+  widths?: Int32Array;
+  /** Lines per forward pass (default 64): bounds memory on long batches. */
+  batchSize?: number;
+}
+
+/** A line read by the model. */
+export interface LineReading {
+  text: string;
+  /** Greedy: probability of the best path; beam: p(text | image) summed over the alignments the beam kept. */
+  confidence: number;
+}
+
+/**
+ * Reads `n` line images [n, height, width] (white ink on black; uint8 0..255 or float 0..1) with a
+ * line model: a forward pass to per-frame logits [n, T, classes], then CTC decoding of each line.
+ */
+export function readLineBatch(
+  model: tfl.LayersModel, meta: LineModelMetadata, images: Uint8Array | Float32Array, n: number, width: number, opts: ReadLineOptions = {},
+): LineReading[] {
+  const { decoder = 'greedy', beamWidth = 10, widths, batchSize = 64 } = opts;
+  const H = meta.height;
+  if (images.length !== n * H * width) {
+    throw new Error(`readLineBatch: ${images.length} pixels is not n x height x width = ${n} x ${H} x ${width}; ` +
+      `scale the lines to the model's height (${H} px) first.`);
+  }
+  if (widths && widths.length !== n) throw new Error(`readLineBatch: ${widths.length} widths for ${n} lines; pass one ink width per line.`);
+  if (decoder !== 'greedy' && decoder !== 'beam') throw new Error(`readLineBatch: decoder must be 'greedy' or 'beam', got '${String(decoder)}'.`);
+  const scale = images instanceof Uint8Array ? 1 / 255 : 1;
+  const C = meta.charset.length + 1;
+  const out: LineReading[] = [];
+  for (let start = 0; start < n; start += batchSize) {
+    const m = Math.min(batchSize, n - start);
+    const pixels = new Float32Array(m * H * width);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = images[start * H * width + i] * scale;
+    const logits = tf.tidy(() => model.predict(tf.tensor4d(pixels, [m, H, width, 1])) as tf.Tensor3D); // [m, T, C]
+    const T = logits.shape[1];
+    if (logits.shape[2] !== C) {
+      logits.dispose();
+      throw new Error(`readLineBatch: the model emits ${logits.shape[2]} classes per frame but the metadata's charset has ${C - 1} + blank.`);
+    }
+    const data = logits.dataSync() as Float32Array;
+    logits.dispose();
+    for (let i = 0; i < m; i++) {
+      const frames = widths ? lineFrames(widths[start + i], meta.downsample, T) : T;
+      const scores = data.subarray(i * T * C, (i * T + frames) * C);
+      const decoded = decoder === 'beam'
+        ? beamSearchDecode(scores, frames, C, { blank: meta.blank, beamWidth })
+        : greedyDecode(scores, frames, C, { blank: meta.blank });
+      let text = '';
+      for (const k of decoded.labels) text += meta.charset[k];
+      out.push({ text, confidence: decoded.confidence });
+    }
+  }
+  return out;
+}
+
+/** A preprocessed line as the model read it: the padded input and the reading. */
+export interface ReadLine extends LineReading {
+  /** The line padded on the right (`padRight`): the model's input exactly. */
+  line: PreprocessedLine;
+}
+
+/**
+ * Reads one preprocessed line (`preprocessLineRgba` at the model's height): padded on the right,
+ * then `readLineBatch` over its ink's frames. A line with no ink reads as '' with confidence 0.
+ * What `hwr predict` does per file, and what the web app does with a drawing or a photo.
+ */
+export function readPreprocessedLine(
+  model: tfl.LayersModel, meta: LineModelMetadata, preprocessed: PreprocessedLine, opts: Pick<ReadLineOptions, 'decoder' | 'beamWidth'> = {},
+): ReadLine {
+  const line = padRight(preprocessed);
+  if (line.empty) return { line, text: '', confidence: 0 };
+  const [read] = readLineBatch(model, meta, line.pixels, 1, line.width, { ...opts, widths: Int32Array.of(line.inkEnd) });
+  return { line, ...read };
+}
