@@ -82,13 +82,3 @@ export function convGeometry(
     padRight: info.padInfo.right,
   };
 }
-
-/** First output column whose window tap `k` lands inside the input (clamped to [0, outSize]). */
-export function firstValidOut(k: number, pad: number, stride: number, outSize: number): number {
-  return Math.min(outSize, Math.max(0, Math.ceil((pad - k) / stride)));
-}
-
-/** One past the last output column whose window tap `k` lands inside an input of `inSize`. */
-export function endValidOut(k: number, pad: number, stride: number, inSize: number, outSize: number): number {
-  return Math.min(outSize, Math.max(0, Math.floor((inSize - 1 + pad - k) / stride) + 1));
-}
