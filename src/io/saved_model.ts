@@ -3,30 +3,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeDirAtomically } from './atomic_dir';
+import type { ModelMetadata } from './metadata';
 
-/** What `saved_models/<name>/metadata.json` records next to the weights. */
-export interface ModelMetadata {
-  /** Model family ('baseline', 'cnn') and dataset id ('mnist', 'emnist-dev47', ...). */
-  family: string;
-  dataset: string;
-  /** Class index -> character; the model's output order. */
-  classes: string[];
-  imageSize: number;
-  /** Accuracy on the dataset's test split, and how many images that was measured on. */
-  testAccuracy?: number;
-  testCount?: number;
-  epochs?: number;
-  backend?: string;
-  trainingSeconds?: number;
-  imagesPerSec?: number;
-  seed?: number;
-  /** The command that produced this model, so it can be reproduced. */
-  command?: string;
-  gitCommit?: string;
-  createdAt?: string;
-  params?: number;
-  [extra: string]: unknown;
-}
+export type { ModelMetadata } from './metadata';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';

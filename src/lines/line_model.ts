@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beamSearchDecode, greedyDecode } from '../ctc/decode';
 import type { PreprocessedLine } from '../image/line';
-import type { ModelMetadata } from '../io/saved_model';
+import type { ModelMetadata } from '../io/metadata';
 
 /** The metadata fields of a line model (on top of the usual ones). */
 export interface LineModelMetadata extends ModelMetadata {

@@ -67,7 +67,7 @@ function readEntry(dir: string, id: string, prefix: string): ModelIndexEntry {
     if (f.includes('/') || f.includes('\\') || f.startsWith('.')) throw new Error(`weights path '${f}' is not a file name in the model folder`);
     if (!fs.existsSync(path.join(dir, f))) throw new Error(`${f}: missing`);
   }
-  const kind: ModelKind = meta.family === 'crnn' ? 'line' : 'character';
+  const kind: ModelKind = meta.task === 'lines' || meta.family === 'crnn' ? 'line' : 'character';
   const classes: unknown = kind === 'line' ? meta.charset ?? meta.classes : meta.classes;
   const charList = typeof classes === 'string' ? Array.from(classes) : classes;
   if (!Array.isArray(charList) || charList.length === 0) throw new Error(`metadata.json has no ${kind === 'line' ? 'charset' : 'classes'}`);
@@ -82,7 +82,7 @@ function readEntry(dir: string, id: string, prefix: string): ModelIndexEntry {
     dataset,
     classes: charList.map(String),
     imageSize: Number(kind === 'line' ? meta.height ?? meta.imageSize : meta.imageSize ?? 28),
-    ...(kind === 'line' ? { blankIndex: Number(meta.blankIndex ?? charList.length) } : {}),
+    ...(kind === 'line' ? { blankIndex: Number(meta.blank ?? meta.blankIndex ?? charList.length), downsample: Number(meta.downsample ?? 4) } : {}),
     ...(typeof meta.testAccuracy === 'number' ? { testAccuracy: meta.testAccuracy } : {}),
     ...(typeof meta.testCount === 'number' ? { testCount: meta.testCount } : {}),
     ...(typeof meta.params === 'number' ? { params: meta.params } : {}),

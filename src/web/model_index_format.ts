@@ -3,7 +3,7 @@
  * how to feed each one. Types only, shared by the Node side (model_index.ts) and the page.
  */
 
-/** What a model reads: one character per 28x28 image, or a line of text (CTC, decoded greedily). */
+/** What a model reads: one character per 28x28 image, or a word or line of text (CTC). */
 export type ModelKind = 'character' | 'line';
 
 /** One model the page can load. */
@@ -25,6 +25,8 @@ export interface ModelIndexEntry {
   imageSize: number;
   /** Line models: the index of the CTC blank class. */
   blankIndex?: number;
+  /** Line models: input width pixels per output frame. */
+  downsample?: number;
   testAccuracy?: number;
   testCount?: number;
   params?: number;

@@ -2,6 +2,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelIndex, ModelIndexEntry } from '../../src/web/model_index_format';
 import { PreprocessOptions, geometryForDataset } from '../../src/image/preprocess';
+import type { LinePreprocessOptions } from '../../src/image/line';
+import { LineModelMetadata, MAX_LINE_ASPECT, lineMetadataProblem, lineModelMismatch } from '../../src/lines/line_model';
 
 export type { ModelIndex, ModelIndexEntry };
 
@@ -14,10 +16,9 @@ export async function fetchModelIndex(url = 'models.json'): Promise<ModelIndex> 
   return index;
 }
 
-/** Why the page cannot run this model yet, or null if it can. */
+/** Why the page cannot run this model, or null if it can. */
 export function unsupportedReason(entry: ModelIndexEntry): string | null {
-  // Line models need the line preprocessing and a CTC decoder in the page; until then they are listed, not run.
-  if (entry.kind === 'line') return 'line models are not supported by this page yet';
+  if (entry.kind === 'line') return null; // any height: the line recipe scales to the model's
   if (entry.imageSize !== 28) return `expects ${entry.imageSize}x${entry.imageSize} input; the page makes 28x28`;
   return null;
 }
@@ -27,6 +28,11 @@ export function preprocessOptionsFor(entry: ModelIndexEntry): PreprocessOptions 
   return geometryForDataset(entry.dataset);
 }
 
+/** The line recipe's options for a line model: the ones `hwr predict` (predictLineFiles) uses. */
+export function linePreprocessOptionsFor(meta: LineModelMetadata): LinePreprocessOptions {
+  return { maxWidth: MAX_LINE_ASPECT * meta.height, height: meta.height };
+}
+
 /** One line for the model picker, e.g. 'Digits (MNIST) · 99.42%'. */
 export function optionLabel(entry: ModelIndexEntry): string {
   const acc = entry.testAccuracy !== undefined ? ` · ${(100 * entry.testAccuracy).toFixed(2)}%` : '';
@@ -34,17 +40,37 @@ export function optionLabel(entry: ModelIndexEntry): string {
   return `${entry.title}${acc}${why ? ` (${why})` : ''}`;
 }
 
-/** A loaded model with its timings. */
+/** A loaded model with its timings; a line model also carries its metadata (charset, height, blank, downsample). */
 export interface LoadedModel {
   entry: ModelIndexEntry;
   model: tfl.LayersModel;
+  /** Line models only. */
+  line: LineModelMetadata | null;
   /** Fetch + parse + weights uploaded to the backend. */
   loadMs: number;
 }
 
-/** Loads a model of the index (relative to the page). */
+/**
+ * Loads a model of the index (relative to the page). A line model's metadata.json is fetched too and
+ * checked as `hwr predict` checks it (loadLineModel): a bad one is an error naming the file.
+ */
 export async function loadIndexedModel(entry: ModelIndexEntry): Promise<LoadedModel> {
   const start = performance.now();
+  let line: LineModelMetadata | null = null;
+  if (entry.kind === 'line') {
+    const url = `${entry.path}metadata.json`;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}; a line model needs its metadata.json (charset, height)`);
+    const meta = await res.json();
+    const problem = lineMetadataProblem(meta, url);
+    if (problem) throw new Error(problem);
+    line = meta as LineModelMetadata;
+  }
   const model = await tfl.loadLayersModel(`${entry.path}model.json`);
-  return { entry, model, loadMs: performance.now() - start };
+  const mismatch = line && lineModelMismatch(model, line, entry.path);
+  if (mismatch) {
+    model.dispose();
+    throw new Error(mismatch);
+  }
+  return { entry, model, line, loadMs: performance.now() - start };
 }

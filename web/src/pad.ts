@@ -11,7 +11,7 @@ export interface Point {
 
 /** Options for the pad. */
 export interface PadOptions {
-  /** Pen width in canvas pixels. Default 20 (on a 280 px pad: 2 px of a 28 px image, as MNIST strokes). */
+  /** Pen width in canvas pixels. Default 20 (on a 280 px pad: 2 px of a 28 px image, as MNIST strokes). `setGeometry` changes it. */
   penWidth?: number;
   ink?: string;
   paper?: string;
@@ -60,6 +60,21 @@ export class DrawingPad {
     if (this.photo) this.photo = null;
     else this.strokes.pop();
     this.changed();
+  }
+
+  /**
+   * Changes the canvas's resolution and pen (a square pad for a character, a wide one for a word or
+   * a line). Strokes are removed, as they would not fit the new shape; a photo stays (letterboxed).
+   */
+  setGeometry(width: number, height: number, penWidth: number): void {
+    if (width === this.canvas.width && height === this.canvas.height && penWidth === this.opts.penWidth) return;
+    this.canvas.width = width; // resizing a canvas resets its pixels and its 2D context state
+    this.canvas.height = height;
+    this.opts.penWidth = penWidth;
+    this.strokes = [];
+    this.active = null;
+    this.changed();
+    this.flush();
   }
 
   /** Removes every stroke and the photo. */
