@@ -1,5 +1,5 @@
 /**
- * Every model family can learn: each overfits one batch of 32 real MNIST images through the
+ * Every character-classifier family can learn: each overfits one batch of 32 real MNIST images through the
  * project's own training loop on the wasm backend (the FSDL "overfit one batch" check).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +13,8 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
-describe.each(MODEL_FAMILIES)('model family %s', (family) => {
+// The character classifiers; the line family (crnn) has its own tests in crnn.test.ts.
+describe.each(MODEL_FAMILIES.filter((f) => f !== 'crnn'))('model family %s', (family) => {
   test('overfits one batch of 32 MNIST images (final training loss < 0.1)', async () => {
     const batch = headOf(loadMnistPart('train'), 32);
     const model = buildModel(family, { numClasses: 10, seed: 1 });
