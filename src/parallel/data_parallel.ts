@@ -3,7 +3,7 @@
  * model on its own TensorFlow.js backend (wasm is single-threaded in Node, so this is how training
  * uses a second core). Each step splits the batch into contiguous shards, averages the replicas'
  * gradients weighted by shard size (= the full batch's mean gradient), and has every replica apply
- * that same average, so their trainable weights stay identical.
+ * that same average (sent with the next step's shards), so their trainable weights stay identical.
  *
  * Batch norm: each replica normalises with its own shard's statistics (like PyTorch's DDP without
  * SyncBatchNorm) and keeps its own moving statistics; `syncTo` gives the model their average.
@@ -128,7 +128,19 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     await Promise.all(clients.map((c) => c.thread.terminate()));
     throw err;
   }
-  const nonTrainable = async () => Promise.all(clients.map(async (c) => (await c.request({ kind: 'weights', which: 'nonTrainable' })).weights!));
+  const nonTrainable = async () => {
+    await flush();
+    return Promise.all(clients.map(async (c) => (await c.request({ kind: 'weights', which: 'nonTrainable' })).weights!));
+  };
+  // The last step's averaged gradients travel with the next step's shards (one round trip a step);
+  // anything that reads the replicas' state first has them applied.
+  let pending: { grads: Float32Array; lr: number } | null = null;
+  const flush = async () => {
+    if (!pending) return;
+    const apply = pending;
+    pending = null;
+    await Promise.all(clients.map((c) => c.request({ kind: 'apply', grads: apply.grads, lr: apply.lr })));
+  };
 
   return {
     workers: count,
@@ -138,8 +150,9 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
       const ranges = splitRows(n, count);
       const replies = await Promise.all(ranges.map(([s, e], i) => {
         const shard = sliceBatch(batch, s, e);
-        return clients[i].request({ kind: 'grad', batch: shard, dropoutSeed: dropoutSeed(i) }, batchBuffers(shard));
+        return clients[i].request({ kind: 'grad', batch: shard, dropoutSeed: dropoutSeed(i), apply: pending }, batchBuffers(shard));
       }));
+      pending = null;
       // Weighted by shard size, the shards' mean gradients average to the full batch's.
       const avg = new Float32Array(replies[0].grads!.length);
       let loss = 0;
@@ -151,11 +164,12 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
         loss += w * r.loss!;
         correct = r.correct == null || correct == null ? null : correct + r.correct;
       });
-      await Promise.all(clients.map((c) => c.request({ kind: 'apply', grads: avg, lr })));
+      pending = { grads: avg, lr };
       return { loss, correct };
     },
 
     async syncTo(target: tfl.LayersModel) {
+      await flush();
       const all = (await clients[0].request({ kind: 'weights', which: 'all' })).weights!;
       const byName = new Map(all.map((w) => [w.name, w]));
       const stats = count > 1 && target.nonTrainableWeights.length > 0 ? averageArrays(await nonTrainable()) : [];
@@ -165,11 +179,13 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async snapshot(): Promise<EngineState> {
+      await flush();
       const state = (await clients[0].request({ kind: 'optimizerState' })).optimizer!;
       return { optimizer: state.arrays, betaPowers: state.betaPowers, replicas: await nonTrainable() };
     },
 
     async restore(state: EngineState) {
+      await flush();
       if (state.replicas.length !== 0 && state.replicas.length !== count) {
         throw new Error(`Cannot restore the state of ${state.replicas.length} replicas into ${count} workers: resume with --workers ${state.replicas.length}.`);
       }
@@ -181,6 +197,7 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async predict(xs: tf.Tensor) {
+      await flush();
       const x = xs.dataSync() as Float32Array;
       const row = x.length / xs.shape[0];
       const replies = await Promise.all(splitRows(xs.shape[0], count).map(([s, e], i) => {

@@ -22,11 +22,15 @@ export interface InitMessage {
   backend: string;
 }
 
-/** Forward + backward on a shard; the worker replies with its gradients, not yet applied. */
+/**
+ * Forward + backward on a shard; the worker replies with its gradients, not yet applied. `apply`
+ * carries the previous step's averaged gradients, applied first: one round trip per step.
+ */
 export interface GradMessage {
   kind: 'grad';
   batch: HostBatch;
   dropoutSeed: number;
+  apply: { grads: Float32Array; lr: number } | null;
 }
 
 /** Apply these (already averaged) gradients with the worker's optimizer at learning rate `lr`. */

@@ -44,6 +44,7 @@ async function handle(msg: Request): Promise<OkReply> {
     }
     case 'grad': {
       const r = ready();
+      if (msg.apply) r.applyGradients(msg.apply.grads, msg.apply.lr);
       r.seedDropout(msg.dropoutSeed);
       const { loss, correct, grads } = r.gradients(msg.batch);
       return { kind: 'ok', loss, correct, grads };

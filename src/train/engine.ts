@@ -28,7 +28,8 @@ export interface TrainingEngine {
   readonly workers: number;
   /**
    * One optimizer step on the batch at learning rate `lr`; replica r seeds its dropout layers
-   * with `dropoutSeed(r)`. Resolves once every replica has applied the step.
+   * with `dropoutSeed(r)`. Resolves with the batch's loss; the update is in place before the
+   * next step runs or any state is read (syncTo, snapshot).
    */
   step(batch: HostBatch, lr: number, dropoutSeed: (replica: number) => number): Promise<StepResult>;
   /** Brings the trained weights into the loop's model (for validation, checkpoints, saving). */
