@@ -95,8 +95,9 @@ async function predictLinesCli(
   if (preds.length === 0) throw new UsageError(`No image files (.png, .jpg, .jpeg, .webp) found in ${files.join(', ')}.`);
   const name = path.basename(path.resolve(modelDir)) + (isLineModel(metadata) ? '' : '-segment');
   const grid = String(values.out ?? `outputs/prediction_visuals/${name}.png`);
-  const how = isLineModel(metadata) ? `${metadata.family} line model, ${String(values.decoder ?? 'greedy')} decoding` : `${metadata.dataset} ${metadata.family}, by segmentation`;
-  if (preds.some((p) => p.ok)) saveLinePredictionGrid(preds, grid, { title: `${path.basename(path.resolve(modelDir))}: ${how}` });
+  // Short: the grid is as wide as the widest line, and a longer title would be cut off.
+  const how = isLineModel(metadata) ? String(values.decoder ?? 'greedy') : 'segmented';
+  if (preds.some((p) => p.ok)) saveLinePredictionGrid(preds, grid, { title: `${path.basename(path.resolve(modelDir))} (${how})` });
   if (values.json) {
     console.log(JSON.stringify(preds.map((p) => (p.ok
       ? { file: p.file, text: p.text, confidence: p.confidence, ...(p.notes.length ? { notes: p.notes } : {}) }
