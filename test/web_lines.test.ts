@@ -214,7 +214,8 @@ run('the web app reads words and lines in Chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${server.url}?model=lines`);
     await page.evaluate(() => (window as any).hwr.ready);
-  }, 120_000);
+    // Trains a tiny line model and bundles the app: ~30 s on a quiet machine, minutes on a busy one.
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
