@@ -60,7 +60,8 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   },
   // Lines of EMNIST characters (hwr train --dataset lines). 8 epochs without warm-up reached 4.70% greedy
   // test CER (CTC's all-blank plateau took 1.5 of them; val CER still falling): hence 14 epochs, the first
-  // of short lines. See README's line-model section.
+  // of short lines. A BiLSTM head costs 2.5x the conv head per step on wasm, batch norm 1.8x
+  // (bench/lines_step.ts). See README's line-model section.
   lines: {
     family: 'crnn', model: {}, epochs: 14, batchSize: 32, learningRate: 0.003,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 3,
