@@ -45,7 +45,7 @@ export function ctcAlignmentFigure(input: CtcAlignmentInput): Figure {
   const rows = [blank, ...Array.from({ length: C - 1 }, (_, k) => k).filter((k) => peak[k] >= minProb).sort((a, b) => charset[a].localeCompare(charset[b]))];
   const label = (k: number) => (k === blank ? 'blank' : charset[k] === ' ' ? 'space' : charset[k]);
   const margin = 10;
-  const left = 56;
+  const left = 68;
   const header = 40;
   const imgW = width * scale;
   const imgH = height * scale;
