@@ -1,11 +1,12 @@
 /**
- * Speed of the real training path: the `cnn` family on MNIST through `train` (the loop `hwr train`
- * and the notebooks use) with augmentation, on 1 worker (this thread) and on the default number
- * (one per core), alternating back to back so both see the same machine load.
+ * Speed of the real training path: MNIST's recipe (the model and batch size `hwr train --dataset
+ * mnist` uses) through `train` (the loop `hwr train` and the notebooks use) with augmentation, on 1
+ * worker (this thread) and on the default number (one per core), alternating back to back so both
+ * see the same machine load.
  *
  *   npm run build && node dist/bench/train_loop.js            # 3 pairs of 60 timed steps
  *   node dist/bench/train_loop.js --quick                      # 1 pair of 20 steps
- *   node dist/bench/train_loop.js --pairs=5 --steps=100 --batch-size=64 --blocks=32/64,64/128
+ *   node dist/bench/train_loop.js --pairs=5 --steps=100 --batch-size=128 --blocks=32/64/128
  *
  * Each run trains two capped epochs and reports the second (the first warms up kernels and
  * worker threads). Writes outputs/bench-train-loop.json.
@@ -16,6 +17,7 @@ import * as path from 'path';
 import { describeBackend, initBackend } from '../src/backend';
 import { loadMnistPart } from '../src/data/mnist';
 import { cnn } from '../src/models/cnn';
+import { RECIPES } from '../src/recipes';
 import { availableCores } from '../src/parallel/data_parallel';
 import { train } from '../src/train/train';
 
@@ -35,20 +37,22 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const pairs = Number(option(args, 'pairs', quick ? '1' : '3'));
   const steps = Number(option(args, 'steps', quick ? '20' : '60'));
-  const batchSize = Number(option(args, 'batch-size', '128'));
-  const blocks = option(args, 'blocks', '32/64/128').split('/').map((b) => b.split(',').map(Number));
+  const recipe = RECIPES.mnist;
+  const blocksText = (recipe.model.blocks ?? []).map((b) => b.join(',')).join('/');
+  const batchSize = Number(option(args, 'batch-size', String(recipe.batchSize)));
+  const blocks = option(args, 'blocks', blocksText).split('/').map((b) => b.split(',').map(Number));
   const backend = await initBackend({});
   const parallel = availableCores();
   const mnist = loadMnistPart('train');
   console.log(`${describeBackend(backend)}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`);
-  console.log(`cnn ${option(args, 'blocks', '32/64/128')}, batch ${batchSize}, augmentation on, ${steps} timed steps a run, ${pairs} pair(s) of runs`);
+  console.log(`cnn ${option(args, 'blocks', blocksText)}, batch ${batchSize}, augmentation on, ${steps} timed steps a run, ${pairs} pair(s) of runs`);
 
   const runs: { workers: number; imagesPerSec: number; loadavg1m: number }[] = [];
   for (let p = 0; p < pairs; p++) {
     for (const workers of [1, parallel]) {
-      const model = cnn({ numClasses: 10, seed: 1, blocks });
+      const model = cnn({ ...recipe.model, numClasses: 10, seed: 1, blocks });
       const result = await train(model, mnist, {
-        epochs: 2, maxStepsPerEpoch: steps, batchSize, learningRate: 2e-3, validationSplit: 0,
+        epochs: 2, maxStepsPerEpoch: steps, batchSize, learningRate: recipe.learningRate, validationSplit: 0,
         earlyStopping: false, restoreBest: false, workers, log: null,
       });
       model.dispose();
