@@ -68,7 +68,7 @@ export const trainCommand: Command = {
     model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: "the dataset's recipe (cnn)" },
     blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: `mnist ${blocksText(RECIPES.mnist)}, emnist ${blocksText(RECIPES.emnist)}` },
     'batch-norm': { type: 'boolean', help: 'cnn: batch norm after every conv and the dense layer' },
-    dense: { type: 'string', help: 'cnn: units of the hidden dense layer', default: '128' },
+    dense: { type: 'string', help: 'cnn: units of the hidden dense layer', default: `mnist ${RECIPES.mnist.model.denseUnits ?? 128}, emnist ${RECIPES.emnist.model.denseUnits ?? 128}` },
     dropout: { type: 'string', help: 'cnn: dropout rate before the classifier', default: '0.3' },
     epochs: { type: 'string', short: 'e', help: 'epochs', default: '5' },
     'batch-size': { type: 'string', help: 'images per step', default: `mnist ${RECIPES.mnist.batchSize}, emnist ${RECIPES.emnist.batchSize}` },
