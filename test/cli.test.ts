@@ -1,22 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/cli';
+import { runCli } from './cli_helpers';
 
-/** Runs the CLI in-process and captures what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('hwr command line', () => {
   test('lists the commands, and each command has --help', async () => {

@@ -7,21 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/cli';
+import { runCli } from './cli_helpers';
 import { dev47Dir } from './emnist_dir';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 const dir = dev47Dir();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crnn-cli-'));

@@ -1,10 +1,10 @@
+import { ctcMinFrames } from '../src/ctc/loss';
 import { createHash } from 'crypto';
 import { Dataset } from '../src/data/dataset';
 import { loadEmnist } from '../src/data/emnist';
 import { loadMnistPart } from '../src/data/mnist';
 import { cleanWordCounts, englishWordCounts, foldChar, foldText, foldWord, splitVocabulary, WordCount } from '../src/data/corpus';
 import {
-  ctcMinTimeSteps,
   createLineGenerator,
   decodeLineText,
   encodeLineText,
@@ -280,9 +280,9 @@ describe('line generator on fixture glyphs', () => {
       checkBatch(b, thin);
       // Mostly repeats: CTC needs nearly 2 frames a character, and gets them (checkBatch).
       const chars = b.texts.join('').length;
-      const needed = b.texts.reduce((a, t) => a + ctcMinTimeSteps(t), 0);
+      const needed = b.texts.reduce((a, t) => a + ctcMinFrames(t), 0);
       expect(needed).toBeGreaterThan(1.5 * chars);
-      for (let k = 0; k < b.size; k++) expect(lineTimeSteps(b.widths[k])).toBeGreaterThanOrEqual(ctcMinTimeSteps(b.texts[k]));
+      for (let k = 0; k < b.size; k++) expect(lineTimeSteps(b.widths[k])).toBeGreaterThanOrEqual(ctcMinFrames(b.texts[k]));
     }
     // One-letter words only.
     const single = createLineGenerator(base({ words: [{ word: 'a', count: 5 }, { word: 'b', count: 5 }, { word: 'c', count: 5 }], testFraction: 0, valFraction: 0, minWords: 5, maxWords: 5 }));
@@ -310,7 +310,7 @@ describe('line generator on fixture glyphs', () => {
 });
 
 describe('labels and CTC time steps', () => {
-  test('ctcMinTimeSteps equals the shortest alignment found by brute force', () => {
+  test('ctcMinFrames equals the shortest alignment found by brute force', () => {
     // Definition: the least T such that some path of T symbols (blank '-' or a letter) collapses to the label.
     const collapse = (path: string) => path.replace(/(.)\1+/g, '$1').replace(/-/g, '');
     const shortest = (label: string): number => {
@@ -325,11 +325,11 @@ describe('labels and CTC time steps', () => {
       return Infinity;
     };
     for (const label of ['', 'a', 'aa', 'ab', 'aab', 'aba', 'abba', 'aaaa', 'baab', 'abbb']) {
-      expect(ctcMinTimeSteps(label)).toBe(shortest(label));
+      expect(ctcMinFrames(label)).toBe(shortest(label));
       expect(fitsTimeSteps(label, shortest(label))).toBe(true);
       if (label) expect(fitsTimeSteps(label, shortest(label) - 1)).toBe(false);
     }
-    expect(ctcMinTimeSteps([3, 3, 1])).toBe(4);
+    expect(ctcMinFrames([3, 3, 1])).toBe(4);
   });
 
   test('encoding a label: charset indices with space last, and a clear error for other characters', () => {

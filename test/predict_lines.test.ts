@@ -11,7 +11,7 @@ import * as path from 'path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend';
-import { main } from '../src/cli';
+import { runCli } from './cli_helpers';
 import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
 import { decodeRgba } from '../src/image/decode';
@@ -26,19 +26,7 @@ const ROOT = path.join(__dirname, '..');
 const WORDS = path.join(ROOT, 'data', 'samples', 'words');
 const EMNIST = path.join(ROOT, 'saved_models', 'emnist');
 
-/** Runs the CLI in-process and captures what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 interface Row { file: string; text?: string; confidence?: number; notes?: string[]; error?: string }
 

@@ -46,7 +46,7 @@ function logSumExp3(a: number, b: number, c: number): number {
 }
 
 /** Frames a label needs: one per character plus one blank between each pair of equal neighbours. */
-export function ctcMinFrames(label: ArrayLike<number>): number {
+export function ctcMinFrames(label: string | ArrayLike<number>): number {
   let repeats = 0;
   for (let i = 1; i < label.length; i++) if (label[i] === label[i - 1]) repeats++;
   return label.length + repeats;

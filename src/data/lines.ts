@@ -33,6 +33,7 @@
 import { Dataset } from './dataset';
 import { VocabularyWord, WordCount, englishWordCounts, foldChar, foldWord, splitVocabulary } from './corpus';
 import { Rng, createRng, deriveSeed } from '../train/rng';
+import { ctcMinFrames } from '../ctc/loss';
 
 /** Where a line's text comes from. */
 export type LineMode = 'words' | 'random' | 'digits';
@@ -212,16 +213,9 @@ export function decodeLineText(indices: ArrayLike<number>, charset: readonly str
   return s;
 }
 
-/** Time steps CTC needs for a label: its length plus one blank between each pair of equal neighbours. */
-export function ctcMinTimeSteps(label: string | ArrayLike<number>): number {
-  let repeats = 0;
-  for (let i = 1; i < label.length; i++) if (label[i] === label[i - 1]) repeats++;
-  return label.length + repeats;
-}
-
 /** True when a label fits `timeSteps` CTC frames (T >= length + repeats). */
 export function fitsTimeSteps(label: string | ArrayLike<number>, timeSteps: number): boolean {
-  return timeSteps >= ctcMinTimeSteps(label);
+  return timeSteps >= ctcMinFrames(label);
 }
 
 /** Time steps of an image `width` pixels wide after the model downsamples width by `downsample` (default 4). */
