@@ -39,7 +39,7 @@ function linesTable() {
   ];
   for (const { name, meta, params } of rows().filter((r) => isLineModel(r.meta))) {
     const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
-    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec ?? '—'} lines/s, ${workerText(meta.workers ?? 1)}` : '—';
+    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec === undefined ? '—' : meta.linesPerSec.toFixed(1)} lines/s, ${workerText(meta.workers ?? 1)}` : '—';
     lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${pct(meta.testCer)}** | ${pct(meta.testCerBeam)} | ${pct(meta.testWer)} | ` +
       `${pct(meta.testCerRandom)} | ${n(meta.testLines)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
       `${meta.backend} | \`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''} |`);
