@@ -49,12 +49,21 @@ const instances = new Map<Build, WeakMap<object, KernelsWasm>>();
 /** Which build runs here: 'relaxed-simd' (fused multiply-add) or 'simd128'; set on first use. */
 export let kernelsBuild: Build | undefined;
 
-/** The relaxed-SIMD build if this engine takes it (after turning its flag on), else SIMD128. */
+/**
+ * True when this engine compiles the relaxed-SIMD build: Node 22+ does as shipped; Node 20 once its
+ * V8 flag is on (turned on only then: newer V8s reject the flag with a message on stderr).
+ */
+function relaxedSimdWorks(): boolean {
+  const relaxed = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
+  if (wasmApi.validate(relaxed)) return true;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return wasmApi.validate(relaxed);
+}
+
+/** The relaxed-SIMD build if this engine takes it, else SIMD128. */
 function chooseBuild(): Build {
   if (process.env.HWR_WASM_RELAXED === '0') return 'simd128';
-  const relaxed = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
-  if (!wasmApi.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return wasmApi.validate(relaxed) ? 'relaxed-simd' : 'simd128';
+  return relaxedSimdWorks() ? 'relaxed-simd' : 'simd128';
 }
 
 /** The kernels bound to `backend`'s heap (instantiated on first use). */
@@ -76,7 +85,7 @@ export function kernelsOfBuild(backend: BackendWasm, build: Build): KernelsWasm 
   }
   let module = compiled.get(build);
   if (!module) {
-    if (build === 'relaxed-simd') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (build === 'relaxed-simd' && !relaxedSimdWorks()) throw new Error('handwriting-tfjs wasm kernels: this JavaScript engine has no relaxed SIMD; set HWR_WASM_RELAXED=0.');
     module = new wasmApi.Module(Buffer.from(build === 'relaxed-simd' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64, 'base64'));
     compiled.set(build, module);
   }
