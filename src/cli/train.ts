@@ -67,7 +67,8 @@ export const trainCommand: Command = {
     dataset: { type: 'string', short: 'd', help: 'mnist, emnist, or lines (synthetic lines of EMNIST characters, a crnn line model)', default: 'mnist' },
     model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: "the dataset's recipe (cnn)" },
     blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: `mnist ${blocksText(RECIPES.mnist)}, emnist ${blocksText(RECIPES.emnist)}` },
-    'batch-norm': { type: 'boolean', help: 'cnn: batch norm after every conv and the dense layer' },
+    'batch-norm': { type: 'boolean', help: `cnn: batch norm after every conv and the dense layer (default ${RECIPES.emnist.model.batchNorm ? 'on' : 'off'} for emnist, ${RECIPES.mnist.model.batchNorm ? 'on' : 'off'} for mnist)` },
+    'no-batch-norm': { type: 'boolean', help: 'cnn: no batch norm (faster on wasm; for a recipe that has it)' },
     dense: { type: 'string', help: 'cnn: units of the hidden dense layer', default: `mnist ${RECIPES.mnist.model.denseUnits ?? 128}, emnist ${RECIPES.emnist.model.denseUnits ?? 128}` },
     dropout: { type: 'string', help: 'cnn: dropout rate before the classifier', default: '0.3' },
     epochs: { type: 'string', short: 'e', help: 'epochs', default: '5' },
@@ -124,7 +125,7 @@ export const trainCommand: Command = {
     const model = buildModel(family, {
       ...recipe.model, numClasses: sets.train.classes.length, seed,
       blocks: parseBlocks(values.blocks) ?? recipe.model.blocks,
-      batchNorm: values['batch-norm'] === true || recipe.model.batchNorm,
+      batchNorm: values['no-batch-norm'] ? false : values['batch-norm'] === true || recipe.model.batchNorm,
       denseUnits: intOption(values, 'dense', recipe.model.denseUnits ?? 128),
       dropout: numberOption(values, 'dropout', recipe.model.dropout ?? 0.3),
     });
