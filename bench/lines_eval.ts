@@ -17,6 +17,7 @@ import { CRNN_DOWNSAMPLE, crnn } from '../src/models/crnn';
 import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { evaluateLines } from '../src/lines/evaluate';
 import { recipeFor } from '../src/recipes';
+import { benchEmnistDir } from './emnist_dir';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const modelDir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--lines') ?? 'saved_models/lines';
   const backend = await initBackend();
   console.log(describeBackend(backend));
-  const dir = process.env.EMNIST_DIR || path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'emnist47');
+  const dir = benchEmnistDir();
   const split = process.env.EMNIST_SPLIT || 'dev47';
   const chars = loadEmnistPart('test', { dir, split });
 

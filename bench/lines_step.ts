@@ -7,7 +7,6 @@
  * set-up) is not timed; the median of the rest is printed with its ratio to the recipe's.
  */
 import * as os from 'os';
-import * as path from 'path';
 import { initBackend, describeBackend } from '../src/backend';
 import { loadEmnistPart } from '../src/data/emnist';
 import { createLineGenerator } from '../src/data/lines';
@@ -17,6 +16,7 @@ import { linesTask } from '../src/lines/task';
 import { createReplica } from '../src/train/replica';
 import { createOptimizer } from '../src/train/optimizer';
 import { recipeFor } from '../src/recipes';
+import { benchEmnistDir } from './emnist_dir';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const steps = arg('steps', 5);
   const batchSize = arg('batch', 32);
   console.log(describeBackend(await initBackend()));
-  const dir = process.env.EMNIST_DIR || path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'emnist47');
+  const dir = benchEmnistDir();
   const chars = loadEmnistPart('train', { dir, split: process.env.EMNIST_SPLIT || 'dev47' });
   const task = linesTask({ train: createLineGenerator({ chars, split: 'train', seed: 1 }), linesPerEpoch: batchSize * (steps + 1) });
   const recipe = recipeFor('lines').crnn!;

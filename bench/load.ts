@@ -10,6 +10,7 @@ import * as path from 'path';
 import { Dataset } from '../src/data/dataset';
 import { loadEmnistPart } from '../src/data/emnist';
 import { loadMnist } from '../src/data/mnist';
+import { benchEmnistDir } from './emnist_dir';
 
 const REPEATS = 3;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -54,7 +55,7 @@ function main(): void {
     const { train, test } = loadMnist();
     return [train, test];
   });
-  const dir = process.env.EMNIST_DIR || path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'emnist47');
+  const dir = benchEmnistDir();
   if (!fs.existsSync(path.join(dir, 'emnist-dev47-mapping.txt'))) {
     console.log(`EMNIST dev47 not found in ${dir}; set EMNIST_DIR to benchmark it`);
     return;

@@ -22,6 +22,7 @@ import { exportTflite, exportWeb, loadWebExport, TfliteQuantization, WebQuantiza
 import { calibrationImages } from '../src/export/tflite/calibrate';
 import { LiteRtInterpreter } from '../src/export/tflite/litert_client';
 import { Agreement, compareOutputs, tfliteOutputs } from '../src/export/tflite/verify';
+import { benchEmnistDir } from './emnist_dir';
 
 interface Row extends Agreement {
   model: string;
@@ -40,7 +41,7 @@ const pct = (x: number, d = 2) => `${(100 * x).toFixed(d)}%`;
 function datasetFor(dataset: string): { train: Dataset; test: Dataset } | string {
   if (dataset === 'mnist') return loadMnist();
   if (dataset.startsWith('emnist-')) {
-    const dir = process.env.EMNIST_DIR || path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'emnist47');
+    const dir = benchEmnistDir();
     const split = dataset.slice(7);
     if (!fs.existsSync(path.join(dir, `emnist-${split}-mapping.txt`))) return `EMNIST ${split} not found in ${dir}: set EMNIST_DIR`;
     return loadEmnist({ dir, split });

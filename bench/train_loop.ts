@@ -18,6 +18,7 @@ import { describeBackend, initBackend } from '../src/backend';
 import { loadMnistPart } from '../src/data/mnist';
 import { cnn } from '../src/models/cnn';
 import { RECIPES } from '../src/recipes';
+import { blocksOption, blocksText } from '../src/cli/args';
 import { availableCores } from '../src/parallel/data_parallel';
 import { train } from '../src/train/train';
 
@@ -38,14 +39,14 @@ async function main(): Promise<void> {
   const pairs = Number(option(args, 'pairs', quick ? '1' : '3'));
   const steps = Number(option(args, 'steps', quick ? '20' : '60'));
   const recipe = RECIPES.mnist;
-  const blocksText = (recipe.model.blocks ?? []).map((b) => b.join(',')).join('/');
+  const blocksArg = option(args, 'blocks', blocksText(recipe.model.blocks ?? []));
   const batchSize = Number(option(args, 'batch-size', String(recipe.batchSize)));
-  const blocks = option(args, 'blocks', blocksText).split('/').map((b) => b.split(',').map(Number));
+  const blocks = blocksOption({ blocks: blocksArg }, { minBlocks: 1, expected: 'filter counts like 32/64,64/128' })!;
   const backend = await initBackend({});
   const parallel = availableCores();
   const mnist = loadMnistPart('train');
   console.log(`${describeBackend(backend)}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`);
-  console.log(`cnn ${option(args, 'blocks', blocksText)}, batch ${batchSize}, augmentation on, ${steps} timed steps a run, ${pairs} pair(s) of runs`);
+  console.log(`cnn ${blocksArg}, batch ${batchSize}, augmentation on, ${steps} timed steps a run, ${pairs} pair(s) of runs`);
 
   const runs: { workers: number; imagesPerSec: number; loadavg1m: number }[] = [];
   for (let p = 0; p < pairs; p++) {

@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli } from './cli_helpers';
-
-const run = runCli;
+import { runCli as run } from './cli_helpers';
 
 describe('hwr command line', () => {
   test('lists the commands, and each command has --help', async () => {

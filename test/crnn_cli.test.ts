@@ -7,10 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli } from './cli_helpers';
+import { runCli as run } from './cli_helpers';
 import { dev47Dir } from './emnist_dir';
-
-const run = runCli;
 
 const dir = dev47Dir();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crnn-cli-'));

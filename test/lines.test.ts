@@ -1,5 +1,5 @@
-import { ctcMinFrames } from '../src/ctc/loss';
 import { createHash } from 'crypto';
+import { ctcMinFrames } from '../src/ctc/loss';
 import { Dataset } from '../src/data/dataset';
 import { loadEmnist } from '../src/data/emnist';
 import { loadMnistPart } from '../src/data/mnist';

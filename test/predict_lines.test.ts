@@ -11,7 +11,7 @@ import * as path from 'path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend';
-import { runCli } from './cli_helpers';
+import { runCli as run } from './cli_helpers';
 import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
 import { decodeRgba } from '../src/image/decode';
@@ -25,8 +25,6 @@ import { predictLineFiles } from '../src/predict_lines';
 const ROOT = path.join(__dirname, '..');
 const WORDS = path.join(ROOT, 'data', 'samples', 'words');
 const EMNIST = path.join(ROOT, 'saved_models', 'emnist');
-
-const run = runCli;
 
 interface Row { file: string; text?: string; confidence?: number; notes?: string[]; error?: string }
 

@@ -66,3 +66,30 @@ export function numberOption(values: Record<string, unknown>, name: string, fall
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${String(v)}'.`);
   return n;
 }
+
+/** '32/64,64/128' for conv blocks [[32], [64, 64], [128]] (filters per conv, blocks split by '/'). */
+export function blocksText(blocks: number[][]): string {
+  return blocks.map((b) => b.join(',')).join('/');
+}
+
+/**
+ * Reads --blocks: '32/64,64/128' -> [[32], [64, 64], [128]]; undefined when absent (the recipe's).
+ * `expected` says what a valid value looks like, for the error.
+ */
+export function blocksOption(values: Record<string, unknown>, rule: { minBlocks: number; expected: string }): number[][] | undefined {
+  const value = values.blocks;
+  if (value === undefined) return undefined;
+  const blocks = String(value).split('/').map((b) => b.split(',').map(Number));
+  if (blocks.length < rule.minBlocks || blocks.some((b) => b.some((w) => !Number.isInteger(w) || w <= 0))) {
+    throw new UsageError(`--blocks takes ${rule.expected}, got '${String(value)}'.`);
+  }
+  return blocks;
+}
+
+/** Reads --workers: 'auto' (one per core) when absent, else a whole number >= 1. */
+export function workersOption(values: Record<string, unknown>): number | 'auto' {
+  if (values.workers === undefined) return 'auto';
+  const n = intOption(values, 'workers', 1);
+  if (n < 1) throw new UsageError(`--workers must be 1 or more, got '${String(values.workers)}'.`);
+  return n;
+}

@@ -5,8 +5,8 @@ import { TrainingInterruptedError, resolveWorkers, train } from '../train/train'
 import { loadCheckpoint, saveCheckpoint, TrainCheckpoint } from '../train/checkpoint';
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { saveModel } from '../io/saved_model';
-import { Command, UsageError, intOption, numberOption } from './args';
-import { RECIPES, Recipe, recipeFor } from '../recipes';
+import { Command, UsageError, blocksOption, blocksText, intOption, numberOption, workersOption } from './args';
+import { RECIPES, recipeFor } from '../recipes';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
 
@@ -18,24 +18,9 @@ function settingsFromEnv(dataset: string): string[] {
   return names.filter((n) => process.env[n]).map((n) => `${n}=${value(n)}`);
 }
 
-/** '32/64,64/128' for a recipe's cnn blocks. */
-function blocksText(recipe: Recipe): string {
-  return (recipe.model.blocks ?? []).map((b) => b.join(',')).join('/');
-}
-
 /** An argument as a POSIX shell word: quoted only when it needs to be. */
 function shellWord(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** '32/64,64/128' -> [[32], [64, 64], [128]]; undefined keeps the factory's default. */
-function parseBlocks(value: unknown): number[][] | undefined {
-  if (value === undefined) return undefined;
-  const blocks = String(value).split('/').map((b) => b.split(',').map(Number));
-  if (blocks.some((b) => b.some((w) => !Number.isInteger(w) || w <= 0))) {
-    throw new UsageError(`--blocks takes filter counts like 32/64,64/128, got '${String(value)}'.`);
-  }
-  return blocks;
 }
 
 /**
@@ -66,7 +51,7 @@ export const trainCommand: Command = {
   options: {
     dataset: { type: 'string', short: 'd', help: 'mnist, emnist, or lines (synthetic lines of EMNIST characters, a crnn line model)', default: 'mnist' },
     model: { type: 'string', short: 'm', help: `model family: ${MODEL_FAMILIES.join(', ')}`, default: "the dataset's recipe (cnn)" },
-    blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: `mnist ${blocksText(RECIPES.mnist)}, emnist ${blocksText(RECIPES.emnist)}` },
+    blocks: { type: 'string', help: "cnn conv blocks: widths per block, blocks split by '/'", default: `mnist ${blocksText(RECIPES.mnist.model.blocks ?? [])}, emnist ${blocksText(RECIPES.emnist.model.blocks ?? [])}` },
     'batch-norm': { type: 'boolean', help: `cnn: batch norm after every conv and the dense layer (default ${RECIPES.emnist.model.batchNorm ? 'on' : 'off'} for emnist, ${RECIPES.mnist.model.batchNorm ? 'on' : 'off'} for mnist)` },
     'no-batch-norm': { type: 'boolean', help: 'cnn: no batch norm (faster on wasm; for a recipe that has it)' },
     dense: { type: 'string', help: 'cnn: units of the hidden dense layer', default: `mnist ${RECIPES.mnist.model.denseUnits ?? 128}, emnist ${RECIPES.emnist.model.denseUnits ?? 128}` },
@@ -124,7 +109,7 @@ export const trainCommand: Command = {
 
     const model = buildModel(family, {
       ...recipe.model, numClasses: sets.train.classes.length, seed,
-      blocks: parseBlocks(values.blocks) ?? recipe.model.blocks,
+      blocks: blocksOption(values, { minBlocks: 1, expected: 'filter counts like 32/64,64/128' }) ?? recipe.model.blocks,
       batchNorm: values['no-batch-norm'] ? false : values['batch-norm'] === true || recipe.model.batchNorm,
       denseUnits: intOption(values, 'dense', recipe.model.denseUnits ?? 128),
       dropout: numberOption(values, 'dropout', recipe.model.dropout ?? 0.3),
@@ -136,8 +121,7 @@ export const trainCommand: Command = {
       console.error(`resuming from ${checkpointDir} (after epoch ${resume.epoch})`);
     }
     const balance = values['no-balance'] ? false : values.balance === true || recipe.balance;
-    if (values.workers !== undefined && !(intOption(values, 'workers', 1) >= 1)) throw new UsageError(`--workers must be 1 or more, got '${String(values.workers)}'.`);
-    const workers = resolveWorkers(values.workers === undefined ? 'auto' : intOption(values, 'workers', 1));
+    const workers = resolveWorkers(workersOption(values));
     const command = [...settingsFromEnv(datasetName), 'hwr train', ...argv.map(shellWord)].join(' ');
     const stop = stopOnInterrupt();
     const result = await train(model, sets.train, {

@@ -17,21 +17,11 @@ import { saveModel } from '../io/saved_model';
 import { linesTask } from '../lines/task';
 import { LineModelMetadata } from '../lines/read';
 import { LineEvaluation, evaluateLines, formatLineEvaluations } from '../lines/evaluate';
-import { UsageError, intOption, numberOption } from './args';
+import { UsageError, blocksOption, intOption, numberOption, workersOption } from './args';
 import { recipeFor } from '../recipes';
 import { gitCommit } from './common';
 
 type Values = Record<string, string | boolean | undefined>;
-
-/** '16/32/64' or '32/64,64/128' -> [[16], [32], [64]] / [[32], [64, 64], [128]]. */
-function parseBlocks(value: unknown): number[][] | undefined {
-  if (value === undefined) return undefined;
-  const blocks = String(value).split('/').map((b) => b.split(',').map(Number));
-  if (blocks.length < 2 || blocks.some((b) => b.some((w) => !Number.isInteger(w) || w <= 0))) {
-    throw new UsageError(`--blocks takes two or more blocks of filter counts like 16/32/64, got '${String(value)}'.`);
-  }
-  return blocks;
-}
 
 /** The machine a model was trained on, for its metadata (training times mean little without it). */
 export function machineInfo(): { cpu: string; cores: number; memoryGB: number; platform: string; node: string } {
@@ -102,9 +92,9 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     linesPerEpoch, valLines, seed, downsample: CRNN_DOWNSAMPLE,
   });
   const numClasses = task.charset.length + 1;
+  const blocks = blocksOption(values, { minBlocks: 2, expected: 'two or more blocks of filter counts like 16/32/64' }) ?? recipe.crnn?.blocks;
   const model = crnn({
-    ...recipe.crnn, head, numClasses, height, seed,
-    blocks: parseBlocks(values.blocks) ?? recipe.crnn?.blocks,
+    ...recipe.crnn, head, numClasses, height, seed, blocks,
     dropout: numberOption(values, 'dropout', recipe.crnn?.dropout ?? 0),
   });
   console.error(`${dataset}: ${linesPerEpoch.toLocaleString('en-US')} new ${mode} lines per epoch` +
@@ -117,8 +107,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     resume = loadCheckpoint(checkpointDir);
     console.error(`resuming from ${checkpointDir} (after epoch ${resume.epoch})`);
   }
-  if (values.workers !== undefined && !(intOption(values, 'workers', 1) >= 1)) throw new UsageError(`--workers must be 1 or more, got '${String(values.workers)}'.`);
-  const workers = resolveWorkers(values.workers === undefined ? 'auto' : intOption(values, 'workers', 1));
+  const workers = resolveWorkers(workersOption(values));
   const command = env.command(argv);
   const stop = env.stopOnInterrupt();
   const loadStart = os.loadavg()[0];
@@ -144,7 +133,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   const meta: LineModelMetadata = {
     family: 'crnn', task: 'lines', dataset, classes: task.charset, charset: task.charset, blank: task.charset.length,
     height, imageSize: height, downsample: CRNN_DOWNSAMPLE,
-    crnn: { ...recipe.crnn, head, blocks: parseBlocks(values.blocks) ?? recipe.crnn?.blocks },
+    crnn: { ...recipe.crnn, head, blocks },
     lines: { mode, randomShare, linesPerEpoch, valLines, lineSeed: seed, warmupEpochs, warmupMaxWords: lr.warmupMaxWords },
   };
   const test: Record<string, LineEvaluation> = {};

@@ -49,15 +49,19 @@ const instances = new Map<Build, WeakMap<object, KernelsWasm>>();
 /** Which build runs here: 'relaxed-simd' (fused multiply-add) or 'simd128'; set on first use. */
 export let kernelsBuild: Build | undefined;
 
+let relaxedSimd: boolean | undefined;
+
 /**
  * True when this engine compiles the relaxed-SIMD build: Node 22+ does as shipped; Node 20 once its
  * V8 flag is on (turned on only then: newer V8s reject the flag with a message on stderr).
  */
 function relaxedSimdWorks(): boolean {
-  const relaxed = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
-  if (wasmApi.validate(relaxed)) return true;
-  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return wasmApi.validate(relaxed);
+  if (relaxedSimd === undefined) {
+    const relaxed = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
+    if (!wasmApi.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedSimd = wasmApi.validate(relaxed);
+  }
+  return relaxedSimd;
 }
 
 /** The relaxed-SIMD build if this engine takes it, else SIMD128. */
