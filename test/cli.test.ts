@@ -22,6 +22,9 @@ describe('hwr command line', () => {
     const bad = await run('train', '--epochs', 'many');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--epochs must be a whole number/);
+    const augment = await run('train', '--augment', '5,1');
+    expect(augment.code).toBe(2);
+    expect(augment.err).toMatch(/--augment takes rotation,shift,scale .* got '5,1'/);
     expect((await run('fly')).code).toBe(2);
     expect((await run('predict')).err).toMatch(/give one or more image files/);
   });

@@ -60,3 +60,38 @@ test('2 workers on uneven shards = one process on the full batch (3 SGD steps)',
   got.forEach((w, i) => expect(relError(w.dataSync(), want[i].dataSync())).toBeLessThan(1e-4));
   tf.dispose([xs, ys]);
 });
+
+test('a batch smaller than the workers: every replica still takes the step (3 workers, 2 rows)', async () => {
+  await initBackend({ backend: 'wasm' });
+  const n = 2;
+  const xs = tf.tensor4d(randomFloats(n * 144, 7).map((v) => (v + 1) / 2), [n, 12, 12, 1]);
+  const ys = tf.oneHot(tf.tensor1d([3, 8], 'int32'), 10);
+  const reference = tinyCnn();
+  const parallelModel = tinyCnn();
+  parallelModel.setWeights(reference.getWeights());
+  // One worker gets no rows; predicting 3 rows asks each replica for one, so a replica left behind shows.
+  const probe = tf.tensor4d(randomFloats(3 * 144, 9).map((v) => (v + 1) / 2), [3, 12, 12, 1]);
+  let predicted: tf.Tensor | undefined;
+  const trainer = await createDataParallelTrainer(parallelModel, { workers: 3, optimizer: tf.train.sgd(0.5) });
+  const sgd = tf.train.sgd(0.5);
+  const vars = reference.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  try {
+    for (let step = 0; step < 2; step++) {
+      await trainer.trainOnBatch(xs, ys);
+      sgd.minimize(() => {
+        const out = reference.apply(xs, { training: true }) as tf.Tensor;
+        return tf.mean(tf.neg(tf.sum(tf.mul(ys, tf.log(tf.clipByValue(out, 1e-7, 1 - 1e-7))), -1))) as tf.Scalar;
+      }, false, vars);
+    }
+    predicted = await trainer.predict(probe);
+    await trainer.copyWeightsTo(parallelModel);
+  } finally {
+    await trainer.dispose();
+  }
+  const got = parallelModel.getWeights();
+  expect(relError(got[0].dataSync(), tinyCnn().getWeights()[0].dataSync())).toBeGreaterThan(1e-3);
+  reference.getWeights().forEach((w, i) => expect(relError(got[i].dataSync(), w.dataSync())).toBeLessThan(1e-4));
+  const want = reference.predict(probe) as tf.Tensor;
+  expect(relError(predicted!.dataSync(), want.dataSync())).toBeLessThan(1e-4);
+  tf.dispose([xs, ys, probe, predicted!, want]);
+});

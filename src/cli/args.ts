@@ -1,4 +1,5 @@
 import { parseArgs } from 'util';
+import type { AugmentOptions } from '../train/augment';
 
 /** One option of a subcommand: how it is typed and how `--help` describes it. */
 export interface OptionSpec {
@@ -84,6 +85,21 @@ export function blocksOption(values: Record<string, unknown>, rule: { minBlocks:
     throw new UsageError(`--blocks takes ${rule.expected}, got '${String(value)}'.`);
   }
   return blocks;
+}
+
+/**
+ * Reads --augment 'rotation,shift,scale' (degrees, pixels, relative zoom), e.g. '10,2,0.1';
+ * undefined when absent (the recipe's).
+ */
+export function augmentOption(values: Record<string, unknown>): AugmentOptions | undefined {
+  const value = values.augment;
+  if (value === undefined) return undefined;
+  const parts = String(value).split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n) || n < 0) || parts[2] >= 1) {
+    throw new UsageError(`--augment takes rotation,shift,scale (degrees, pixels, zoom below 1) like 10,2,0.1, got '${String(value)}'.`);
+  }
+  const [rotation, shift, scale] = parts;
+  return { rotation, shift, scale };
 }
 
 /** Reads --workers: 'auto' (one per core) when absent, else a whole number >= 1. */

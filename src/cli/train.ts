@@ -5,8 +5,9 @@ import { TrainingInterruptedError, resolveWorkers, train } from '../train/train'
 import { loadCheckpoint, saveCheckpoint, TrainCheckpoint } from '../train/checkpoint';
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { saveModel } from '../io/saved_model';
-import { Command, UsageError, blocksOption, blocksText, intOption, numberOption, workersOption } from './args';
+import { Command, UsageError, augmentOption, blocksOption, blocksText, intOption, numberOption, workersOption } from './args';
 import { RECIPES, recipeFor } from '../recipes';
+import { DEFAULT_AUGMENT } from '../train/augment';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
 
@@ -62,6 +63,7 @@ export const trainCommand: Command = {
     'label-smoothing': { type: 'string', help: 'label smoothing of the cross-entropy targets', default: `mnist ${RECIPES.mnist.labelSmoothing}, emnist ${RECIPES.emnist.labelSmoothing}` },
     seed: { type: 'string', help: 'seed for weights, data order, augmentation, dropout', default: '42' },
     'validation-split': { type: 'string', help: 'fraction of the train split held out for validation', default: '0.05' },
+    augment: { type: 'string', help: 'random distortion of training images: max rotation (degrees),shift (pixels),zoom', default: `${DEFAULT_AUGMENT.rotation},${DEFAULT_AUGMENT.shift},${DEFAULT_AUGMENT.scale}` },
     'no-augment': { type: 'boolean', help: 'switch off random rotation/shift/scale' },
     balance: { type: 'boolean', help: 'class-balanced sampling (default on for emnist)' },
     'no-balance': { type: 'boolean', help: 'plain shuffled sampling' },
@@ -96,6 +98,7 @@ export const trainCommand: Command = {
     if (!MODEL_FAMILIES.includes(family)) throw new UsageError(`--model must be one of ${MODEL_FAMILIES.join(', ')}, got '${family}'.`);
     const epochs = dryRun ? 1 : intOption(values, 'epochs', recipe.epochs);
     const seed = intOption(values, 'seed', 42);
+    const augment = values['no-augment'] ? false : augmentOption(values) ?? recipe.augment;
 
     const commit = gitCommit(); // at the start: the code that trains, whatever is committed meanwhile
     const backend = await initBackend({ backend: values.backend as never });
@@ -133,7 +136,7 @@ export const trainCommand: Command = {
       labelSmoothing: numberOption(values, 'label-smoothing', recipe.labelSmoothing),
       seed,
       validationSplit: numberOption(values, 'validation-split', recipe.validationSplit),
-      augment: values['no-augment'] ? false : recipe.augment,
+      augment,
       balance,
       earlyStopping: intOption(values, 'patience', recipe.patience),
       limit: dryRun ? 1024 : values.limit !== undefined ? intOption(values, 'limit', 0) : undefined,

@@ -1,9 +1,10 @@
 /**
  * Data-parallel training on several cores: one worker thread per core, each with a replica of the
  * model on its own TensorFlow.js backend (wasm is single-threaded in Node, so this is how training
- * uses a second core). Each step splits the batch into contiguous shards, averages the replicas'
- * gradients weighted by shard size (= the full batch's mean gradient), and has every replica apply
- * that same average (sent with the next step's shards), so their trainable weights stay identical.
+ * uses a second core). Each step splits the batch into contiguous shards, one per worker; the
+ * workers average their gradients weighted by shard size (= the full batch's mean gradient) in
+ * shared memory (allreduce.ts) and each applies that same average, so their trainable weights stay
+ * identical. This thread only cuts the batch and sums the losses.
  *
  * Batch norm: each replica normalises with its own shard's statistics (like PyTorch's DDP without
  * SyncBatchNorm) and keeps its own moving statistics; `syncTo` gives the model their average.
@@ -18,6 +19,7 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { snapshotWeights, WeightArray } from '../train/checkpoint';
+import { abortExchange, createExchange } from './allreduce';
 import { EngineOptions, EngineState, TrainingEngine } from '../train/engine';
 import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../train/host_batch';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
@@ -118,58 +120,45 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     : { learningRate: opts.learningRate };
   const script = opts.workerScript ?? defaultWorkerScript();
   const clients = Array.from({ length: count }, () => new WorkerClient(new Worker(script)));
-  const init: Request = {
+  const gradientSize = model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
+  const exchange = createExchange(count, gradientSize);
+  const init = (replica: number): Request => ({
     kind: 'init', topology: JSON.stringify(model.toJSON(null, false)), weights: snapshotWeights(model),
-    optimizer, loss: opts.loss, backend: opts.backend ?? 'wasm',
-  };
+    optimizer, loss: opts.loss, backend: opts.backend ?? 'wasm', exchange, replica,
+  });
   try {
-    await Promise.all(clients.map((c) => c.request(init)));
+    await Promise.all(clients.map((c, i) => c.request(init(i))));
   } catch (err) {
     await Promise.all(clients.map((c) => c.thread.terminate()));
     throw err;
   }
-  const nonTrainable = async () => {
-    await flush();
-    return Promise.all(clients.map(async (c) => (await c.request({ kind: 'weights', which: 'nonTrainable' })).weights!));
-  };
-  // The last step's averaged gradients travel with the next step's shards (one round trip a step);
-  // anything that reads the replicas' state first has them applied.
-  let pending: { grads: Float32Array; lr: number } | null = null;
-  const flush = async () => {
-    if (!pending) return;
-    const apply = pending;
-    pending = null;
-    await Promise.all(clients.map((c) => c.request({ kind: 'apply', grads: apply.grads, lr: apply.lr })));
-  };
+  const nonTrainable = () => Promise.all(clients.map(async (c) => (await c.request({ kind: 'weights', which: 'nonTrainable' })).weights!));
 
   return {
     workers: count,
 
     async step(batch: HostBatch, lr: number, dropoutSeed: (replica: number) => number) {
       const n = batchSize(batch);
-      const ranges = splitRows(n, count);
+      // Every worker takes part in every exchange, so a batch smaller than the workers gives some an empty shard.
+      const ranges = Array.from({ length: count }, (_, i) => [Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)]);
+      const shares = ranges.map(([s, e]) => (e - s) / n);
       const replies = await Promise.all(ranges.map(([s, e], i) => {
         const shard = sliceBatch(batch, s, e);
-        return clients[i].request({ kind: 'grad', batch: shard, dropoutSeed: dropoutSeed(i), apply: pending }, batchBuffers(shard));
-      }));
-      pending = null;
-      // Weighted by shard size, the shards' mean gradients average to the full batch's.
-      const avg = new Float32Array(replies[0].grads!.length);
+        return clients[i].request({ kind: 'step', batch: shard, dropoutSeed: dropoutSeed(i), lr, shares }, batchBuffers(shard));
+      })).catch((err: unknown) => {
+        abortExchange(exchange); // the others would wait at the barrier for the failed worker forever
+        throw err;
+      });
       let loss = 0;
       let correct: number | null = 0;
       replies.forEach((r, i) => {
-        const w = (ranges[i][1] - ranges[i][0]) / n;
-        const g = r.grads!;
-        for (let j = 0; j < avg.length; j++) avg[j] += w * g[j];
-        loss += w * r.loss!;
+        loss += shares[i] * r.loss!;
         correct = r.correct == null || correct == null ? null : correct + r.correct;
       });
-      pending = { grads: avg, lr };
       return { loss, correct };
     },
 
     async syncTo(target: tfl.LayersModel) {
-      await flush();
       const all = (await clients[0].request({ kind: 'weights', which: 'all' })).weights!;
       const byName = new Map(all.map((w) => [w.name, w]));
       const stats = count > 1 && target.nonTrainableWeights.length > 0 ? averageArrays(await nonTrainable()) : [];
@@ -179,13 +168,11 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async snapshot(): Promise<EngineState> {
-      await flush();
       const state = (await clients[0].request({ kind: 'optimizerState' })).optimizer!;
       return { optimizer: state.arrays, betaPowers: state.betaPowers, replicas: await nonTrainable() };
     },
 
     async restore(state: EngineState) {
-      await flush();
       if (state.replicas.length !== 0 && state.replicas.length !== count) {
         throw new Error(`Cannot restore the state of ${state.replicas.length} replicas into ${count} workers: resume with --workers ${state.replicas.length}.`);
       }
@@ -197,7 +184,6 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async predict(xs: tf.Tensor) {
-      await flush();
       const x = xs.dataSync() as Float32Array;
       const row = x.length / xs.shape[0];
       const replies = await Promise.all(splitRows(xs.shape[0], count).map(([s, e], i) => {
@@ -215,6 +201,7 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async dispose() {
+      abortExchange(exchange);
       await Promise.all(clients.map((c) => c.thread.terminate()));
     },
   };

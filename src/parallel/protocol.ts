@@ -2,6 +2,7 @@
 import { WeightArray } from '../train/checkpoint';
 import { HostBatch } from '../train/host_batch';
 import { LossSpec } from '../train/losses';
+import { ExchangeBuffers } from './allreduce';
 
 /** A tensor as plain data: values plus shape (transferable across threads). */
 export interface WireTensor {
@@ -20,24 +21,22 @@ export interface InitMessage {
   optimizer: OptimizerSpec;
   loss: LossSpec;
   backend: string;
+  /** The shared-memory gradient exchange, and which replica of it this worker is. */
+  exchange: ExchangeBuffers;
+  replica: number;
 }
 
 /**
- * Forward + backward on a shard; the worker replies with its gradients, not yet applied. `apply`
- * carries the previous step's averaged gradients, applied first: one round trip per step.
+ * One optimizer step: forward + backward on this worker's shard (possibly empty), the gradients
+ * averaged with the other replicas' through the shared exchange (weighted by `shares`, each
+ * replica's fraction of the batch), then applied at learning rate `lr`. Every worker gets every step.
  */
-export interface GradMessage {
-  kind: 'grad';
+export interface StepMessage {
+  kind: 'step';
   batch: HostBatch;
   dropoutSeed: number;
-  apply: { grads: Float32Array; lr: number } | null;
-}
-
-/** Apply these (already averaged) gradients with the worker's optimizer at learning rate `lr`. */
-export interface ApplyMessage {
-  kind: 'apply';
-  grads: Float32Array;
   lr: number;
+  shares: number[];
 }
 
 /** Model outputs for `xs` in inference mode. */
@@ -64,14 +63,13 @@ export interface RestoreMessage {
   nonTrainable?: WeightArray[];
 }
 
-export type Request = InitMessage | GradMessage | ApplyMessage | PredictMessage | WeightsMessage | OptimizerStateMessage | RestoreMessage;
+export type Request = InitMessage | StepMessage | PredictMessage | WeightsMessage | OptimizerStateMessage | RestoreMessage;
 
 /** A worker's answer: `ok` carries the request's result, `error` a message to rethrow. */
 export interface OkReply {
   kind: 'ok';
   loss?: number;
   correct?: number | null;
-  grads?: Float32Array;
   out?: WireTensor;
   weights?: WeightArray[];
   optimizer?: { arrays: WeightArray[]; betaPowers: [number, number] | null };

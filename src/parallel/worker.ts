@@ -1,7 +1,8 @@
 /**
  * A data-parallel training worker: one replica (src/train/replica.ts) on its own TensorFlow.js
- * backend. It computes gradients on its shard of each batch and applies the averaged gradients it
- * is sent, so every replica takes the same optimizer step and stays identical.
+ * backend. It computes gradients on its shard of each batch, averages them with the other replicas'
+ * through shared memory (allreduce.ts) and applies the average, so every replica takes the same
+ * optimizer step and stays identical.
  */
 import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,9 +11,13 @@ import { initBackend } from '../backend';
 import { WeightArray, restoreOptimizer, snapshotOptimizer } from '../train/checkpoint';
 import { createOptimizer } from '../train/optimizer';
 import { Replica, createReplica } from '../train/replica';
+import { ExchangeMember, joinExchange } from './allreduce';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
 
 let replica: Replica | undefined;
+let exchange: ExchangeMember | undefined;
+/** Steps taken: picks the exchange's buffer parity (every worker gets every step). */
+let steps = 0;
 
 function optimizerFrom(spec: OptimizerSpec): tf.Optimizer {
   if ('learningRate' in spec) return createOptimizer(spec.learningRate);
@@ -33,6 +38,11 @@ function ready(): Replica {
   return replica;
 }
 
+function joined(): ExchangeMember {
+  if (!exchange) throw new Error('worker: not initialised');
+  return exchange;
+}
+
 async function handle(msg: Request): Promise<OkReply> {
   switch (msg.kind) {
     case 'init': {
@@ -40,18 +50,20 @@ async function handle(msg: Request): Promise<OkReply> {
       const model = await tfl.models.modelFromJSON(JSON.parse(msg.topology));
       tf.tidy(() => model.setWeights(msg.weights.map((w) => tf.tensor(w.values, w.shape, w.dtype))));
       replica = createReplica(model, optimizerFrom(msg.optimizer), msg.loss);
+      exchange = joinExchange(msg.exchange, msg.replica);
       return { kind: 'ok', backend: report.name };
     }
-    case 'grad': {
+    case 'step': {
       const r = ready();
-      if (msg.apply) r.applyGradients(msg.apply.grads, msg.apply.lr);
-      r.seedDropout(msg.dropoutSeed);
-      const { loss, correct, grads } = r.gradients(msg.batch);
-      return { kind: 'ok', loss, correct, grads };
+      // An empty shard (a batch smaller than the number of workers) contributes zeros with share 0.
+      let result: { loss: number; correct: number | null; grads: Float32Array } = { loss: 0, correct: 0, grads: new Float32Array(r.gradientSize) };
+      if (msg.batch.x.shape[0] > 0) {
+        r.seedDropout(msg.dropoutSeed);
+        result = r.gradients(msg.batch);
+      }
+      r.applyGradients(joined().average(result.grads, steps++, msg.shares), msg.lr);
+      return { kind: 'ok', loss: result.loss, correct: result.correct };
     }
-    case 'apply':
-      ready().applyGradients(msg.grads, msg.lr);
-      return { kind: 'ok' };
     case 'predict': {
       const model = ready().model;
       const out = tf.tidy(() => model.predict(tf.tensor(msg.xs.data, msg.xs.shape), { batchSize: msg.xs.shape[0] }) as tf.Tensor);
@@ -84,7 +96,7 @@ if (parentPort) {
   // Requests are handled one at a time, in order: the coordinator never sends a second before the reply.
   port.on('message', (msg: Request) => {
     handle(msg).then(
-      (reply) => port.postMessage(reply, [reply.grads?.buffer, reply.out?.data.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)),
+      (reply) => port.postMessage(reply, reply.out ? [reply.out.data.buffer as ArrayBuffer] : []),
       (err: unknown) => port.postMessage({ kind: 'error', message: `${msg.kind}: ${err instanceof Error ? err.message : String(err)}` } as Reply),
     );
   });
