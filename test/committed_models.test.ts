@@ -67,11 +67,11 @@ describe('saved_models/mnist', () => {
 });
 
 describe('saved_models/emnist', () => {
-  test('is trained on dev47 and reaches the 88% target on its 9,424 test images', async () => {
+  test('is trained on dev47 and reaches the 89.5% target on its 9,424 test images', async () => {
     const { metadata } = await loadModel(modelDir('emnist'));
     expect(metadata.dataset).toBe('emnist-dev47');
     expect(metadata.testCount).toBe(9424);
-    expect(metadata.testAccuracy).toBeGreaterThanOrEqual(0.88);
+    expect(metadata.testAccuracy).toBeGreaterThanOrEqual(0.895);
   });
 
   test('reads the letter images in data/samples with the EMNIST preprocessing', async () => {

@@ -7,7 +7,7 @@ import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { saveModel } from '../io/saved_model';
 import { Command, UsageError, augmentOption, blocksOption, blocksText, intOption, numberOption, workersOption } from './args';
 import { RECIPES, recipeFor } from '../recipes';
-import { DEFAULT_AUGMENT } from '../train/augment';
+import { AugmentOptions, DEFAULT_AUGMENT } from '../train/augment';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
 
@@ -17,6 +17,12 @@ function settingsFromEnv(dataset: string): string[] {
   // Folders relative to where the command ran, so the recorded command works on another machine.
   const value = (n: string) => (n === 'EMNIST_DIR' ? shellWord(path.relative(process.cwd(), process.env[n]!) || '.') : shellWord(process.env[n]!));
   return names.filter((n) => process.env[n]).map((n) => `${n}=${value(n)}`);
+}
+
+/** A recipe's augmentation as --augment writes it ('10,2,0.1'); undefined is the library's default. */
+function augmentText(a: AugmentOptions | undefined): string {
+  const { rotation, shift, scale } = { ...DEFAULT_AUGMENT, ...a };
+  return `${rotation},${shift},${scale}`;
 }
 
 /** An argument as a POSIX shell word: quoted only when it needs to be. */
@@ -63,7 +69,7 @@ export const trainCommand: Command = {
     'label-smoothing': { type: 'string', help: 'label smoothing of the cross-entropy targets', default: `mnist ${RECIPES.mnist.labelSmoothing}, emnist ${RECIPES.emnist.labelSmoothing}` },
     seed: { type: 'string', help: 'seed for weights, data order, augmentation, dropout', default: '42' },
     'validation-split': { type: 'string', help: 'fraction of the train split held out for validation', default: '0.05' },
-    augment: { type: 'string', help: 'random distortion of training images: max rotation (degrees),shift (pixels),zoom', default: `${DEFAULT_AUGMENT.rotation},${DEFAULT_AUGMENT.shift},${DEFAULT_AUGMENT.scale}` },
+    augment: { type: 'string', help: 'random distortion of training images: max rotation (degrees),shift (pixels),zoom', default: `mnist ${augmentText(RECIPES.mnist.augment)}, emnist ${augmentText(RECIPES.emnist.augment)}` },
     'no-augment': { type: 'boolean', help: 'switch off random rotation/shift/scale' },
     balance: { type: 'boolean', help: 'class-balanced sampling (default on for emnist)' },
     'no-balance': { type: 'boolean', help: 'plain shuffled sampling' },
