@@ -7,6 +7,7 @@
  *   npm run build && node dist/bench/train_loop.js            # 3 pairs of 60 timed steps
  *   node dist/bench/train_loop.js --quick                      # 1 pair of 20 steps
  *   node dist/bench/train_loop.js --pairs=5 --steps=100 --batch-size=128 --blocks=32/64/128
+ *   HWR_WORKER_TIMES=1 node dist/bench/train_loop.js --pairs=1   # + where each worker's step time goes
  *
  * Each run trains two capped epochs and reports the second (the first warms up kernels and
  * worker threads). Writes outputs/bench-train-loop.json.

@@ -19,6 +19,31 @@ let exchange: ExchangeMember | undefined;
 /** Steps taken: picks the exchange's buffer parity (every worker gets every step). */
 let steps = 0;
 
+/**
+ * HWR_WORKER_TIMES=1: every 60 steps each worker prints where its step time went (for
+ * bench:train): its own forward and backward pass, waiting for the other replicas and averaging,
+ * the optimizer update, and idle time between steps (the coordinator's turn).
+ */
+function stepTimes(label: () => string) {
+  let sums = [0, 0, 0, 0];
+  let count = 0;
+  let lastEnd = 0;
+  return {
+    add(start: number, computed: number, averaged: number, end: number) {
+      const parts = [computed - start, averaged - computed, end - averaged, lastEnd ? start - lastEnd : 0];
+      sums = sums.map((s, i) => s + parts[i]);
+      lastEnd = end;
+      if (++count < 60) return;
+      const [grad, exchange, apply, idle] = sums.map((s) => (s / count).toFixed(1));
+      console.error(`${label()}: ms a step over ${count} steps: forward+backward ${grad}, exchange ${exchange}, update ${apply}, idle ${idle}`);
+      sums = [0, 0, 0, 0];
+      count = 0;
+    },
+  };
+}
+let replicaIndex = 0;
+const times = process.env.HWR_WORKER_TIMES === '1' ? stepTimes(() => `worker ${replicaIndex}`) : null;
+
 function optimizerFrom(spec: OptimizerSpec): tf.Optimizer {
   if ('learningRate' in spec) return createOptimizer(spec.learningRate);
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[spec.className];
@@ -51,17 +76,23 @@ async function handle(msg: Request): Promise<OkReply> {
       tf.tidy(() => model.setWeights(msg.weights.map((w) => tf.tensor(w.values, w.shape, w.dtype))));
       replica = createReplica(model, optimizerFrom(msg.optimizer), msg.loss);
       exchange = joinExchange(msg.exchange, msg.replica);
+      replicaIndex = msg.replica;
       return { kind: 'ok', backend: report.name };
     }
     case 'step': {
       const r = ready();
       // An empty shard (a batch smaller than the number of workers) contributes zeros with share 0.
       let result: { loss: number; correct: number | null; grads: Float32Array } = { loss: 0, correct: 0, grads: new Float32Array(r.gradientSize) };
+      const t0 = performance.now();
       if (msg.batch.x.shape[0] > 0) {
         r.seedDropout(msg.dropoutSeed);
         result = r.gradients(msg.batch);
       }
-      r.applyGradients(joined().average(result.grads, steps++, msg.shares), msg.lr);
+      const t1 = performance.now();
+      const average = joined().average(result.grads, steps++, msg.shares);
+      const t2 = performance.now();
+      r.applyGradients(average, msg.lr);
+      times?.add(t0, t1, t2, performance.now());
       return { kind: 'ok', loss: result.loss, correct: result.correct };
     }
     case 'predict': {
