@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../src/backend';
-import { createDataParallelTrainer, splitRows } from '../src/parallel/data_parallel';
+import { createDataParallelTrainer, shardRanges, splitRows } from '../src/parallel/data_parallel';
 import { randomFloats, relError } from './kernels_helpers';
 
 function tinyCnn(): tfl.LayersModel {
@@ -24,6 +24,7 @@ function tinyCnn(): tfl.LayersModel {
 test('splitRows covers every row once, in order, as evenly as possible', () => {
   expect(splitRows(13, 2)).toEqual([[0, 6], [6, 13]]);
   expect(splitRows(2, 3)).toEqual([[0, 1], [1, 2]]);
+  expect(shardRanges(2, 3)).toEqual([[0, 0], [0, 1], [1, 2]]); // one per worker, even when empty
 });
 
 test('2 workers on uneven shards = one process on the full batch (3 SGD steps)', async () => {

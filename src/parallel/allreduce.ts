@@ -47,6 +47,7 @@ export interface ExchangeMember {
   /**
    * Publishes this replica's gradients for step parity `step % 2`, waits for every replica, and
    * returns sum over replicas r (in order) of shares[r] x gradients[r]: the same float32 values in every replica.
+   * The returned array is reused by the next call.
    */
   average(grads: Float32Array, step: number, shares: number[]): Float32Array;
 }

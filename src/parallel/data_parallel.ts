@@ -80,15 +80,14 @@ class WorkerClient {
   }
 }
 
-/** Splits n rows into `parts` contiguous ranges as equal as possible (empty ranges dropped). */
+/** Splits n rows into `parts` contiguous ranges as equal as possible, one per part (empty when n < parts). */
+export function shardRanges(n: number, parts: number): [number, number][] {
+  return Array.from({ length: parts }, (_, i) => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
+}
+
+/** `shardRanges` without the empty ranges. */
 export function splitRows(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 0; i < parts; i++) {
-    const start = Math.floor((i * n) / parts);
-    const end = Math.floor(((i + 1) * n) / parts);
-    if (end > start) out.push([start, end]);
-  }
-  return out;
+  return shardRanges(n, parts).filter(([start, end]) => end > start);
 }
 
 /** Element-wise mean of the replicas' arrays (same names and shapes in each). */
@@ -140,7 +139,7 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     async step(batch: HostBatch, lr: number, dropoutSeed: (replica: number) => number) {
       const n = batchSize(batch);
       // Every worker takes part in every exchange, so a batch smaller than the workers gives some an empty shard.
-      const ranges = Array.from({ length: count }, (_, i) => [Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)]);
+      const ranges = shardRanges(n, count);
       const shares = ranges.map(([s, e]) => (e - s) / n);
       const replies = await Promise.all(ranges.map(([s, e], i) => {
         const shard = sliceBatch(batch, s, e);

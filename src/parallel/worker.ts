@@ -81,13 +81,10 @@ async function handle(msg: Request): Promise<OkReply> {
     }
     case 'step': {
       const r = ready();
-      // An empty shard (a batch smaller than the number of workers) contributes zeros with share 0.
-      let result: { loss: number; correct: number | null; grads: Float32Array } = { loss: 0, correct: 0, grads: new Float32Array(r.gradientSize) };
       const t0 = performance.now();
-      if (msg.batch.x.shape[0] > 0) {
-        r.seedDropout(msg.dropoutSeed);
-        result = r.gradients(msg.batch);
-      }
+      r.seedDropout(msg.dropoutSeed);
+      // An empty shard (a batch smaller than the number of workers) contributes zeros with share 0.
+      const result = msg.batch.x.shape[0] > 0 ? r.gradients(msg.batch) : { loss: 0, correct: 0, grads: new Float32Array(r.gradientSize) };
       const t1 = performance.now();
       const average = joined().average(result.grads, steps++, msg.shares);
       const t2 = performance.now();
