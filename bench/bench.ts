@@ -24,11 +24,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { BACKEND_NAMES, BackendName, describeBackend, initBackend } from '../src/backend';
+import { BACKEND_NAMES, BackendName, describeBackend, initBackend } from '../src/runtime/backend';
 import { loadMnist, loadMnistPart } from '../src/data/mnist';
 import { createDataParallelTrainer } from '../src/parallel/data_parallel';
 import { stockWasmKernel } from '../src/kernels';
-import { createOptimizer } from '../src/train/optimizer';
+import { createOptimizer } from '../src/engine/optimizer';
 
 const BATCH = 128;
 const INFER_BATCH = 1000;

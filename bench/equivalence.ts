@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const limitAt = process.argv.indexOf('--limit');
   const limit = limitAt > 0 ? Number(process.argv[limitAt + 1]) : undefined;
   if (mode === 'fast') {
-    const { initBackend } = await import('../src/backend');
+    const { initBackend } = await import('../src/runtime/backend');
     await initBackend({ backend: 'wasm' });
   } else {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: referenceFilterGrad as unknown as tf.KernelFunc });

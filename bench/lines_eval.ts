@@ -10,13 +10,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend, describeBackend } from '../src/backend';
+import { initBackend, describeBackend } from '../src/runtime/backend';
 import { loadEmnistPart } from '../src/data/emnist';
-import { createLineGenerator, lineCharset } from '../src/data/lines';
+import { createLineGenerator, lineCharset } from '../src/synth/lines';
 import { CRNN_DOWNSAMPLE, crnn } from '../src/models/crnn';
 import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { evaluateLines } from '../src/lines/evaluate';
-import { recipeFor } from '../src/recipes';
+import { recipeFor } from '../src/train/recipes';
 import { benchEmnistDir } from './emnist_dir';
 
 async function main(): Promise<void> {

@@ -7,15 +7,15 @@
  * set-up) is not timed; the median of the rest is printed with its ratio to the recipe's.
  */
 import * as os from 'os';
-import { initBackend, describeBackend } from '../src/backend';
+import { initBackend, describeBackend } from '../src/runtime/backend';
 import { loadEmnistPart } from '../src/data/emnist';
-import { createLineGenerator } from '../src/data/lines';
+import { createLineGenerator } from '../src/synth/lines';
 import { CrnnOptions, crnn } from '../src/models/crnn';
 import { summarizeModel } from '../src/models/cnn';
 import { linesTask } from '../src/lines/task';
-import { createReplica } from '../src/train/replica';
-import { createOptimizer } from '../src/train/optimizer';
-import { recipeFor } from '../src/recipes';
+import { createReplica } from '../src/engine/replica';
+import { createOptimizer } from '../src/engine/optimizer';
+import { recipeFor } from '../src/train/recipes';
 import { benchEmnistDir } from './emnist_dir';
 
 function arg(name: string, fallback: number): number {

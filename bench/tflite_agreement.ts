@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend, describeBackend } from '../src/backend';
+import { initBackend, describeBackend } from '../src/runtime/backend';
 import { loadModel } from '../src/io/saved_model';
 import { loadMnist } from '../src/data/mnist';
 import { loadEmnist } from '../src/data/emnist';

@@ -15,10 +15,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describeBackend, initBackend } from '../src/backend';
+import { describeBackend, initBackend } from '../src/runtime/backend';
 import { loadMnistPart } from '../src/data/mnist';
 import { cnn } from '../src/models/cnn';
-import { RECIPES } from '../src/recipes';
+import { RECIPES } from '../src/train/recipes';
 import { blocksOption, blocksText } from '../src/cli/args';
 import { availableCores } from '../src/parallel/data_parallel';
 import { train } from '../src/train/train';

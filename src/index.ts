@@ -1,8 +1,8 @@
 /** Public API of the library: the CLI, notebooks, benchmarks and tests import from here. */
 // The standard TensorFlow.js namespace (chained ops and every gradient registered)
-export { tf } from './tf';
+export { tf } from './runtime/tf';
 // Backend and the wasm training kernels
-export * from './backend';
+export * from './runtime/backend';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels';
 export * from './parallel/data_parallel';
 // Data
@@ -13,14 +13,16 @@ export * from './data/mnist';
 export * from './data/emnist';
 export * from './data/download';
 export * from './data/check';
+export * from './data/augment';
+export * from './util/rng';
 // Synthetic handwritten lines (English words from a corpus, EMNIST/MNIST glyphs) and their sample sheet
-export * from './data/corpus';
-export * from './data/lines';
-export * from './data/line_samples';
+export * from './synth/corpus';
+export * from './synth/lines';
+export * from './synth/line_samples';
 // Models, training, evaluation, saving
 export * from './models/index';
+export * from './engine/index';
 export * from './train/index';
-export * from './recipes';
 export * from './eval/index';
 export * from './eval/text_metrics';
 // CTC: loss (blank = last class) and decoders, for line recognition
@@ -33,9 +35,9 @@ export * from './export/index';
 // Real images and prediction
 export * from './image/index';
 export * from './image/line'; // line preprocessing (words and lines -> a line model's input)
-export * from './predict';
+export * from './read/characters';
 // Reading words and lines with a character model (the segmentation baseline)
-export * from './segment/index';
-export * from './predict_lines'; // hwr predict on words and lines: line models and --segment
+export * from './read/segment/index';
+export * from './read/lines'; // hwr predict on words and lines: line models and --segment
 // Plots
 export * from './plot/index';

@@ -1,6 +1,6 @@
 /** The backend ladder: automatic choice, forcing by option and TFJS_BACKEND, errors, idempotency. */
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, describeBackend, initBackend } from '../src/backend';
+import { BACKEND_NAMES, describeBackend, initBackend } from '../src/runtime/backend';
 
 // tfjs-node cannot install on this machine (CI included), so the ladder must fall to wasm.
 const hasTfjsNode = (() => { try { require.resolve('@tensorflow/tfjs-node'); return true; } catch { return false; } })();

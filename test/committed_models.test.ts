@@ -5,12 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { loadModel } from '../src/io/saved_model';
 import { evaluate } from '../src/eval/evaluate';
 import { loadMnist } from '../src/data/mnist';
 import { loadEmnist } from '../src/data/emnist';
-import { predictFiles } from '../src/predict';
+import { predictFiles } from '../src/read/characters';
 import { EMNIST_GEOMETRY } from '../src/image/preprocess';
 import { dev47Dir } from './emnist_dir';
 

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { CRNN_HEADS, crnn, timeDownsample } from '../src/models/crnn';
 import { buildModel, formatSummary, MODEL_FAMILIES } from '../src/models/cnn';
 import { linesTask } from '../src/lines/task';

@@ -6,9 +6,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { loadEmnistPart } from '../src/data/emnist';
-import { createLineGenerator } from '../src/data/lines';
+import { createLineGenerator } from '../src/synth/lines';
 import { evaluateLines } from '../src/lines/evaluate';
 import { loadLineModel } from '../src/lines/read';
 import { dev47Dir } from './emnist_dir';

@@ -5,10 +5,11 @@
  * (dist/), which `npm ci`/`npm run build` produce.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { crnn } from '../src/models/crnn';
 import { linesTask } from '../src/lines/task';
-import { snapshotWeights, TrainCheckpoint } from '../src/train/checkpoint';
+import { TrainCheckpoint } from '../src/train/checkpoint';
+import { snapshotWeights } from '../src/engine/weights';
 import { TrainOptions, TrainingInterruptedError, train } from '../src/train/train';
 import { glyphLines } from './lines_task_fixtures';
 

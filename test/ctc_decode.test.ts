@@ -3,7 +3,7 @@
  * is not the best path's), against brute-force labelling probabilities, and the label <-> text map.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import {
   beamSearchDecode, ctcDecodeBatch, ctcForwardBackward, greedyDecode, labelsToText, textToLabels,
 } from '../src/ctc';

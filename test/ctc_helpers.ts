@@ -1,5 +1,5 @@
 /** Definitional references for the CTC tests: log-softmax in Float64 and brute-force alignment sums. */
-import { createRng } from '../src/train/rng';
+import { createRng } from '../src/util/rng';
 
 /** Seeded logits uniform in (-scale, scale), [n]. */
 export function randomLogits(n: number, seed: number, scale = 2): Float64Array {

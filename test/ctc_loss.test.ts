@@ -3,7 +3,7 @@
  * finite differences of the loss for the gradient, hand-derived edge cases, and wasm vs cpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { ctcForwardBackward, ctcInfeasible, ctcLoss, ctcMinFrames } from '../src/ctc';
 import { greedyDecode } from '../src/ctc';
 import { bruteForceNll, logSoftmaxRows, randomLogits } from './ctc_helpers';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { createDataParallelTrainer, shardRanges, splitRows } from '../src/parallel/data_parallel';
 import { randomFloats, relError } from './kernels_helpers';
 

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { main } from '../src/cli';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { cnn } from '../src/models/cnn';
 import { saveModel, ModelMetadata } from '../src/io/saved_model';
 import { LiteRtInterpreter } from '../src/export/tflite/litert_client';

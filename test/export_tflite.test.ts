@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import '../src/tf'; // chained ops, which tfjs-layers' LSTM initializer needs
+import '../src/runtime/tf'; // chained ops, which tfjs-layers' LSTM initializer needs
 import { baselineCnn, cnn } from '../src/models/cnn';
 import {
   exportTflite, fromFloat16Array, lowerModel, runInferenceGraph, tfliteBytes, toFloat16Array, UnsupportedLayerError,

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../src/kernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, kernelsBuild, kernelsFor, kernelsOfBuild } from '../src/kernels/wasm_module';

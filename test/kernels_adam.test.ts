@@ -4,7 +4,7 @@
  * in-place update could go wrong (shared moment data; XNNPACK's cached packed weights).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { FusedAdamOptimizer } from '../src/kernels';
 import { randomFloats, relError } from './kernels_helpers';
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { loadMnistPart } from '../src/data/mnist';
 
 test('a small CNN overfits one batch of 64 MNIST images on wasm (loss < 0.05 in <= 100 steps)', async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { onBackend, randomFloats } from './kernels_helpers';
 
 beforeAll(async () => {

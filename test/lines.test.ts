@@ -3,7 +3,7 @@ import { ctcMinFrames } from '../src/ctc/loss';
 import { Dataset } from '../src/data/dataset';
 import { loadEmnist } from '../src/data/emnist';
 import { loadMnistPart } from '../src/data/mnist';
-import { cleanWordCounts, englishWordCounts, foldChar, foldText, foldWord, splitVocabulary, WordCount } from '../src/data/corpus';
+import { cleanWordCounts, englishWordCounts, foldChar, foldText, foldWord, splitVocabulary, WordCount } from '../src/synth/corpus';
 import {
   createLineGenerator,
   decodeLineText,
@@ -15,7 +15,7 @@ import {
   LineGeneratorOptions,
   lineCharset,
   lineTimeSteps,
-} from '../src/data/lines';
+} from '../src/synth/lines';
 import { dev47Dir } from './emnist_dir';
 
 /** EMNIST Balanced's 47 classes, in mapping order. */

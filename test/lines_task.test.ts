@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { RenderedLine } from '../src/data/lines';
+import { RenderedLine } from '../src/synth/lines';
 import { ctcLoss } from '../src/ctc/loss';
 import { ctcErrorCounts, lineFrames, linesBatch, linesTask, LinesTaskOptions } from '../src/lines/task';
-import { computeLoss } from '../src/train/losses';
-import { HostBatch, batchTargets } from '../src/train/host_batch';
+import { computeLoss } from '../src/engine/losses';
+import { HostBatch, batchTargets } from '../src/engine/host_batch';
 import { glyphLines } from './lines_task_fixtures';
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@
  * diagonal), for the line-task and crnn tests: no EMNIST needed.
  */
 import { Dataset } from '../src/data/dataset';
-import { createLineGenerator, LineGenerator, LineGeneratorOptions } from '../src/data/lines';
+import { createLineGenerator, LineGenerator, LineGeneratorOptions } from '../src/synth/lines';
 
 /** Class characters of the fixture, in label order. */
 export const GLYPH_CLASSES = ['A', 'B', 'C', 'D', 'E', 'F'];

@@ -3,7 +3,7 @@
  * project's own training loop on the wasm backend (the FSDL "overfit one batch" check).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { loadMnistPart } from '../src/data/mnist';
 import { buildModel, MODEL_FAMILIES, summarizeModel } from '../src/models/cnn';
 import { train } from '../src/train/train';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { preprocessFile, toModelInput } from '../src/image';
-import { Prediction, PredictionOk, expandImagePaths, predictFiles, savePredictionGrid, topClasses } from '../src/predict';
+import { Prediction, PredictionOk, expandImagePaths, predictFiles, savePredictionGrid, topClasses } from '../src/read/characters';
 
 const SAMPLES_DIR = path.join(__dirname, '..', 'data', 'samples');
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { runCli as run } from './cli_helpers';
 import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
@@ -20,7 +20,7 @@ import { SampleSpec, WORD_SAMPLE_SPECS, renderSample } from '../src/image/sample
 import { loadModel, saveModel } from '../src/io/saved_model';
 import { LineModelMetadata } from '../src/lines/read';
 import { crnn } from '../src/models/crnn';
-import { predictLineFiles } from '../src/predict_lines';
+import { predictLineFiles } from '../src/read/lines';
 
 const ROOT = path.join(__dirname, '..');
 const WORDS = path.join(ROOT, 'data', 'samples', 'words');

@@ -8,17 +8,17 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { loadEmnistPart } from '../src/data/emnist';
-import { createLineGenerator } from '../src/data/lines';
+import { createLineGenerator } from '../src/synth/lines';
 import { characterErrorRate } from '../src/eval/text_metrics';
 import { loadModel } from '../src/io/saved_model';
 import { centreByBox, fitInBox } from '../src/image/geometry';
 import { createImage } from '../src/image/gray';
-import { cropCharacter } from '../src/segment/crop';
-import { Candidate, LineLayout, segmentLine } from '../src/segment/layout';
-import { SegmentReadOptions, chooseCharacters, readLineBySegmentation, readLinesBySegmentation } from '../src/segment/read';
-import { createRng } from '../src/train/rng';
+import { cropCharacter } from '../src/read/segment/crop';
+import { Candidate, LineLayout, segmentLine } from '../src/read/segment/layout';
+import { SegmentReadOptions, chooseCharacters, readLineBySegmentation, readLinesBySegmentation } from '../src/read/segment/read';
+import { createRng } from '../src/util/rng';
 import { dev47Dir } from './emnist_dir';
 
 /** A line image from rows of '#' (ink 255), '+' (faint rim 60) and '.' (black). */

@@ -1,6 +1,6 @@
 /** Edit distance, CER (both definitions) and WER against hand-computed values and a recursive definition. */
 import { characterErrorRate, editDistance, splitWords, wordErrorRate } from '../src/eval/text_metrics';
-import { createRng } from '../src/train/rng';
+import { createRng } from '../src/util/rng';
 
 /** Levenshtein by its recursive definition (exponential without the memo; fine for short strings). */
 function levenshtein(a: string, b: string, memo = new Map<string, number>()): number {

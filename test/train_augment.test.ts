@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { augmentBatch, transformBatch, transformHandlesBatches } from '../src/train/augment';
-import { createRng } from '../src/train/rng';
+import { augmentBatch, transformBatch, transformHandlesBatches } from '../src/data/augment';
+import { createRng } from '../src/util/rng';
 import { useCpu } from './train_fixtures';
 
 /** Intensity-weighted centre (x, y) of a [1, h, w, 1] image. */
@@ -72,7 +72,7 @@ describe('augmentation', () => {
 
 describe('augmentation on wasm', () => {
   beforeAll(async () => {
-    const { initBackend } = await import('../src/backend');
+    const { initBackend } = await import('../src/runtime/backend');
     await initBackend({ backend: 'wasm' });
   });
   afterAll(useCpu);

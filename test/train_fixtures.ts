@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { Dataset } from '../src/data/dataset';
-import { snapshotWeights } from '../src/train/checkpoint';
+import { snapshotWeights } from '../src/engine/weights';
 import { EpochLogs } from '../src/train/logs';
-import { createRng } from '../src/train/rng';
+import { createRng } from '../src/util/rng';
 
 /** Runs the training tests on the cpu backend, which needs no wasm binary. */
 export async function useCpu(): Promise<void> {

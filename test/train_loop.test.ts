@@ -155,7 +155,7 @@ describe('train', () => {
 
 describe('train on real MNIST (wasm)', () => {
   beforeAll(async () => {
-    const { initBackend } = await import('../src/backend');
+    const { initBackend } = await import('../src/runtime/backend');
     await initBackend({ backend: 'wasm' });
   });
   afterAll(useCpu);

@@ -1,5 +1,5 @@
 import { balancedOrder, classHistogram, shuffledOrder } from '../src/train/sampler';
-import { createRng, deriveSeed, permutation } from '../src/train/rng';
+import { createRng, deriveSeed, permutation } from '../src/util/rng';
 
 describe('rng', () => {
   test('same seed gives the same sequence, another seed a different one', () => {

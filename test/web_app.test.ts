@@ -14,7 +14,7 @@ import { loadMnistPart } from '../src/data/mnist';
 import { geometryForDataset } from '../src/image/preprocess';
 import { preprocessFile } from '../src/image/preprocess_file';
 import { loadModel } from '../src/io/saved_model';
-import { PredictionOk, predictFiles } from '../src/predict';
+import { PredictionOk, predictFiles } from '../src/read/characters';
 import { buildWebApp } from '../src/web/build';
 import { RunningServer, startServer } from '../src/web/server';
 

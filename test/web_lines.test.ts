@@ -12,7 +12,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../bench/chromium';
-import { initBackend } from '../src/backend';
+import { initBackend } from '../src/runtime/backend';
 import { main } from '../src/cli';
 import { greedyDecode } from '../src/ctc/decode';
 import { ctcLoss } from '../src/ctc/loss';
@@ -24,7 +24,7 @@ import { saveModel } from '../src/io/saved_model';
 import { LineModelMetadata, MAX_LINE_ASPECT, lineFrames, padRight, readLineBatch } from '../src/lines/line_model';
 import { CRNN_DOWNSAMPLE, crnn } from '../src/models/crnn';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { LinePredictionOk, predictLineFiles, preprocessLineFile } from '../src/predict_lines';
+import { LinePredictionOk, predictLineFiles, preprocessLineFile } from '../src/read/lines';
 import { buildWebApp } from '../src/web/build';
 import { RunningServer, startServer } from '../src/web/server';
 

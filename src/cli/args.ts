@@ -1,5 +1,5 @@
 import { parseArgs } from 'util';
-import type { AugmentOptions } from '../train/augment';
+import type { AugmentOptions } from '../data/augment';
 
 /** One option of a subcommand: how it is typed and how `--help` describes it. */
 export interface OptionSpec {

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { initBackend, describeBackend } from '../backend';
+import { initBackend, describeBackend } from '../runtime/backend';
 import { ModelMetadata, loadModel } from '../io/saved_model';
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { Command, UsageError, intOption } from './args';

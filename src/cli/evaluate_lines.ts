@@ -7,11 +7,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadEmnistPart } from '../data/emnist';
-import { createLineGenerator } from '../data/lines';
+import { createLineGenerator } from '../synth/lines';
 import { loadModel } from '../io/saved_model';
 import { loadLineModel } from '../lines/read';
 import { LineEvaluation, LineReader, evaluateLines, formatLineEvaluations } from '../lines/evaluate';
-import { readLinesBySegmentation } from '../segment/read';
+import { readLinesBySegmentation } from '../read/segment/read';
 import { UsageError, intOption } from './args';
 import { lineReport } from './train_lines';
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, describeBackend } from '../backend';
+import { initBackend, describeBackend } from '../runtime/backend';
 import { loadModel, ModelMetadata } from '../io/saved_model';
 import { Dataset } from '../data/dataset';
 import { predictDataset } from '../eval/predict_dataset';

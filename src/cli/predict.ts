@@ -1,11 +1,11 @@
 import * as path from 'path';
-import { initBackend, describeBackend } from '../backend';
+import { initBackend, describeBackend } from '../runtime/backend';
 import { loadModel } from '../io/saved_model';
-import { predictFiles, savePredictionGrid } from '../predict';
+import { predictFiles, savePredictionGrid } from '../read/characters';
 import { geometryForDataset } from '../image/preprocess';
 import { ModelMetadata } from '../io/saved_model';
 import { isLineModel, lineMetadataProblem } from '../lines/read';
-import { LinePrediction, predictLineFiles, predictSegmentedFiles, saveLinePredictionGrid } from '../predict_lines';
+import { LinePrediction, predictLineFiles, predictSegmentedFiles, saveLinePredictionGrid } from '../read/lines';
 import { Command, UsageError, intOption } from './args';
 
 /** `hwr predict`: classify image files (photos, scans, canvas drawings) with a saved model. */

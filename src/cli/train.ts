@@ -1,13 +1,13 @@
 import * as path from 'path';
-import { initBackend, describeBackend } from '../backend';
+import { initBackend, describeBackend } from '../runtime/backend';
 import { buildModel, formatSummary, summarizeModel, MODEL_FAMILIES, ModelFamily } from '../models/cnn';
 import { TrainingInterruptedError, resolveWorkers, train } from '../train/train';
 import { loadCheckpoint, saveCheckpoint, TrainCheckpoint } from '../train/checkpoint';
 import { evaluate, formatEvaluation, saveEvaluation } from '../eval/evaluate';
 import { saveModel } from '../io/saved_model';
 import { Command, UsageError, augmentOption, blocksOption, blocksText, intOption, numberOption, workersOption } from './args';
-import { RECIPES, recipeFor } from '../recipes';
-import { AugmentOptions, DEFAULT_AUGMENT } from '../train/augment';
+import { RECIPES, recipeFor } from '../train/recipes';
+import { AugmentOptions, DEFAULT_AUGMENT } from '../data/augment';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
 

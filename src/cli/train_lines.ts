@@ -6,9 +6,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend, describeBackend } from '../backend';
+import { initBackend, describeBackend } from '../runtime/backend';
 import { loadEmnistPart } from '../data/emnist';
-import { LineMode, createLineGenerator } from '../data/lines';
+import { LineMode, createLineGenerator } from '../synth/lines';
 import { CRNN_DOWNSAMPLE, CRNN_HEADS, CrnnHead, crnn } from '../models/crnn';
 import { formatSummary, summarizeModel } from '../models/cnn';
 import { TrainingInterruptedError, resolveWorkers, train } from '../train/train';
@@ -18,7 +18,7 @@ import { linesTask } from '../lines/task';
 import { LineModelMetadata } from '../lines/read';
 import { LineEvaluation, evaluateLines, formatLineEvaluations } from '../lines/evaluate';
 import { UsageError, blocksOption, intOption, numberOption, workersOption } from './args';
-import { recipeFor } from '../recipes';
+import { recipeFor } from '../train/recipes';
 import { gitCommit } from './common';
 
 type Values = Record<string, string | boolean | undefined>;

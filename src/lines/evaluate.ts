@@ -4,7 +4,7 @@
  * scored on the very same lines.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LineGenerator, RenderedLine } from '../data/lines';
+import { LineGenerator, RenderedLine } from '../synth/lines';
 import { CharacterErrorRate, WordErrorRate, characterErrorRate, editDistance, wordErrorRate } from '../eval/text_metrics';
 import { LineModelMetadata, LineReading, readLineBatch } from './read';
 

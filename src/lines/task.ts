@@ -12,10 +12,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ctcInfeasible } from '../ctc/loss';
 import { greedyDecode } from '../ctc/decode';
 import { editDistance } from '../eval/text_metrics';
-import { LineGenerator, RenderedLine, encodeLineTexts } from '../data/lines';
-import { HostBatch } from '../train/host_batch';
+import { LineGenerator, RenderedLine, encodeLineTexts } from '../synth/lines';
+import { HostBatch } from '../engine/host_batch';
 import { TrainTask } from '../train/task';
-import { createRng, deriveSeed, shuffleInPlace } from '../train/rng';
+import { createRng, deriveSeed, shuffleInPlace } from '../util/rng';
 import { lineFrames } from './line_model';
 
 export { lineFrames }; // defined with the pure line-reading code (line_model.ts), which the web app bundles

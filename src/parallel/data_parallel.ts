@@ -18,10 +18,10 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { snapshotWeights, WeightArray } from '../train/checkpoint';
+import { snapshotWeights, WeightArray } from '../engine/weights';
 import { abortExchange, createExchange } from './allreduce';
-import { EngineOptions, EngineState, TrainingEngine } from '../train/engine';
-import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../train/host_batch';
+import { EngineOptions, EngineState, TrainingEngine } from '../engine/engine';
+import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../engine/host_batch';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
 
 /** Options for `createParallelEngine`. */

@@ -1,7 +1,7 @@
 /** Messages between the training loop (coordinator) and its data-parallel worker threads. */
-import { WeightArray } from '../train/checkpoint';
-import { HostBatch } from '../train/host_batch';
-import { LossSpec } from '../train/losses';
+import { WeightArray } from '../engine/weights';
+import { HostBatch } from '../engine/host_batch';
+import { LossSpec } from '../engine/losses';
 import { ExchangeBuffers } from './allreduce';
 
 /** A tensor as plain data: values plus shape (transferable across threads). */

@@ -7,10 +7,10 @@
 import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../backend';
-import { WeightArray, restoreOptimizer, snapshotOptimizer } from '../train/checkpoint';
-import { createOptimizer } from '../train/optimizer';
-import { Replica, createReplica } from '../train/replica';
+import { initBackend } from '../runtime/backend';
+import { WeightArray, restoreOptimizer, snapshotOptimizer } from '../engine/weights';
+import { createOptimizer } from '../engine/optimizer';
+import { Replica, createReplica } from '../engine/replica';
 import { ExchangeMember, joinExchange } from './allreduce';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
 

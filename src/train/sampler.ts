@@ -1,4 +1,4 @@
-import { Rng, shuffleInPlace } from './rng';
+import { Rng, shuffleInPlace } from '../util/rng';
 
 /**
  * Why balanced sampling rather than class weights: EMNIST dev47-train has 342 to 6,237 images a

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset } from '../data/dataset';
-import { AugmentOptions, DEFAULT_AUGMENT, augmentTransforms } from './augment';
-import { HostBatch } from './host_batch';
-import { LossSpec } from './losses';
-import { createRng, deriveSeed, permutation } from './rng';
+import { AugmentOptions, DEFAULT_AUGMENT, augmentTransforms } from '../data/augment';
+import { HostBatch } from '../engine/host_batch';
+import { LossSpec } from '../engine/losses';
+import { createRng, deriveSeed, permutation } from '../util/rng';
 import { balancedOrder, shuffledOrder } from './sampler';
 
 /** A source of training and validation batches, with the loss to train them with. */

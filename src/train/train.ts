@@ -2,16 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Dataset } from '../data/dataset';
 import { createParallelEngine, availableCores } from '../parallel/data_parallel';
-import {
-  EpochPosition, RunFingerprint, TrainCheckpoint, WeightArray, restoreWeights, snapshotWeights,
-} from './checkpoint';
-import { TrainingEngine, createLocalEngine } from './engine';
-import { HostBatch, batchInputs, batchTargets } from './host_batch';
+import { EpochPosition, RunFingerprint, TrainCheckpoint } from './checkpoint';
+import { WeightArray, restoreWeights, snapshotWeights } from '../engine/weights';
+import { TrainingEngine, createLocalEngine } from '../engine/engine';
+import { HostBatch, batchInputs, batchTargets } from '../engine/host_batch';
 import { BatchLogs, EpochLogs } from './logs';
-import { computeLoss } from './losses';
+import { computeLoss } from '../engine/losses';
 import { Progress, ProgressStream, createProgress } from './progress';
-import { dropoutLayers } from './replica';
-import { deriveSeed } from './rng';
+import { dropoutLayers } from '../engine/replica';
+import { deriveSeed } from '../util/rng';
 import { ScheduleOptions, learningRateAt } from './schedule';
 import { ClassificationTaskOptions, TrainTask, classificationTask } from './task';
 

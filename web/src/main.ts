@@ -4,7 +4,7 @@
  * or, with a line model, the word or line it reads (CTC) and the line image it sees.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ClassProbability, predictProbabilities, topClasses } from '../../src/classify';
+import { ClassProbability, predictProbabilities, topClasses } from '../../src/read/classify';
 import { PreprocessedLine, preprocessLineRgba } from '../../src/image/line';
 import { PreprocessedImage, preprocessRgba } from '../../src/image/preprocess';
 import type { RgbaImage } from '../../src/image/rgba';

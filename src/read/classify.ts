@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { PreprocessedImage, toModelInput } from './image/preprocess';
+import { PreprocessedImage, toModelInput } from '../image/preprocess';
 
 /** One class and its probability. */
 export interface ClassProbability {

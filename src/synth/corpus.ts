@@ -18,7 +18,7 @@
  * so the fragments are dropped (one-letter words other than "a" and "I" too), and so are words
  * offensive in a sample sheet (`EXCLUDED_WORDS`, matched with their -s/-ed/-ing/-er/-y forms).
  */
-import { Rng, createRng, deriveSeed, permutation } from '../train/rng';
+import { Rng, createRng, deriveSeed, permutation } from '../util/rng';
 
 /** A corpus word and how often it occurs. */
 export interface WordCount {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './tf';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './kernels';
+import { registerWasmTrainingKernels } from '../kernels';
 
 // Registered on import, not only in initBackend: code that calls tf.setBackend('wasm') itself
 // (a notebook, another library) must still find the training kernels. Idempotent and cheap.

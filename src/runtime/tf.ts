@@ -7,7 +7,7 @@
  * package once registers both into the one tfjs-core instance every module shares, and its
  * typings bring the chained-op methods into the type checker (tslab type-checks every cell).
  *
- *   import { tf } from 'handwriting-tfjs';   // in a notebook: from '../dist/src/index'
+ *   import { tf } from 'handwriting-tfjs';   // in a notebook: from '../../dist/src/index'
  *   tf.tensor([1, 2]).div(2).print();
  */
 import * as tf from '@tensorflow/tfjs';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { EMNIST_GEOMETRY, PreprocessOptions } from '../image/preprocess';
+import { EMNIST_GEOMETRY, PreprocessOptions } from '../../image/preprocess';
 import { cropCharacter } from './crop';
 import { LineImage, LineLayout, SegmentOptions, segmentLine } from './layout';
 

@@ -5,7 +5,7 @@
  * workers, and keeps the pixels uint8 (4x smaller) until the last moment.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { transformImages } from './augment';
+import { transformImages } from '../data/augment';
 
 /** One array with its shape; the batch is always on axis 0. */
 export interface HostTensor {

@@ -1,7 +1,7 @@
 /** A candidate character cut out of a line image and put into a character model's geometry (EMNIST's by default). */
-import { FloatImage, createImage } from '../image/gray';
-import { centreByBox, centreByMass, fitInBox } from '../image/geometry';
-import { EMNIST_GEOMETRY, PreprocessOptions } from '../image/preprocess';
+import { FloatImage, createImage } from '../../image/gray';
+import { centreByBox, centreByMass, fitInBox } from '../../image/geometry';
+import { EMNIST_GEOMETRY, PreprocessOptions } from '../../image/preprocess';
 import { LineImage, LineLayout, Piece } from './layout';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.

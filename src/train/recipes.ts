@@ -3,10 +3,10 @@
  * the notebooks' full profile, in one place so the two produce the same model. Each recipe names
  * the command and the result that chose it (see README's results table).
  */
-import { CnnOptions, ModelFamily } from './models/cnn';
-import { CrnnOptions } from './models/crnn';
-import { LineMode } from './data/lines';
-import { AugmentOptions } from './train/augment';
+import { CnnOptions, ModelFamily } from '../models/cnn';
+import { CrnnOptions } from '../models/crnn';
+import { LineMode } from '../synth/lines';
+import { AugmentOptions } from '../data/augment';
 
 /** A model family with its options, and the training settings that go with it. */
 export interface Recipe {

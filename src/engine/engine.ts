@@ -4,7 +4,7 @@
  * through this interface, so checkpoints, schedules and logging do not care how many cores train.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { WeightArray, restoreOptimizer, snapshotOptimizer } from './checkpoint';
+import { WeightArray, restoreOptimizer, snapshotOptimizer } from './weights';
 import { HostBatch } from './host_batch';
 import { LossSpec } from './losses';
 import { createOptimizer } from './optimizer';

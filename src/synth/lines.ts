@@ -30,9 +30,9 @@
  * Width: lines are left-aligned and padded with black to the batch's widest line rounded up to a
  * multiple of `widthMultiple` (16), or to a fixed `width`.
  */
-import { Dataset } from './dataset';
+import { Dataset } from '../data/dataset';
 import { VocabularyWord, WordCount, englishWordCounts, foldChar, foldWord, splitVocabulary } from './corpus';
-import { Rng, createRng, deriveSeed } from '../train/rng';
+import { Rng, createRng, deriveSeed } from '../util/rng';
 import { ctcMinFrames } from '../ctc/loss';
 
 /** Where a line's text comes from. */

@@ -4,14 +4,14 @@
  */
 import * as nodePath from 'path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { foldText } from './data/corpus';
-import { decodeRgba, readImageBytes } from './image/decode';
-import { LinePreprocessOptions, PreprocessedLine, preprocessLineRgba } from './image/line';
-import { EMNIST_GEOMETRY, PreprocessOptions } from './image/preprocess';
-import { textFromFilename } from './image/samples';
-import { LineModelMetadata, MAX_LINE_ASPECT, padRight, readPreprocessedLine } from './lines/line_model';
-import { imageGrid } from './plot/imageGrid';
-import { expandImagePaths } from './predict';
+import { foldText } from '../synth/corpus';
+import { decodeRgba, readImageBytes } from '../image/decode';
+import { LinePreprocessOptions, PreprocessedLine, preprocessLineRgba } from '../image/line';
+import { EMNIST_GEOMETRY, PreprocessOptions } from '../image/preprocess';
+import { textFromFilename } from '../image/samples';
+import { LineModelMetadata, MAX_LINE_ASPECT, padRight, readPreprocessedLine } from '../lines/line_model';
+import { imageGrid } from '../plot/imageGrid';
+import { expandImagePaths } from './characters';
 import { SegmentReadOptions, SegmentedChar, readLineBySegmentation } from './segment/read';
 
 export { MAX_LINE_ASPECT, padRight }; // defined with the pure line-reading code (lines/line_model.ts), which the web app bundles

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 
 /** Ranges of the random affine distortion applied to each training image. */
 export interface AugmentOptions {

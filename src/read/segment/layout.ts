@@ -6,7 +6,7 @@
  * smallest pieces, and `candidates` every run of up to `maxAtoms` neighbouring atoms that could be one
  * character; the reader (read.ts) lets the character model choose among them.
  */
-import { connectedComponents } from '../image/threshold';
+import { connectedComponents } from '../../image/threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { max, min, round } = Math;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { HostBatch, batchInputs, batchTargets } from './host_batch';
 import { LossSpec, computeLoss } from './losses';
-import { deriveSeed } from './rng';
+import { deriveSeed } from '../util/rng';
 
 /** A step's mean loss over the batch, and the number of examples classified right (null if not a classifier). */
 export interface StepResult {

@@ -3,10 +3,10 @@ import { promises as fs } from 'fs';
 import * as nodePath from 'path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ClassProbability, predictProbabilities, topClasses } from './classify';
-import { PreprocessOptions, PreprocessedImage } from './image/preprocess';
-import { preprocessFile } from './image/preprocess_file';
-import { labelFromFilename } from './image/samples';
-import { imageGrid } from './plot/imageGrid';
+import { PreprocessOptions, PreprocessedImage } from '../image/preprocess';
+import { preprocessFile } from '../image/preprocess_file';
+import { labelFromFilename } from '../image/samples';
+import { imageGrid } from '../plot/imageGrid';
 
 /** Image file extensions taken from a directory. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
