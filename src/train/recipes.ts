@@ -1,7 +1,7 @@
 /**
  * How the project trains a model for each dataset: the defaults of `hwr train` and the settings of
  * the notebooks' full profile, in one place so the two produce the same model. Each recipe names
- * the command and the result that chose it (see README's results table).
+ * the command and the result that chose it (see README's results table and docs/RESULTS.md).
  */
 import { CnnOptions, ModelFamily } from '../models/cnn';
 import { CrnnOptions } from '../models/crnn';
@@ -57,7 +57,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   // dev47 test after 5 epochs (seed 42): 88.43% for blocks 32/64/128 without batch norm (1 worker);
   // on 2 workers 89.03% with 32/64,64/128 + batch norm + label smoothing 0.1, 89.18% with 48/96,96/192 and
   // dense 256, and 89.53% with that and half the default augmentation (these settings). The wider model at
-  // batch 64 was no better by epoch 2. Most errors left are O/0, L/1, I/1, F/f: see README.
+  // batch 64 was no better by epoch 2. Most errors left are O/0, L/1, I/1, F/f: see docs/RESULTS.md.
   emnist: {
     family: 'cnn', model: { blocks: [[48], [96, 96], [192]], denseUnits: 256, batchNorm: true }, epochs: 5,
     batchSize: 128, learningRate: 0.002, validationSplit: 0.05, balance: true, labelSmoothing: 0.1, patience: 3,
@@ -66,7 +66,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   // Lines of EMNIST characters (hwr train --dataset lines). 8 epochs without warm-up reached 4.70% greedy
   // test CER (CTC's all-blank plateau took 1.5 of them; val CER still falling): hence 14 epochs, the first
   // of short lines. A BiLSTM head costs 2.5x the conv head per step on wasm, batch norm 1.8x
-  // (bench/lines_step.ts). See README's line-model section.
+  // (bench/lines_step.ts). See docs/LINES.md.
   lines: {
     family: 'crnn', model: {}, epochs: 14, batchSize: 32, learningRate: 0.003,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 3,
