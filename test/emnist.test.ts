@@ -92,6 +92,23 @@ test('a missing split says where it looked, which files, and how to fetch it', (
   expect(message).toContain('split(s): dev47');
 });
 
+test("a split's files without the emnist- prefix (emnist62's naming) are found when the official names are absent", () => {
+  const dir = path.join(tmp, 'short');
+  writeFakeSplit(dir, 'e62', 3, { gzip: true });
+  for (const name of fs.readdirSync(dir)) fs.renameSync(path.join(dir, name), path.join(dir, name.replace(/^emnist-/, '')));
+  const ds = loadEmnistPart('test', { dir, split: 'e62' });
+  expect([ds.count, ds.classes.join('')]).toEqual([3, 'Ab7']);
+  expect(findEmnistFiles({ dir, split: 'e62' }).mapping).toBe(path.join(dir, 'e62-mapping.txt'));
+  // The official name wins when both are there.
+  fs.copyFileSync(path.join(dir, 'e62-mapping.txt'), path.join(dir, 'emnist-e62-mapping.txt'));
+  expect(findEmnistFiles({ dir, split: 'e62' }).mapping).toBe(path.join(dir, 'emnist-e62-mapping.txt'));
+  // A missing file is listed under both names.
+  fs.rmSync(path.join(dir, 'e62-train-labels-idx1-ubyte.gz'));
+  expect(() => findEmnistFiles({ dir, split: 'e62' })).toThrow(
+    'emnist-e62-train-labels-idx1-ubyte[.gz] (or e62-train-labels-idx1-ubyte[.gz])',
+  );
+});
+
 test('labels outside the mapping and malformed mappings are errors naming the file', () => {
   const dir = path.join(tmp, 'badlabels');
   writeFakeSplit(dir, 'b', 5, { labelMax: 5 });

@@ -1,6 +1,8 @@
 /**
  * EMNIST loader for any split in NIST's official layout:
  *   emnist-<split>-{train,test}-{images-idx3,labels-idx1}-ubyte[.gz] and emnist-<split>-mapping.txt
+ * or, when a file is not there under its official name, under the same name without the `emnist-`
+ * prefix (<split>-train-images-idx3-ubyte.gz ...), as repacked splits such as emnist62 ship.
  * Images come out upright: NIST stores each 28x28 image transposed, so we transpose on load.
  */
 import * as fs from 'fs';
@@ -32,9 +34,9 @@ export function resolveEmnistLocation(opts: EmnistOptions = {}): { dir: string; 
   return { dir, split };
 }
 
-/** File names (without .gz) of one split, in NIST's naming. */
-export function emnistFileNames(split: string) {
-  const base = `emnist-${split}`;
+/** File names (without .gz) of one split, in NIST's naming, or without its `emnist-` prefix when `short`. */
+export function emnistFileNames(split: string, short = false) {
+  const base = short ? split : `emnist-${split}`;
   return {
     mapping: `${base}-mapping.txt`,
     train: { images: `${base}-train-images-idx3-ubyte`, labels: `${base}-train-labels-idx1-ubyte` },
@@ -68,9 +70,10 @@ export function listEmnistSplits(dir: string): string[] {
     return [];
   }
   return names
-    .map((n) => /^emnist-(.+)-mapping\.txt$/.exec(n))
+    .map((n) => /^(?:emnist-)?(.+)-mapping\.txt$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => m[1])
+    .filter((split, i, all) => all.indexOf(split) === i)
     .sort();
 }
 
@@ -78,18 +81,24 @@ export function listEmnistSplits(dir: string): string[] {
 export function findEmnistFiles(opts: EmnistOptions = {}): EmnistFiles {
   const { dir, split } = resolveEmnistLocation(opts);
   const names = emnistFileNames(split);
+  const short = emnistFileNames(split, true);
   const missing: string[] = [];
-  const need = (name: string, idx: boolean): string => {
-    const found = idx ? findIdx(dir, name) : fs.existsSync(path.join(dir, name)) ? path.join(dir, name) : null;
-    if (!found) missing.push(idx ? `${name}[.gz]` : name);
-    return found ?? path.join(dir, name);
+  // The official name first, then the short one.
+  const need = (pick: (n: typeof names) => string, idx: boolean): string => {
+    for (const name of [pick(names), pick(short)]) {
+      const found = idx ? findIdx(dir, name) : fs.existsSync(path.join(dir, name)) ? path.join(dir, name) : null;
+      if (found) return found;
+    }
+    const shown = (name: string) => (idx ? `${name}[.gz]` : name);
+    missing.push(`${shown(pick(names))} (or ${shown(pick(short))})`);
+    return path.join(dir, pick(names));
   };
   const files: EmnistFiles = {
     dir,
     split,
-    mapping: need(names.mapping, false),
-    train: { images: need(names.train.images, true), labels: need(names.train.labels, true) },
-    test: { images: need(names.test.images, true), labels: need(names.test.labels, true) },
+    mapping: need((n) => n.mapping, false),
+    train: { images: need((n) => n.train.images, true), labels: need((n) => n.train.labels, true) },
+    test: { images: need((n) => n.test.images, true), labels: need((n) => n.test.labels, true) },
   };
   if (missing.length > 0) {
     const present = listEmnistSplits(dir);
