@@ -19,7 +19,7 @@ export interface SkippedModel {
 }
 
 /**
- * Reads every `<modelsDir>/<id>/` that holds a TensorFlow.js layers model and its metadata into an
+ * Reads every `<modelsDir>/<id>/` (dot folders aside: never served) that holds a TensorFlow.js layers model and its metadata into an
  * index entry; folders that are not such models are returned as `skipped` with the reason.
  * `only` restricts the ids (missing ones are ignored).
  */
@@ -29,7 +29,7 @@ export function buildModelIndex(modelsDir: string, opts: { only?: string[]; urlP
   }
   const prefix = opts.urlPrefix ?? 'models/';
   const ids = fs.readdirSync(modelsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && (!opts.only || opts.only.includes(d.name)))
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && (!opts.only || opts.only.includes(d.name)))
     .map((d) => d.name);
   const models: ModelIndexEntry[] = [];
   const skipped: SkippedModel[] = [];

@@ -1,7 +1,10 @@
 /**
  * The static server behind `hwr serve`: the built web app and the saved models on 127.0.0.1, with
  * Node's http module. No server logic: every route is a file (or the models index made from files).
+ * Dotfiles are never served; every file carries validators (ETag, Last-Modified) so a reload
+ * revalidates the models (304) instead of downloading them again.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -127,15 +130,76 @@ function send(res: http.ServerResponse, status: number, body: string, headers: R
   res.end(body);
 }
 
+/**
+ * The path and query of a request target exactly as sent, still percent-encoded, or null when it is
+ * not a path. Not `new URL(target, base)`: that reads a target like `//host/x` as another host.
+ */
+export function rawTarget(target: string): { path: string; search: string } | null {
+  let t = target;
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(t); // absolute-form (proxies send it): keep the path
+  if (absolute) t = t.slice(absolute[0].length) || '/';
+  if (!t.startsWith('/')) return null;
+  const cut = t.search(/[?#]/);
+  const q = cut < 0 ? '' : t.slice(cut);
+  return { path: cut < 0 ? t : t.slice(0, cut), search: q.startsWith('?') ? q.replace(/#.*$/, '') : '' };
+}
+
+/**
+ * Where to send a request for a folder named without its trailing slash: relative to the request
+ * (`./<last segment>/`), built from the still-encoded path. A Location built from the decoded path
+ * was an open redirect: `/%2Fevil.com%2F..%2Fwasm` decodes to `//evil.com/../wasm`, which a browser
+ * follows to another host. The `./` keeps a segment with a colon from reading as a scheme.
+ */
+export function directoryRedirect(rawPath: string, search = ''): string {
+  const last = rawPath.slice(rawPath.lastIndexOf('/') + 1);
+  return `./${last}/${search}`;
+}
+
+/** True when a segment of a decoded URL path (or a relative file path) starts with '.': dotfiles, `.git/`, `..`. */
+export function hasDotSegment(p: string): boolean {
+  return p.split(/[/\\]/).some((seg) => seg.startsWith('.'));
+}
+
+/** A weak validator from the file's size and modification time (as most static servers make it). */
+export function fileEtag(stat: fs.Stats): string {
+  return `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+}
+
+/**
+ * True when the client's copy is current (answer 304): If-None-Match when sent (weak comparison,
+ * as RFC 9110 asks for GET and HEAD), else If-Modified-Since at the one-second resolution of HTTP dates.
+ */
+export function notModified(headers: http.IncomingHttpHeaders, etag: string, mtimeMs?: number): boolean {
+  const inm = headers['if-none-match'];
+  if (inm !== undefined) {
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+    return inm.trim() === '*' || inm.split(',').some((tag) => opaque(tag) === opaque(etag));
+  }
+  const ims = headers['if-modified-since'];
+  if (ims === undefined || mtimeMs === undefined) return false;
+  const since = Date.parse(ims);
+  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
+}
+
+/**
+ * Every response may be cached but is revalidated first (no-cache): app.js and the models keep
+ * their names across builds, so only the validators can say whether a copy is current, and a
+ * revalidation answered 304 costs a round trip instead of the model again.
+ */
+const COMMON_HEADERS = { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+
 function handle(req: http.IncomingMessage, res: http.ServerResponse, appDir: string, modelsDir: string | null): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n', { Allow: 'GET, HEAD' });
+  const target = rawTarget(req.url ?? '/');
   let urlPath: string;
   try {
-    urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (!target) throw new Error('not a path');
+    urlPath = decodeURIComponent(target.path);
   } catch {
-    return send(res, 400, 'bad URL encoding\n');
+    return send(res, 400, 'bad URL or URL encoding\n');
   }
-  const common = { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+  // Before any lookup: dotfiles (.env, .git/) are never published, nor is a '..' walked.
+  if (hasDotSegment(urlPath)) return send(res, 404, `not found: ${urlPath}\n`);
   if (modelsDir && urlPath === '/models.json') {
     let body: string;
     try {
@@ -143,34 +207,54 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, appDir: str
     } catch (e) {
       return send(res, 500, `${(e as Error).message}\n`);
     }
-    res.writeHead(200, { ...common, 'Content-Type': contentType('models.json'), 'Content-Length': Buffer.byteLength(body) });
+    // Made on each request, so no file date: its ETag is its content's hash.
+    const etag = `"${crypto.createHash('sha1').update(body).digest('base64url')}"`;
+    if (notModified(req.headers, etag)) return void res.writeHead(304, { ...COMMON_HEADERS, ETag: etag }).end();
+    res.writeHead(200, { ...COMMON_HEADERS, ETag: etag, 'Content-Type': contentType('models.json'), 'Content-Length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
   let file: string | null;
+  let root: string;
   if (modelsDir && urlPath.startsWith('/models/')) {
     // Only the files a model lists, so checkpoints or notes next to the models are not published.
     const [id, name, ...rest] = urlPath.slice('/models/'.length).split('/');
     const entry = rest.length === 0 ? buildModelIndex(modelsDir, { only: [id] }).index.models[0] : undefined;
     file = entry && entry.files.includes(name) ? resolveInside(modelsDir, `${id}/${name}`) : null;
     if (!file) return send(res, 404, `not found: ${urlPath}\n`);
+    root = modelsDir;
   } else {
     file = resolveInside(appDir, urlPath);
     if (!file) return send(res, 403, `outside the app folder: ${urlPath}\n`);
+    root = appDir;
   }
+  // A symlink with an ordinary name may still lead into a dot folder inside the root.
+  if (hasDotSegment(path.relative(realOrSelf(root), realOrSelf(file)))) return send(res, 404, `not found: ${urlPath}\n`);
+  const raw = target as { path: string; search: string };
   fs.stat(file, (err, stat) => {
     if (!err && stat.isDirectory()) {
-      if (!urlPath.endsWith('/')) return send(res, 301, '', { Location: encodeURI(`${urlPath}/`) });
+      if (!raw.path.endsWith('/')) return send(res, 301, '', { Location: directoryRedirect(raw.path, raw.search) });
       file = path.join(file as string, 'index.html');
-      return fs.stat(file, (err2, stat2) => (err2 ? send(res, 404, `not found: ${urlPath}\n`) : stream(req, res, file as string, stat2.size, common)));
+      return fs.stat(file, (err2, stat2) => (err2 || !stat2.isFile() ? send(res, 404, `not found: ${urlPath}\n`) : serveFile(req, res, file as string, stat2)));
     }
     if (err || !stat.isFile()) return send(res, 404, `not found: ${urlPath}\n`);
-    stream(req, res, file as string, stat.size, common);
+    serveFile(req, res, file as string, stat);
   });
 }
 
-function stream(req: http.IncomingMessage, res: http.ServerResponse, file: string, size: number, headers: Record<string, string>): void {
-  res.writeHead(200, { ...headers, 'Content-Type': contentType(file), 'Content-Length': size });
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** A file with its validators; 304 and no body when the client's copy is current. */
+function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, stat: fs.Stats): void {
+  const validators = { ETag: fileEtag(stat), 'Last-Modified': stat.mtime.toUTCString() };
+  if (notModified(req.headers, validators.ETag, stat.mtimeMs)) return void res.writeHead(304, { ...COMMON_HEADERS, ...validators }).end();
+  res.writeHead(200, { ...COMMON_HEADERS, ...validators, 'Content-Type': contentType(file), 'Content-Length': stat.size });
   if (req.method === 'HEAD') return void res.end();
   fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
 }
