@@ -30,7 +30,7 @@ if (!chromiumAvailable()) {
   else console.warn(`skipping the browser tests: no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
 }
 
-/** What `window.hwr.last()` returns (web/src/main.ts). */
+/** What `window.hwr.last()` returns (web/src/predict.ts). */
 interface PagePrediction {
   key: string;
   source: string;
@@ -132,8 +132,9 @@ run('the web app in Chromium', () => {
 
   test('the bundle holds the shared pure preprocessing and no Node-only code (sharp, fs, the file readers)', () => {
     const ours = bundled.filter((f) => f.startsWith('src/'));
-    expect(ours).toEqual(expect.arrayContaining(['src/image/rgba.ts', 'src/image/preprocess.ts', 'src/classify.ts']));
-    for (const f of ours) expect(['src/image/decode.ts', 'src/image/preprocess_file.ts', 'src/image/render.ts', 'src/predict.ts']).not.toContain(f);
+    expect(ours).toEqual(expect.arrayContaining(['src/image/rgba.ts', 'src/image/preprocess.ts', 'src/read/classify.ts']));
+    // The file readers (src/read/characters.ts, lines.ts) decode with sharp: Node only.
+    for (const f of ours) expect(['src/image/decode.ts', 'src/image/preprocess_file.ts', 'src/image/render.ts', 'src/read/characters.ts', 'src/read/lines.ts']).not.toContain(f);
     expect(ours.filter((f) => f.startsWith('src/io/') || f.startsWith('src/web/'))).toEqual([]);
     expect(bundled.filter((f) => /node_modules\/(sharp|@resvg)\//.test(f))).toEqual([]);
     expect(fs.existsSync(path.join(tmp, 'app', 'wasm', 'tfjs-backend-wasm-simd.wasm'))).toBe(true);

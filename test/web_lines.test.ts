@@ -32,7 +32,7 @@ const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'outputs', 'web');
 const WORDS = path.join(ROOT, 'data', 'samples', 'words');
 const MNIST = path.join(ROOT, 'saved_models', 'mnist');
-/** The wide pad's canvas (web/src/main.ts LINE_PAD): 1000 x 400, a 28 px pen. */
+/** The wide pad's canvas (web/src/view.ts LINE_PAD): 1000 x 400, a 28 px pen. */
 const PAD = { width: 1000, height: 400, penWidth: 28 };
 /** Glyph box of the traced word on the pad: the pen is then 14 units of the 100-unit glyph box. */
 const GLYPH_BOX = 200;
@@ -46,7 +46,7 @@ if (!chromiumAvailable()) {
   else console.warn(`skipping the browser tests: no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
 }
 
-/** What `window.hwr.last()` returns for a line model (web/src/main.ts). */
+/** What `window.hwr.last()` returns for a line model (web/src/predict.ts). */
 interface PageLine {
   key: string;
   source: string;
