@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { ExchangeBuffers, abortExchange, createExchange, joinExchange } from '../src/parallel/allreduce';
+import { ExchangeBuffers, abortExchange, createExchange, joinExchange, reachedExchange } from '../src/parallel/allreduce';
 
 const compiled = path.join(__dirname, '..', 'dist', 'src', 'parallel', 'allreduce.js');
 
@@ -48,6 +48,18 @@ test('an aborted exchange wakes a waiting replica with an error', async () => {
   const buffers = createExchange(2, 3);
   const waiting = member(buffers, 0, 1, [0.5, 0.5]); // replica 1 never comes
   setTimeout(() => abortExchange(buffers), 300);
+  expect(await waiting).toMatch(/exchange aborted/);
+});
+
+test('reachedExchange shows which replicas are waiting at a step and which never came', async () => {
+  const buffers = createExchange(2, 3);
+  expect(reachedExchange(buffers, 0)).toEqual([false, false]);
+  const waiting = member(buffers, 1, 1, [0.5, 0.5]); // replica 0 never comes
+  const deadline = Date.now() + 5000;
+  while (!reachedExchange(buffers, 0)[1] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(reachedExchange(buffers, 0)).toEqual([false, true]);
+  expect(reachedExchange(buffers, 1)).toEqual([false, false]);
+  abortExchange(buffers);
   expect(await waiting).toMatch(/exchange aborted/);
 });
 

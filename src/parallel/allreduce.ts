@@ -13,7 +13,10 @@
 export interface ExchangeBuffers {
   /** [2 parities][replicas][size] float32 gradients. */
   slots: SharedArrayBuffer;
-  /** Int32 [arrived, generation, aborted]: the barrier and the abort flag. */
+  /**
+   * Int32 [arrived, generation, aborted, reached[0], ..., reached[replicas - 1]]: the barrier, the
+   * abort flag, and per replica 1 + the last step whose exchange it reached (a watchdog reads it).
+   */
   control: SharedArrayBuffer;
   replicas: number;
   size: number;
@@ -22,6 +25,7 @@ export interface ExchangeBuffers {
 const ARRIVED = 0;
 const GENERATION = 1;
 const ABORTED = 2;
+const REACHED = 3;
 /** How often a waiting replica wakes to see whether the run was aborted (ms). */
 const WAIT_SLICE_MS = 200;
 
@@ -29,7 +33,7 @@ const WAIT_SLICE_MS = 200;
 export function createExchange(replicas: number, size: number): ExchangeBuffers {
   return {
     slots: new SharedArrayBuffer(2 * replicas * size * Float32Array.BYTES_PER_ELEMENT),
-    control: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
+    control: new SharedArrayBuffer((REACHED + replicas) * Int32Array.BYTES_PER_ELEMENT),
     replicas,
     size,
   };
@@ -40,6 +44,15 @@ export function abortExchange(buffers: ExchangeBuffers): void {
   const control = new Int32Array(buffers.control);
   Atomics.store(control, ABORTED, 1);
   Atomics.notify(control, GENERATION);
+}
+
+/**
+ * Which replicas have reached the exchange of `step` (0-based, counted as `average` counts it), read
+ * by the coordinating thread: a replica missing long after the others is hung, not slow.
+ */
+export function reachedExchange(buffers: ExchangeBuffers, step: number): boolean[] {
+  const control = new Int32Array(buffers.control);
+  return Array.from({ length: buffers.replicas }, (_, r) => Atomics.load(control, REACHED + r) > step);
 }
 
 /** One replica's side of the exchange. */
@@ -85,6 +98,7 @@ export function joinExchange(buffers: ExchangeBuffers, replica: number): Exchang
       if (shares.length !== replicas) throw new Error(`exchange: got ${shares.length} shares for ${replicas} replicas`);
       const mine = slots[step % 2];
       mine[replica].set(grads);
+      Atomics.store(control, REACHED + replica, step + 1);
       barrier();
       // Summed in replica order with float32 rounding after each add, so every replica gets the same bits.
       avg.fill(0);

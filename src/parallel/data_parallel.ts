@@ -11,6 +11,12 @@
  * Dropout: each replica draws its own masks, seeded per step and replica by the caller. So a run
  * is reproducible for a given number of workers; runs with different numbers of workers differ in
  * dropout masks and batch-norm shards, not in the data, order or augmentation.
+ *
+ * A worker that dies fails the step at once; one that hangs would keep the others waiting at the
+ * exchange forever, so this thread watches who has reached it and, `exchangeTimeoutMs` after the
+ * first replica did, stops the missing workers and fails the step with an `ExchangeTimeoutError`
+ * naming them. The survivors then still hold the state before that step (none could apply it), so
+ * the training loop can checkpoint it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,7 +25,7 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { snapshotWeights, WeightArray } from '../engine/weights';
-import { abortExchange, createExchange } from './allreduce';
+import { abortExchange, createExchange, reachedExchange } from './allreduce';
 import { EngineOptions, EngineState, TrainingEngine } from '../engine/engine';
 import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../engine/host_batch';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
@@ -34,6 +40,11 @@ export interface ParallelEngineOptions extends EngineOptions {
   optimizer?: tf.Optimizer;
   /** Compiled worker script (default: worker.js beside this module, or dist/src/parallel/worker.js). */
   workerScript?: string;
+  /**
+   * How long the replicas that reached a step's gradient exchange wait for the others before the
+   * step fails with an `ExchangeTimeoutError` naming the missing workers (default 10 min).
+   */
+  exchangeTimeoutMs?: number;
 }
 
 /** CPUs this process may use: the default number of workers. */
@@ -66,9 +77,15 @@ class WorkerClient {
   }
 
   private fail(err: Error): void {
-    this.failure = err;
-    this.pending?.reject(err);
+    this.failure ??= err;
+    this.pending?.reject(this.failure);
     this.pending = undefined;
+  }
+
+  /** Stops the thread even in the middle of a request (a hung worker); later requests fail with `why`. */
+  async stop(why: Error): Promise<void> {
+    this.fail(why);
+    await this.thread.terminate();
   }
 
   request(msg: Request, transfer: ArrayBuffer[] = []): Promise<OkReply> {
@@ -77,6 +94,41 @@ class WorkerClient {
       this.pending = { resolve, reject };
       this.thread.postMessage(msg, transfer);
     });
+  }
+}
+
+/** Default `exchangeTimeoutMs`: generous, since a replica's share of a huge batch can take minutes. */
+export const DEFAULT_EXCHANGE_TIMEOUT_MS = 10 * 60 * 1000;
+/** How often the coordinator looks at who has reached the exchange (ms). */
+const WATCH_MS = 200;
+/** How long replicas woken by an abort get to answer before they are counted as hung too (ms). */
+const ABORT_GRACE_MS = 2000;
+
+const duration = (ms: number) => (ms >= 60000 ? `${+(ms / 60000).toFixed(1)} min` : ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+
+/**
+ * A data-parallel step whose gradient exchange did not complete in time: some workers kept the
+ * others waiting (a hung worker, not a dead one, which fails at once). The engine has stopped them.
+ */
+export class ExchangeTimeoutError extends Error {
+  constructor(
+    /** 0-based indices of the workers that never answered, now terminated. */
+    readonly workers: number[],
+    readonly timeoutMs: number,
+    /**
+     * True when every replica had reached the exchange before the time ran out: some may have
+     * applied the step, so the surviving replicas' state is not the state before it.
+     */
+    readonly reachedByAll: boolean,
+  ) {
+    const who = `${workers.length === 1 ? 'worker' : 'workers'} ${workers.join(', ')}`;
+    super(
+      `data-parallel training: ${who} did not ${reachedByAll ? 'finish a step' : "reach a step's gradient exchange"} within ` +
+        `${duration(timeoutMs)} of the first replica reaching it, and the other workers would have waited for ` +
+        `${workers.length === 1 ? 'it' : 'them'} forever: hung. All workers were stopped. Resume from the last checkpoint; ` +
+        'if it happens again, train with one worker (--workers 1) or give huge batches a longer exchangeTimeoutMs.',
+    );
+    this.name = 'ExchangeTimeoutError';
   }
 }
 
@@ -114,11 +166,14 @@ export interface ParallelEngine extends TrainingEngine {
 
 export async function createParallelEngine(model: tfl.LayersModel, opts: ParallelEngineOptions): Promise<ParallelEngine> {
   const count = Math.max(1, opts.workers ?? availableCores());
+  const timeoutMs = opts.exchangeTimeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new Error(`exchangeTimeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`);
   const optimizer: OptimizerSpec = opts.optimizer
     ? { className: opts.optimizer.getClassName(), config: opts.optimizer.getConfig() as Record<string, unknown> }
     : { learningRate: opts.learningRate };
   const script = opts.workerScript ?? defaultWorkerScript();
-  const clients = Array.from({ length: count }, () => new WorkerClient(new Worker(script)));
+  // The environment as this module sees it (under jest, the test's own process.env, not node's).
+  const clients = Array.from({ length: count }, () => new WorkerClient(new Worker(script, { env: { ...process.env } })));
   const gradientSize = model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
   const exchange = createExchange(count, gradientSize);
   const init = (replica: number): Request => ({
@@ -131,17 +186,74 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     await Promise.all(clients.map((c) => c.thread.terminate()));
     throw err;
   }
-  const nonTrainable = () => Promise.all(clients.map(async (c) => (await c.request({ kind: 'weights', which: 'nonTrainable' })).weights!));
+  /** Steps so far: the exchange counts them the same way in every worker. */
+  let steps = 0;
+  /** Set when a step timed out: which replicas still answer, and whether their state is the one before the step. */
+  let stalled: { survivors: number[]; error: ExchangeTimeoutError } | undefined;
+  const live = () => stalled?.survivors ?? clients.map((_, i) => i);
+  const nonTrainable = (which: number[]) => Promise.all(which.map(async (i) => (await clients[i].request({ kind: 'weights', which: 'nonTrainable' })).weights!));
+  /** Reading state after a stalled step is possible only if no replica applied it. */
+  const readable = (what: string): number[] => {
+    if (stalled?.error.reachedByAll) throw new Error(`data-parallel engine: cannot ${what} after the stalled step: some replicas may have applied it and others not.`);
+    const survivors = live();
+    if (survivors.length === 0) throw new Error(`data-parallel engine: cannot ${what}: no worker survived the stalled step.`);
+    return survivors;
+  };
+  const usable = () => {
+    if (stalled) throw new Error(`data-parallel engine: stopped after a stalled step (${stalled.error.message}); create a new engine.`);
+  };
+
+  /**
+   * Waits for the step's replies; if the replicas that reached the exchange wait longer than the
+   * timeout for the others, stops the missing workers and rejects with an ExchangeTimeoutError.
+   */
+  const awaitStep = async (step: number, replies: Array<Promise<OkReply>>): Promise<OkReply[]> => {
+    const answered = replies.map(() => false);
+    replies.forEach((r, i) => r.then(() => { answered[i] = true; }, () => { answered[i] = true; }));
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const watchdog = new Promise<'timeout'>((resolve) => {
+      let firstReached = 0;
+      timer = setInterval(() => {
+        if (!firstReached && reachedExchange(exchange, step).some(Boolean)) firstReached = Date.now();
+        if (firstReached && Date.now() - firstReached > timeoutMs) resolve('timeout');
+      }, Math.max(5, Math.min(WATCH_MS, timeoutMs / 4)));
+    });
+    try {
+      const first = await Promise.race([Promise.all(replies), watchdog]);
+      if (first !== 'timeout') return first;
+    } finally {
+      clearInterval(timer);
+    }
+    const reached = reachedExchange(exchange, step);
+    const reachedByAll = reached.every(Boolean);
+    // Hung: those that never reached the exchange (or, if all did, never answered).
+    const hung = answered.map((done, i) => (!done && (reachedByAll || !reached[i]) ? i : -1)).filter((i) => i >= 0);
+    const error = () => new ExchangeTimeoutError(hung, timeoutMs, reachedByAll);
+    abortExchange(exchange); // wakes the replicas waiting at the barrier: they answer with an error
+    await Promise.all(hung.map((i) => clients[i].stop(error())));
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.allSettled(replies), new Promise((r) => { grace = setTimeout(r, ABORT_GRACE_MS); })]);
+    clearTimeout(grace);
+    const late = answered.map((done, i) => (!done && !hung.includes(i) ? i : -1)).filter((i) => i >= 0);
+    hung.push(...late);
+    await Promise.all(late.map((i) => clients[i].stop(error())));
+    hung.sort((a, b) => a - b);
+    const err = error();
+    stalled = { survivors: clients.map((_, i) => i).filter((i) => !hung.includes(i)), error: err };
+    throw err;
+  };
 
   return {
     workers: count,
 
     async step(batch: HostBatch, lr: number, dropoutSeed: (replica: number) => number) {
+      usable();
       const n = batchSize(batch);
+      const step = steps++;
       // Every worker takes part in every exchange, so a batch smaller than the workers gives some an empty shard.
       const ranges = shardRanges(n, count);
       const shares = ranges.map(([s, e]) => (e - s) / n);
-      const replies = await Promise.all(ranges.map(([s, e], i) => {
+      const replies = await awaitStep(step, ranges.map(([s, e], i) => {
         const shard = sliceBatch(batch, s, e);
         return clients[i].request({ kind: 'step', batch: shard, dropoutSeed: dropoutSeed(i), lr, shares }, batchBuffers(shard));
       })).catch((err: unknown) => {
@@ -158,20 +270,27 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async syncTo(target: tfl.LayersModel) {
-      const all = (await clients[0].request({ kind: 'weights', which: 'all' })).weights!;
+      const survivors = readable('read the weights');
+      const all = (await clients[survivors[0]].request({ kind: 'weights', which: 'all' })).weights!;
       const byName = new Map(all.map((w) => [w.name, w]));
-      const stats = count > 1 && target.nonTrainableWeights.length > 0 ? averageArrays(await nonTrainable()) : [];
+      const stats = count > 1 && target.nonTrainableWeights.length > 0 ? averageArrays(await nonTrainable(survivors)) : [];
       for (const s of stats) byName.set(s.name, s);
       const weights = target.weights.map((w, i) => byName.get(w.originalName) ?? all[i]);
       tf.tidy(() => target.setWeights(weights.map((w) => tf.tensor(w.values, w.shape, w.dtype))));
     },
 
     async snapshot(): Promise<EngineState> {
-      const state = (await clients[0].request({ kind: 'optimizerState' })).optimizer!;
-      return { optimizer: state.arrays, betaPowers: state.betaPowers, replicas: await nonTrainable() };
+      const survivors = readable('snapshot the optimizer');
+      const state = (await clients[survivors[0]].request({ kind: 'optimizerState' })).optimizer!;
+      const stats = await nonTrainable(survivors);
+      // A stopped replica's batch-norm statistics are lost: it resumes with the survivors' mean.
+      const mean = stats.length < count ? averageArrays(stats) : [];
+      const replicas = clients.map((_, i) => (survivors.includes(i) ? stats[survivors.indexOf(i)] : mean));
+      return { optimizer: state.arrays, betaPowers: state.betaPowers, replicas };
     },
 
     async restore(state: EngineState) {
+      usable();
       if (state.replicas.length !== 0 && state.replicas.length !== count) {
         throw new Error(`Cannot restore the state of ${state.replicas.length} replicas into ${count} workers: resume with --workers ${state.replicas.length}.`);
       }
@@ -183,6 +302,7 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
     },
 
     async predict(xs: tf.Tensor) {
+      usable();
       const x = xs.dataSync() as Float32Array;
       const row = x.length / xs.shape[0];
       const replies = await Promise.all(splitRows(xs.shape[0], count).map(([s, e], i) => {
@@ -215,6 +335,8 @@ export interface DataParallelOptions {
   outputs?: 'probabilities' | 'logits';
   backend?: string;
   workerScript?: string;
+  /** See `ParallelEngineOptions.exchangeTimeoutMs`. */
+  exchangeTimeoutMs?: number;
 }
 
 /** A classifier being trained data-parallel on tensors (the engine behind `train`'s workers, for benchmarks). */

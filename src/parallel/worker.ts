@@ -1,5 +1,5 @@
 /**
- * A data-parallel training worker: one replica (src/train/replica.ts) on its own TensorFlow.js
+ * A data-parallel training worker: one replica (src/engine/replica.ts) on its own TensorFlow.js
  * backend. It computes gradients on its shard of each batch, averages them with the other replicas'
  * through shared memory (allreduce.ts) and applies the average, so every replica takes the same
  * optimizer step and stays identical.
@@ -44,6 +44,17 @@ function stepTimes(label: () => string) {
 let replicaIndex = 0;
 const times = process.env.HWR_WORKER_TIMES === '1' ? stepTimes(() => `worker ${replicaIndex}`) : null;
 
+/**
+ * Test hook: HWR_TEST_HANG_WORKER=<replica>:<step> makes that worker block forever on its
+ * 0-based step (before its gradients), as a deadlocked kernel would: the coordinator's exchange
+ * timeout is tested with it. Blocking, not throwing or exiting, which the coordinator sees at once.
+ */
+function hangIfAsked(replica: number, step: number): void {
+  const spec = process.env.HWR_TEST_HANG_WORKER;
+  if (!spec || spec !== `${replica}:${step}`) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // nobody ever notifies it
+}
+
 function optimizerFrom(spec: OptimizerSpec): tf.Optimizer {
   if ('learningRate' in spec) return createOptimizer(spec.learningRate);
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[spec.className];
@@ -81,6 +92,7 @@ async function handle(msg: Request): Promise<OkReply> {
     }
     case 'step': {
       const r = ready();
+      hangIfAsked(replicaIndex, steps);
       const t0 = performance.now();
       r.seedDropout(msg.dropoutSeed);
       // An empty shard (a batch smaller than the number of workers) contributes zeros with share 0.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Dataset } from '../data/dataset';
-import { createParallelEngine, availableCores } from '../parallel/data_parallel';
+import { ExchangeTimeoutError, createParallelEngine, availableCores } from '../parallel/data_parallel';
 import { EpochPosition, RunFingerprint, TrainCheckpoint } from './checkpoint';
 import { WeightArray, restoreWeights, snapshotWeights } from '../engine/weights';
 import { TrainingEngine, createLocalEngine } from '../engine/engine';
@@ -32,6 +32,11 @@ export interface TrainOptions extends Omit<ClassificationTaskOptions, 'outputs'>
    * wasm and cpu, 1 on tfjs-node, which already uses every core). 1 trains in this thread.
    */
   workers?: number | 'auto';
+  /**
+   * Data-parallel runs: how long replicas that reached a step's gradient exchange wait for the
+   * others before the run stops with a `TrainingStalledError` naming the hung worker (default 10 min).
+   */
+  exchangeTimeoutMs?: number;
   /** Metric for the best epoch and early stopping (default 'valLoss', or 'loss' without validation). */
   monitor?: Monitor;
   /** Stop after this many epochs without improvement of `monitor` (default 5); false never stops early. */
@@ -120,6 +125,33 @@ export class TrainingInterruptedError extends Error {
   }
 }
 
+/**
+ * Thrown when a data-parallel worker hung (it kept the others waiting at the gradient exchange
+ * past `exchangeTimeoutMs`). When `onCheckpoint` was given and the replicas still held the state
+ * before the stalled step, a checkpoint of that state was written first, so `resume` continues there.
+ */
+export class TrainingStalledError extends Error {
+  constructor(
+    readonly epoch: number,
+    /** Batches of `epoch` completed (the stalled one is batch + 1). */
+    readonly batch: number,
+    readonly step: number,
+    /** 0-based indices of the hung workers. */
+    readonly workers: number[],
+    readonly checkpointed: boolean,
+    /** Why no checkpoint was written, when none was. */
+    why: string,
+    readonly cause: ExchangeTimeoutError,
+  ) {
+    super(
+      `Training stalled in epoch ${epoch} at batch ${batch + 1} (step ${step}): ${cause.message} ` +
+        (checkpointed ? 'A checkpoint of the state before this step was written: resume from it.'
+          : `No checkpoint was written (${why}); the last one written, if any, is kept.`),
+    );
+    this.name = 'TrainingStalledError';
+  }
+}
+
 /** The number of replicas `workers` asks for on the active backend. */
 export function resolveWorkers(workers: number | 'auto' | undefined): number {
   if (workers === undefined || workers === 'auto') return tf.getBackend() === 'tensorflow' ? 1 : availableCores();
@@ -177,7 +209,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
   // Created after the resumed weights are in the model: parallel replicas start as copies of it.
   const engineOpts = { loss: task.loss, learningRate };
   const engine: TrainingEngine = workers > 1
-    ? await createParallelEngine(model, { ...engineOpts, workers, backend: tf.getBackend() })
+    ? await createParallelEngine(model, { ...engineOpts, workers, backend: tf.getBackend(), exchangeTimeoutMs: opts.exchangeTimeoutMs })
     : createLocalEngine(model, engineOpts);
   if (opts.resume) await engine.restore({ optimizer: opts.resume.optimizer, betaPowers: opts.resume.betaPowers, replicas: opts.resume.replicas });
   if (workers > 1) progress?.message(`training data-parallel on ${workers} workers`);
@@ -224,7 +256,16 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
         lr = learningRateAt(step, learningRate, epochs, stepsPerEpoch, schedule);
         const batch = task.trainBatch(epoch, b, batchSize);
         const n = batch.x.shape[0];
-        const result = await engine.step(batch, lr, (replica) => deriveSeed(seed, 'dropout', step, replica));
+        const result = await engine.step(batch, lr, (replica) => deriveSeed(seed, 'dropout', step, replica)).catch(async (err: unknown) => {
+          if (!(err instanceof ExchangeTimeoutError)) throw err;
+          // A hung worker: keep what the surviving replicas hold (the state before this step), as Ctrl-C does.
+          sums.trainMs += Date.now() - segmentStart;
+          const why = await engine.syncTo(model).then(() => checkpoint(epoch - 1, { ...sums, batch: b })).then(
+            (written) => (written ? '' : 'no onCheckpoint was given'),
+            (e: unknown) => (e instanceof Error ? e.message : String(e)),
+          );
+          throw new TrainingStalledError(epoch, b, step, err.workers, why === '', why, err);
+        });
         if (!Number.isFinite(result.loss)) throw new TrainingDivergedError(epoch, b + 1, step, result.loss, lr);
         sums.sumLoss += result.loss * n;
         sums.sumCorrect = result.correct === null || sums.sumCorrect === null ? null : sums.sumCorrect + result.correct;
