@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../bench/chromium';
 import { loadMnistPart } from '../src/data/mnist';
 import { geometryForDataset } from '../src/image/preprocess';
@@ -244,6 +245,154 @@ run('the web app in Chromium', () => {
     expect(p.top3[0].label).toBe('4');
     await page.screenshot({ path: path.join(OUT, 'app-phone.png'), fullPage: true });
     expect(fs.statSync(path.join(OUT, 'app-phone.png')).size).toBeGreaterThan(10000);
+  });
+
+  describe('model switching, keyboard focus, the live region and huge photos (a page without the service worker)', () => {
+    let server2: RunningServer;
+    let page2: Page;
+
+    /** Every canvas read and bitmap decoded by the page, [width, height]: shows the size a photo was decoded at. */
+    function recordDecodes(): void {
+      const w = window as any;
+      w.__decoded = [];
+      const read = CanvasRenderingContext2D.prototype.getImageData;
+      CanvasRenderingContext2D.prototype.getImageData = function (this: CanvasRenderingContext2D, ...a: any[]) {
+        w.__decoded.push([a[2], a[3]]);
+        return (read as any).apply(this, a);
+      };
+      const decode = w.createImageBitmap;
+      w.createImageBitmap = async (...a: any[]) => {
+        const bitmap = await decode.apply(w, a);
+        w.__decoded.push([bitmap.width, bitmap.height]);
+        return bitmap;
+      };
+    }
+
+    beforeAll(async () => {
+      // Another origin than `page`'s: its service worker (network first, then cache) does not control this one.
+      server2 = await startServer({ port: 0, appDir: path.join(tmp, 'app'), modelsDir: SAVED_MODELS });
+      page2 = await browser.context.newPage();
+      page2.on('pageerror', (e) => pageErrors.push(e.message));
+      await page2.addInitScript(recordDecodes);
+      await page2.goto(`${server2.url}?nosw`);
+      await page2.evaluate(() => (window as any).hwr.ready);
+    });
+
+    afterAll(async () => {
+      await page2?.close();
+      await server2?.close();
+    });
+
+    const hwr = <T>(fn: string): Promise<T> => page2.evaluate((f) => (window as any).hwr[f](), fn);
+    const loadsDone = () => page2.waitForFunction(() => (window as any).hwr.pendingLoads() === 0, undefined, { timeout: 20000 });
+
+    test('two quick picks: the last one picked is loaded and predicting, even when the first finishes later (and is disposed)', async () => {
+      expect((await hwr<{ id: string }>('model')).id).toBe('mnist');
+      const tensorsWithMnist = await hwr<number>('tensors');
+      // The first pick's model arrives 1.5 s late, after the second pick has loaded.
+      let late = false;
+      await page2.route('**/models/emnist/model.json', async (route) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        late = true;
+        await route.continue();
+      });
+      await page2.selectOption('#model', 'emnist');
+      await page2.selectOption('#model', 'mnist');
+      await page2.waitForFunction(() => /^Digits \(MNIST\): loaded/.test(document.getElementById('status')?.textContent ?? ''));
+      await loadsDone();
+      await page2.unroute('**/models/emnist/model.json');
+      expect(late).toBe(true);
+      expect([(await hwr<{ id: string }>('model')).id, await page2.inputValue('#model')]).toEqual(['mnist', 'mnist']);
+      expect(await page2.textContent('#status')).toMatch(/^Digits \(MNIST\): loaded/);
+      expect(await hwr<number>('tensors')).toBe(tensorsWithMnist); // the late emnist and the replaced mnist are gone
+      await page2.click('#clear');
+      const { x, y, scale } = await padBox(page2);
+      await page2.mouse.move(x + 140 * scale, y + 40 * scale);
+      await page2.mouse.down();
+      await page2.mouse.move(x + 140 * scale, y + 240 * scale, { steps: 4 });
+      await page2.mouse.up();
+      await page2.waitForFunction(() => (window as any).hwr.settled());
+      const p = await hwr<PagePrediction>('last');
+      expect([p.modelId, p.top3.length, p.probs.length]).toEqual(['mnist', 3, 10]);
+    });
+
+    test('a model that fails to load: the picker goes back to the model still predicting, and the page says why', async () => {
+      await page2.route('**/models/emnist/model.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"format": "layers-model", "modelTopology": ' }));
+      await page2.selectOption('#model', 'emnist');
+      await loadsDone();
+      await page2.unroute('**/models/emnist/model.json');
+      expect([await page2.inputValue('#model'), (await hwr<{ id: string }>('model')).id]).toEqual(['mnist', 'mnist']);
+      const message = page2.locator('#message');
+      expect(await message.isVisible()).toBe(true);
+      expect(await message.textContent()).toContain("Could not switch to 'emnist'");
+      expect(await page2.textContent('#title')).toBe('Draw a digit');
+      await page2.click('#clear');
+      expect((await hwr<PagePrediction>('predictNow')).modelId).toBe('mnist');
+    });
+
+    test('the upload button shows keyboard focus (its hidden input focused with Tab outlines the label)', async () => {
+      await page2.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      for (let i = 0; i < 12 && (await page2.evaluate(() => document.activeElement?.id)) !== 'upload'; i++) await page2.keyboard.press('Tab');
+      expect(await page2.evaluate(() => document.activeElement?.id)).toBe('upload');
+      const outline = await page2.evaluate(() => {
+        const s = getComputedStyle(document.querySelector('label[for=upload]') as Element);
+        return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+      });
+      expect(outline.style).not.toBe('none');
+      expect(outline.width).toBeGreaterThanOrEqual(2);
+      // Not outlined once focus moves on.
+      await page2.keyboard.press('Tab');
+      expect(await page2.evaluate(() => getComputedStyle(document.querySelector('label[for=upload]') as Element).outlineStyle)).toBe('none');
+    });
+
+    test('the live region is not touched while a stroke is drawn; the final answer is announced once it ends', async () => {
+      await page2.click('#clear');
+      await page2.waitForFunction(() => (window as any).hwr.settled());
+      await page2.evaluate(() => {
+        const w = window as any;
+        w.__liveChanges = 0;
+        const observer = new MutationObserver((records) => { w.__liveChanges += records.length; });
+        for (const el of document.querySelectorAll('[aria-live], [role=alert], [role=status], [role=log]')) {
+          observer.observe(el, { childList: true, subtree: true, characterData: true });
+        }
+      });
+      const keys = new Set<string>();
+      const { x, y, scale } = await padBox(page2);
+      await page2.mouse.move(x + 140 * scale, y + 40 * scale);
+      await page2.mouse.down();
+      for (let k = 1; k <= 8; k++) {
+        await page2.mouse.move(x + 140 * scale, y + (40 + 25 * k) * scale);
+        await page2.waitForTimeout(180); // longer than the 120 ms between live predictions
+        keys.add((await hwr<PagePrediction | null>('last'))?.key ?? '');
+      }
+      const whileDrawing = await page2.evaluate(() => (window as any).__liveChanges);
+      await page2.mouse.up();
+      await page2.waitForFunction(() => (window as any).hwr.settled());
+      expect(keys.size).toBeGreaterThanOrEqual(3); // the panel did follow the pen
+      expect(whileDrawing).toBe(0);
+      expect(await page2.evaluate(() => (window as any).__liveChanges)).toBeGreaterThanOrEqual(1);
+      const top = (await hwr<PagePrediction>('last')).top3[0];
+      expect(await page2.textContent('[aria-live]')).toBe(`Reads ${top.label}, ${Math.round(100 * top.p)} percent`);
+    });
+
+    test('a huge phone photo (6000x4000, EXIF-turned) is decoded at 2048 px on its longest side, upright, and read as hwr predict reads it', async () => {
+      // Stored landscape with a horizontal bar; EXIF orientation 6 turns it upright: a portrait '1'.
+      const file = path.join(tmp, 'huge-photo.jpg');
+      const bar = await sharp({ create: { width: 2000, height: 280, channels: 3, background: '#1a1a1a' } }).png().toBuffer();
+      await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#f4f1ea' } })
+        .composite([{ input: bar, left: 2000, top: 1860 }]).jpeg({ quality: 85 }).withMetadata({ orientation: 6 }).toFile(file);
+      await page2.evaluate(() => { (window as any).__decoded = []; });
+      await page2.setInputFiles('#upload', file);
+      await page2.waitForFunction(() => (window as any).hwr.last()?.source === 'photo' && (window as any).hwr.settled(), undefined, { timeout: 20000 });
+      const decoded: Array<[number, number]> = await page2.evaluate(() => (window as any).__decoded);
+      expect(Math.max(...decoded.flat())).toBeLessThanOrEqual(2048);
+      expect(decoded).toContainEqual([1365, 2048]); // the photo's pixels: upright, aspect kept
+      const p = await hwr<PagePrediction>('last');
+      const n = await preprocessFile(file);
+      const mean = p.input.reduce((s, v, i) => s + Math.abs(v - n.pixels[i]), 0) / 784;
+      expect(mean).toBeLessThan(0.02); // downscaled before the recipe, not after: nearly the same 28x28
+      expect(p.top3[0].label).toBe('1');
+    });
   });
 
   test('works offline after the first load (service worker), the server stopped', async () => {

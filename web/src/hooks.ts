@@ -2,6 +2,7 @@
  * window.hwr: what the browser tests and the benchmark (bench/browser.ts) read and drive. The page
  * itself never uses it.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { BenchmarkResult, benchmark } from './bench';
 import type { LiveReader } from './live';
 import type { DrawingPad } from './pad';
@@ -30,6 +31,8 @@ export function installHooks({ state, pad, live, ready, offline, selectModel }: 
     settled: () => live.settled(),
     /** Model loads started and not finished (a test waits for 0 after quick switches). */
     pendingLoads: () => state.loads.inFlight,
+    /** Tensors alive on the backend: a model thrown away must not stay in memory. */
+    tensors: () => tf.memory().numTensors,
     predictNow: () => live.predictNow(),
     padPng: () => pad.toPng(),
     selectModel,
