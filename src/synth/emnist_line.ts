@@ -424,10 +424,13 @@ function punctuationStrokes(c: string, cap: number, asc: number, desc: number, p
   }
 }
 
+// Bound once: jest runs code in a vm where looking up Math on every call of a hot helper is slow.
+const mathFloor = Math.floor;
+
 /** Bilinear sample of an image [h, w] at `base` (zero outside it) at (x, y) in pixel-centre coordinates. */
 function bilinear(src: Uint8Array, base: number, w: number, h: number, x: number, y: number): number {
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
+  const x0 = mathFloor(x);
+  const y0 = mathFloor(y);
   const tx = x - x0;
   const ty = y - y0;
   const inX0 = x0 >= 0 && x0 < w;
