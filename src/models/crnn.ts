@@ -36,7 +36,7 @@ export interface CrnnOptions {
   /** Kernel width (time steps) of the conv head's 1-D convs (default 5). */
   headKernel?: number;
   /**
-   * Batch norm after every conv of the feature extractor (default false). CTC leaves its blank-only
+   * Batch norm after every conv, the conv head's 1-D convs included (default false). CTC leaves its blank-only
    * plateau several times sooner with it, at a cost per step on wasm.
    */
   batchNorm?: boolean;
@@ -98,9 +98,14 @@ export function crnn(opts: CrnnOptions): tfl.LayersModel {
   if (head === 'conv') {
     for (let i = 0; i < headLayers; i++) {
       model.add(tfl.layers.conv1d({
-        filters: headUnits, kernelSize: headKernel, padding: 'same', activation: 'relu',
+        filters: headUnits, kernelSize: headKernel, padding: 'same',
+        activation: batchNorm ? 'linear' : 'relu', useBias: !batchNorm,
         kernelInitializer: tfl.initializers.heNormal({ seed: next() }),
       })); // [batch, T, headUnits]
+      if (batchNorm) {
+        model.add(tfl.layers.batchNormalization());
+        model.add(tfl.layers.activation({ activation: 'relu' }));
+      }
     }
   } else {
     for (let i = 0; i < headLayers; i++) {
