@@ -2,7 +2,7 @@
 // Writes outputs/emnist-lines.png: lines written with real EMNIST letters (src/synth/emnist_line.ts),
 // dark ink on white, each with its writer's style, so a person can judge by eye whether they look
 // like handwriting; prints how long a 30-character line takes.
-//   npm run build && node scripts/emnist-line-sheet.js [--seed 0] [--part test|train] [--scale 1]
+//   npm run build && node scripts/emnist-line-sheet.js [--seed 0] [--part test|train] [--scale 1] [--texts 'one line|another']
 // EMNIST comes from EMNIST_DIR (default ../shared/data/emnist62) and EMNIST_SPLIT (default emnist62).
 const fs = require('fs');
 const path = require('path');
@@ -12,7 +12,7 @@ const { createEmnistGlyphs, renderEmnistLine } = require(path.join(dist, 'synth'
 const { imageGrid } = require(path.join(dist, 'plot', 'index'));
 const { createRng, deriveSeed } = require(path.join(dist, 'util', 'rng'));
 
-const TEXTS = process.env.SHEET_TEXTS ? process.env.SHEET_TEXTS.split('|') : [
+const DEFAULT_TEXTS = [
   'The quick brown fox jumps over the lazy dog.',
   'Meet me at 10:30, near the old Bridge!',
   'Is it really 1984? Yes; it is.',
@@ -36,6 +36,8 @@ function main() {
   const seed = Number(option('seed', 0));
   const part = option('part', 'test');
   const scale = Number(option('scale', 1));
+  const texts = option('texts') ? option('texts').split('|') : DEFAULT_TEXTS;
+  if (!(scale > 0)) throw new Error(`--scale needs a number > 0, got '${option('scale')}'`);
   if (!Number.isFinite(seed)) throw new Error(`--seed needs a number, got '${option('seed')}'`);
   if (part !== 'test' && part !== 'train') throw new Error(`--part must be test or train, got '${part}'`);
   const dir = process.env.EMNIST_DIR || path.join(__dirname, '..', '..', 'shared', 'data', 'emnist62');
@@ -46,7 +48,7 @@ function main() {
   const images = [];
   const titles = [];
   const labels = [];
-  TEXTS.forEach((text, n) => {
+  texts.forEach((text, n) => {
     const line = renderEmnistLine(text, glyphs, createRng(deriveSeed(seed, 'emnist-line-sheet', n)));
     const s = line.style;
     // Dark ink on white paper: what a person expects to read.
@@ -64,11 +66,17 @@ function main() {
 
   // Speed: 200 lines of 30 characters (style, glyphs, punctuation, slant, crop).
   const text = 'Call me at 10:30, said Quinn.';
+  // CPU time as well as wall time: on a shared machine the wall clock also counts other processes.
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let pixels = 0;
   for (let n = 0; n < 200; n++) pixels += renderEmnistLine(text + '!', glyphs, createRng(deriveSeed(seed, 'speed', n))).ink.length;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`${(ms / 200).toFixed(2)} ms per 30-character line (${(pixels / 200).toFixed(0)} px mean canvas)`);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(
+    `${(ms / 200).toFixed(2)} ms per 30-character line (${((cpu.user + cpu.system) / 1000 / 200).toFixed(2)} ms CPU), ` +
+      `${(pixels / 200).toFixed(0)} px mean canvas`,
+  );
 }
 
 try {
