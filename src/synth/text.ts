@@ -483,6 +483,8 @@ export interface TextSource {
   sample(rng: Rng, maxChars?: number): TextLine;
   /** `sample(rng, maxChars).text`. */
   text(rng: Rng, maxChars?: number): string;
+  /** `text` with every word of another split's vocabulary replaced as lines are (same length and case, punctuation kept). */
+  enforceVocabulary(text: string, rng: Rng): string;
 }
 
 const DEFAULTS = {
@@ -954,5 +956,6 @@ export function createTextSource(options: TextSourceOptions): TextSource {
     },
     sample,
     text: (rng, maxChars) => sample(rng, maxChars).text,
+    enforceVocabulary,
   };
 }
