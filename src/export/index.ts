@@ -11,7 +11,7 @@ export * from './float16';
 export * from './quantize';
 export * from './atomic_file';
 export {
-  lowerModel, runInferenceGraph, describeGraph, UnsupportedLayerError, SUPPORTED_LAYERS,
+  lowerModel, runInferenceGraph, describeGraph, stepShapes, UnsupportedLayerError, SUPPORTED_LAYERS,
 } from './inference_graph';
 export type { InferenceGraph, InferenceStep } from './inference_graph';
 export {

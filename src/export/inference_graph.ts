@@ -4,6 +4,13 @@
  * it where possible. Weights stay in TensorFlow.js layouts (conv HWIO, dense [in, out]); each
  * writer transposes to its own format. `runInferenceGraph` executes the graph with tfjs ops, which
  * is both the check that lowering kept the model's maths and the source of calibration ranges.
+ *
+ * Line models (crnn: convs, a [h, 1] conv that collapses the height to 1, Reshape [1, T, F] ->
+ * [T, F], Conv1D / Dense per time step) stay 4-D after the collapse: every 1-D op is the 2-D op of
+ * height 1 (Conv1D kernel k, dilation d = CONV_2D kernel [1, k], dilation [1, d]; Dense per step
+ * = a 1x1 CONV_2D), exact and what TFLite has, and one final `squeeze` drops the unit height where
+ * the Reshape's output shape is reached. A free input dimension (a line's width) is -1 in every
+ * shape; `stepShapes` gives the concrete shapes for one input size.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -14,7 +21,7 @@ export type FusedActivation = 'none' | 'relu';
 interface StepBase {
   /** The tfjs layers this step came from, in order (e.g. conv + batch norm + relu). */
   layers: string[];
-  /** Output shape without the batch dimension. */
+  /** Output shape without the batch dimension; -1 where it follows a free input dimension (a line's width). */
   outputShape: number[];
 }
 
@@ -52,6 +59,14 @@ export interface FlattenStep extends StepBase {
   kind: 'flatten';
 }
 
+/**
+ * Removes the unit height the 1-D layers of a line model ran with: [1, T, F] -> [T, F] (the
+ * Reshape after a line model's height collapse, applied after the per-time-step ops that followed it).
+ */
+export interface SqueezeStep extends StepBase {
+  kind: 'squeeze';
+}
+
 /** A ReLU that could not be fused into the op before it. */
 export interface ReluStep extends StepBase {
   kind: 'relu';
@@ -62,19 +77,21 @@ export interface SoftmaxStep extends StepBase {
   kind: 'softmax';
 }
 
-export type InferenceStep = ConvStep | DenseStep | MaxPoolStep | FlattenStep | ReluStep | SoftmaxStep;
+export type InferenceStep = ConvStep | DenseStep | MaxPoolStep | FlattenStep | SqueezeStep | ReluStep | SoftmaxStep;
 
 /** The lowered model: an input shape and the ops in order. */
 export interface InferenceGraph {
   name: string;
-  inputShape: number[]; // [h, w, c]
+  inputShape: number[]; // [h, w, c], -1 for a free dimension (a line model's width)
   steps: InferenceStep[];
 }
 
 /** Layer classes the exporters understand. */
 export const SUPPORTED_LAYERS = [
   'InputLayer', 'Conv2D', 'BatchNormalization', 'Activation (relu, softmax, linear)', 'MaxPooling2D',
-  'Flatten', 'Dense (activation relu, softmax or linear)', 'Dropout',
+  'Flatten', 'Dense (activation relu, softmax or linear; on [b, n] or per position)', 'Dropout',
+  'Reshape (only [b, 1, T, F] -> [b, T, F], a line model\'s height collapse)',
+  'Conv1D (after that Reshape; padding same or valid, any dilation)',
 ] as const;
 
 /** A layer the exporter cannot write; names the layer and lists what is supported. */
@@ -94,9 +111,10 @@ function pair(v: unknown, what: string, layer: tfl.layers.Layer): [number, numbe
   return [a[0] as number, a[1] as number];
 }
 
+/** The layer's output shape without the batch, -1 for a dimension the input leaves free. */
 function shapeOf(layer: tfl.layers.Layer): number[] {
   const s = layer.outputShape as (number | null)[];
-  return s.slice(1).map((d) => d as number);
+  return s.slice(1).map((d) => (d == null ? -1 : d));
 }
 
 function weightNamed(layer: tfl.layers.Layer, suffix: string): Float32Array | undefined {
@@ -139,7 +157,8 @@ function foldBatchNorm(steps: InferenceStep[], layer: tfl.layers.Layer): void {
   }
   const cfg = layer.getConfig() as { axis?: number | number[]; epsilon?: number };
   const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
-  const rank = last.outputShape.length + 1;
+  // The layer's own rank: after a line model's Reshape the graph keeps a unit height the layer does not see.
+  const rank = (layer.outputShape as unknown[]).length;
   if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== rank - 1)) {
     throw new UnsupportedLayerError(cls, layer.name, `only batch norm over the channel (last) axis can be folded, got axis ${JSON.stringify(cfg.axis)}`);
   }
@@ -175,25 +194,42 @@ function chainOf(model: tfl.LayersModel): tfl.layers.Layer[] {
   return layers;
 }
 
+/** A conv step from a tfjs kernel (HWIO, or [k, in, out] for Conv1D read as [1, k, in, out]). */
+function convStep(layer: tfl.layers.Layer, shape: number[], kernelShape: [number, number, number, number], strides: [number, number], dilations: [number, number]): ConvStep {
+  const cfg = layer.getConfig() as { padding?: string; useBias?: boolean };
+  const padding = cfg.padding;
+  if (padding !== 'same' && padding !== 'valid') throw new UnsupportedLayerError(layer.getClassName(), layer.name, `padding '${String(padding)}' (only same or valid)`);
+  return {
+    kind: 'conv2d', layers: [layer.name], outputShape: shape,
+    kernel: (layer.getWeights()[0].dataSync() as Float32Array).slice(), kernelShape,
+    bias: cfg.useBias ? (layer.getWeights()[1].dataSync() as Float32Array).slice() : new Float32Array(kernelShape[3]),
+    strides, dilations, padding, activation: 'none',
+  };
+}
+
 /** Lowers a Sequential-style tfjs model into an InferenceGraph, or throws UnsupportedLayerError. */
 export function lowerModel(model: tfl.LayersModel): InferenceGraph {
   // Name an unsupported layer first: it is the actionable error (e.g. an LSTM line model).
-  const known = new Set(['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D', 'Flatten', 'Dense', 'Dropout']);
+  const known = new Set(['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'Reshape', 'Conv1D']);
   const unknown = model.layers.filter((l) => !known.has(l.getClassName()));
   if (unknown.length) {
     const others = unknown.slice(1).map((l) => `${l.getClassName()} '${l.name}'`);
     throw new UnsupportedLayerError(unknown[0].getClassName(), unknown[0].name,
       `no TFLite/inference lowering for this layer class${others.length ? ` (also unsupported here: ${others.join(', ')})` : ''}`);
   }
-  const inputShape = (model.inputs[0].shape as (number | null)[]).slice(1) as number[];
-  if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d))) {
-    throw new UnsupportedLayerError(model.getClassName(), model.name, `input shape ${JSON.stringify(model.inputs[0].shape)} is not [batch, height, width, channels]`);
+  const inputShape = (model.inputs[0].shape as (number | null)[]).slice(1).map((d) => (d == null ? -1 : d));
+  if (inputShape.length !== 3 || !Number.isInteger(inputShape[2]) || inputShape[2] < 1 || inputShape.some((d) => !Number.isInteger(d))) {
+    throw new UnsupportedLayerError(model.getClassName(), model.name, `input shape ${JSON.stringify(model.inputs[0].shape)} is not [batch, height, width, channels] with known channels`);
   }
   const steps: InferenceStep[] = [];
+  // Set by a Reshape [1, T, F] -> [T, F]: the layers after it see [T, F], the graph keeps [1, T, F].
+  let squeezedBy: string | undefined;
+  const graphShape = (layer: tfl.layers.Layer) => (squeezedBy ? [1, ...shapeOf(layer)] : shapeOf(layer));
   for (const layer of chainOf(model)) {
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as Record<string, unknown>;
-    const shape = shapeOf(layer);
+    const shape = graphShape(layer);
+    const prev = steps.length ? steps[steps.length - 1].outputShape : inputShape;
     switch (cls) {
       case 'InputLayer':
       case 'Dropout':
@@ -202,34 +238,42 @@ export function lowerModel(model: tfl.LayersModel): InferenceGraph {
         if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') {
           throw new UnsupportedLayerError(cls, layer.name, `data format ${String(cfg.dataFormat)} (only channelsLast)`);
         }
-        const padding = cfg.padding as string;
-        if (padding !== 'same' && padding !== 'valid') throw new UnsupportedLayerError(cls, layer.name, `padding '${padding}'`);
-        const kernelVar = layer.getWeights()[0];
-        const kernelShape = kernelVar.shape as [number, number, number, number];
-        const out = kernelShape[3];
-        steps.push({
-          kind: 'conv2d', layers: [layer.name], outputShape: shape,
-          kernel: (kernelVar.dataSync() as Float32Array).slice(), kernelShape,
-          bias: cfg.useBias ? (layer.getWeights()[1].dataSync() as Float32Array).slice() : new Float32Array(out),
-          strides: pair(cfg.strides, 'strides', layer), dilations: pair(cfg.dilationRate ?? 1, 'dilation rate', layer),
-          padding, activation: 'none',
-        });
+        const kernelShape = layer.getWeights()[0].shape as [number, number, number, number];
+        steps.push(convStep(layer, shape, kernelShape, pair(cfg.strides, 'strides', layer), pair(cfg.dilationRate ?? 1, 'dilation rate', layer)));
+        applyActivation(steps, activationName(layer), layer);
+        break;
+      }
+      case 'Conv1D': {
+        if (!squeezedBy) {
+          throw new UnsupportedLayerError(cls, layer.name, 'Conv1D is lowered only after a Reshape [b, 1, T, F] -> [b, T, F] (a line model\'s height collapse)');
+        }
+        const [k, cin, cout] = layer.getWeights()[0].shape as [number, number, number];
+        const one = (v: unknown, what: string) => {
+          const a = Array.isArray(v) ? v : [v ?? 1];
+          if (a.length !== 1 || !Number.isInteger(a[0]) || (a[0] as number) < 1) throw new UnsupportedLayerError(cls, layer.name, `${what} ${JSON.stringify(v)} is not one positive integer`);
+          return a[0] as number;
+        };
+        // [k, in, out] is [1, k, in, out] in HWIO order: the same numbers.
+        steps.push(convStep(layer, shape, [1, k, cin, cout], [1, one(cfg.strides, 'strides')], [1, one(cfg.dilationRate, 'dilation rate')]));
         applyActivation(steps, activationName(layer), layer);
         break;
       }
       case 'Dense': {
         const kernelVar = layer.getWeights()[0];
         const kernelShape = kernelVar.shape as [number, number];
-        const prev = steps.length ? steps[steps.length - 1].outputShape : inputShape;
-        if (prev.length !== 1 || kernelShape.length !== 2) {
+        const bias = cfg.useBias ? (layer.getWeights()[1].dataSync() as Float32Array).slice() : new Float32Array(kernelShape[1]);
+        const kernel = (kernelVar.dataSync() as Float32Array).slice();
+        if (prev.length === 3) {
+          // Dense on [h, w, c] (or [1, T, F]) acts on each position alone: a 1x1 conv, [in, out] = HWIO [1, 1, in, out].
+          steps.push({
+            kind: 'conv2d', layers: [layer.name], outputShape: shape, kernel, kernelShape: [1, 1, kernelShape[0], kernelShape[1]], bias,
+            strides: [1, 1], dilations: [1, 1], padding: 'valid', activation: 'none',
+          });
+        } else if (prev.length === 1) {
+          steps.push({ kind: 'dense', layers: [layer.name], outputShape: shape, kernel, kernelShape, bias, activation: 'none' });
+        } else {
           throw new UnsupportedLayerError(cls, layer.name, `Dense on a rank-${prev.length + 1} input (add a Flatten before it)`);
         }
-        steps.push({
-          kind: 'dense', layers: [layer.name], outputShape: shape,
-          kernel: (kernelVar.dataSync() as Float32Array).slice(), kernelShape,
-          bias: cfg.useBias ? (layer.getWeights()[1].dataSync() as Float32Array).slice() : new Float32Array(kernelShape[1]),
-          activation: 'none',
-        });
         applyActivation(steps, activationName(layer), layer);
         break;
       }
@@ -251,14 +295,66 @@ export function lowerModel(model: tfl.LayersModel): InferenceGraph {
         });
         break;
       }
+      case 'Reshape': {
+        // Only the height collapse of a line model: [1, T, F] -> [T, F], a pure relabelling of the same numbers.
+        const out = shapeOf(layer);
+        if (squeezedBy || prev.length !== 3 || prev[0] !== 1 || out.length !== 2 || out[1] !== prev[2] || (out[0] !== prev[1] && out[0] !== -1)) {
+          throw new UnsupportedLayerError(cls, layer.name, `only the reshape [b, 1, T, F] -> [b, T, F] is supported, this one maps [${prev}] -> [${out}]`);
+        }
+        squeezedBy = layer.name;
+        break;
+      }
       case 'Flatten':
-        steps.push({ kind: 'flatten', layers: [layer.name], outputShape: shape });
+        // Row-major: flattening [1, T, F] or [T, F] gives the same vector.
+        steps.push({ kind: 'flatten', layers: squeezedBy ? [squeezedBy, layer.name] : [layer.name], outputShape: shapeOf(layer) });
+        squeezedBy = undefined;
         break;
       default:
         throw new UnsupportedLayerError(cls, layer.name, 'no TFLite/inference lowering for this layer class');
     }
   }
+  if (squeezedBy) {
+    const last = steps[steps.length - 1].outputShape;
+    steps.push({ kind: 'squeeze', layers: [squeezedBy], outputShape: last.slice(1) });
+  }
   return { name: model.name, inputShape, steps };
+}
+
+/** Output size of a conv or pool along one axis (TensorFlow's rules); -1 stays -1. */
+function outSize(size: number, window: number, stride: number, dilation: number, padding: 'same' | 'valid'): number {
+  if (size < 0) return -1;
+  const span = (window - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(size / stride) : Math.max(0, Math.ceil((size - span + 1) / stride));
+}
+
+/**
+ * Every step's output shape (without batch) for one concrete input shape [h, w, c]: what the
+ * graph's -1 dimensions become for that input (a TFLite file's `shape` next to its -1 signature).
+ */
+export function stepShapes(graph: InferenceGraph, input: number[]): number[][] {
+  let x = input;
+  return graph.steps.map((s) => {
+    switch (s.kind) {
+      case 'conv2d':
+        x = [outSize(x[0], s.kernelShape[0], s.strides[0], s.dilations[0], s.padding), outSize(x[1], s.kernelShape[1], s.strides[1], s.dilations[1], s.padding), s.kernelShape[3]];
+        break;
+      case 'maxPool2d':
+        x = [outSize(x[0], s.poolSize[0], s.strides[0], 1, s.padding), outSize(x[1], s.poolSize[1], s.strides[1], 1, s.padding), x[2]];
+        break;
+      case 'dense':
+        x = [s.kernelShape[1]];
+        break;
+      case 'flatten':
+        x = [x.reduce((a, b) => a * b, 1)];
+        break;
+      case 'squeeze':
+        x = x.slice(1);
+        break;
+      default:
+        break; // relu, softmax: same shape
+    }
+    return x;
+  });
 }
 
 /** One step applied with tfjs ops; `x` is [batch, ...step input shape]. */
@@ -277,6 +373,8 @@ function applyStep(step: InferenceStep, x: tf.Tensor): tf.Tensor {
       return tf.maxPool(x as tf.Tensor4D, step.poolSize, step.strides, step.padding);
     case 'flatten':
       return tf.reshape(x, [x.shape[0], -1]);
+    case 'squeeze':
+      return tf.squeeze(x, [1]);
     case 'relu':
       return tf.relu(x);
     case 'softmax':

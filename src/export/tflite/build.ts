@@ -8,8 +8,12 @@
  *   symmetric per tensor, biases int32 with scale input_scale * weight_scale, activations int8
  *   asymmetric per tensor from calibration ranges, max pool and reshape keep their input's
  *   parameters, softmax output scale 1/256 zero point -128 (TensorFlow's converter conventions).
+ * A graph with a free input dimension (a line model's width) is written with -1 there in every
+ * tensor's shape_signature and a concrete size in its shape (`freeSize`, the size an interpreter
+ * that never resizes runs at); interpreters that resize (TFLite's ResizeInputTensor, LiteRT given
+ * an input of another width) run any width.
  */
-import { InferenceGraph, InferenceStep } from '../inference_graph';
+import { InferenceGraph, InferenceStep, stepShapes } from '../inference_graph';
 import { toFloat16Array } from '../float16';
 import {
   asymmetricInt8, minMax, quantizeBiasInt32, quantizeInt8, quantizePerChannelInt8, QuantParams, symmetricInt8Scale,
@@ -19,14 +23,20 @@ import { ActivationFunctionType, BuiltinOperator, Padding, TensorType } from './
 
 export type TfliteQuantization = 'none' | 'float16' | 'int8';
 
+/** Size written in a tensor's shape for a free input dimension (its shape_signature says -1): 256 px, about ten characters of a 28 px line. */
+export const DEFAULT_FREE_SIZE = 256;
+
 /** Observed value ranges for int8 calibration: the graph input and each step's output. */
 export interface CalibrationRanges {
   input: { min: number; max: number };
   steps: { min: number; max: number }[];
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 function bytesOf(a: Float32Array | Int32Array | Int8Array | Uint16Array): Uint8Array {
   // Typed arrays are in platform order; TFLite buffers are little-endian.
+  if (LITTLE_ENDIAN) return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
   const out = new Uint8Array(a.byteLength);
   const view = new DataView(out.buffer);
   for (let i = 0; i < a.length; i++) {
@@ -61,16 +71,24 @@ const perTensor = (q: QuantParams, range?: { min: number; max: number }): Tensor
 });
 
 /** Builds the description; int8 needs `ranges` from calibrateGraph (never computed on test data). */
-export function buildTfliteSpec(graph: InferenceGraph, quantize: TfliteQuantization, ranges?: CalibrationRanges, description = 'handwriting-tfjs hwr export'): ModelSpec {
+export function buildTfliteSpec(
+  graph: InferenceGraph, quantize: TfliteQuantization, ranges?: CalibrationRanges, description = 'handwriting-tfjs hwr export', freeSize = DEFAULT_FREE_SIZE,
+): ModelSpec {
   if (quantize === 'int8' && (!ranges || ranges.steps.length !== graph.steps.length)) {
     throw new Error('int8 export needs calibration ranges for the input and every step (calibrateGraph).');
+  }
+  const concreteInput = graph.inputShape.map((d) => (d < 0 ? freeSize : d));
+  const concrete = stepShapes(graph, concreteInput);
+  if (concrete.some((s) => s.some((d) => d < 1))) {
+    throw new Error(`TFLite export: at input [${concreteInput}] a step's output would be empty; pass a larger free size than ${freeSize}.`);
   }
   const int8 = quantize === 'int8';
   const tensors: TensorSpec[] = [];
   const operators: OperatorSpec[] = [];
   const dequantizeOps: OperatorSpec[] = [];
   const add = (t: TensorSpec) => tensors.push(t) - 1;
-  const batchShape = (shape: number[]) => ({ shape: [1, ...shape], shapeSignature: [-1, ...shape] });
+  // [batch, ...]: batch 1 in the shape, -1 (free) in the signature, as are the graph's free dimensions.
+  const batchShape = (signature: number[], shape: number[]) => ({ shape: [1, ...shape], shapeSignature: [-1, ...signature] });
 
   /** A float constant: float32, or float16 + DEQUANTIZE to a float32 tensor for the 'float16' format. */
   const floatConst = (name: string, shape: number[], values: Float32Array): number => {
@@ -81,12 +99,12 @@ export function buildTfliteSpec(graph: InferenceGraph, quantize: TfliteQuantizat
     return full;
   };
 
-  const input = add({ name: 'input', ...batchShape(graph.inputShape), type: TensorType.FLOAT32 });
+  const input = add({ name: 'input', ...batchShape(graph.inputShape, concreteInput), type: TensorType.FLOAT32 });
   let x = input;
   let xq: QuantParams | undefined;
   if (int8) {
     xq = asymmetricInt8(ranges!.input.min, ranges!.input.max);
-    const q = add({ name: 'input_int8', ...batchShape(graph.inputShape), type: TensorType.INT8, quantization: perTensor(xq, ranges!.input) });
+    const q = add({ name: 'input_int8', ...batchShape(graph.inputShape, concreteInput), type: TensorType.INT8, quantization: perTensor(xq, ranges!.input) });
     operators.push({ op: BuiltinOperator.QUANTIZE, version: 1, inputs: [x], outputs: [q] });
     x = q;
   }
@@ -97,12 +115,12 @@ export function buildTfliteSpec(graph: InferenceGraph, quantize: TfliteQuantizat
     // Output quantization: calibrated for ops that compute new values, inherited for ops that only move them.
     let outQ: QuantParams | undefined;
     if (int8) {
-      if (step.kind === 'maxPool2d' || step.kind === 'flatten') outQ = xq;
+      if (step.kind === 'maxPool2d' || step.kind === 'flatten' || step.kind === 'squeeze') outQ = xq;
       else if (step.kind === 'softmax') outQ = { scale: 1 / 256, zeroPoint: -128 };
       else outQ = asymmetricInt8(range!.min, range!.max);
     }
     const out = add({
-      name, ...batchShape(step.outputShape), type: int8 ? TensorType.INT8 : TensorType.FLOAT32,
+      name, ...batchShape(step.outputShape, concrete[k]), type: int8 ? TensorType.INT8 : TensorType.FLOAT32,
       ...(outQ ? { quantization: perTensor(outQ, step.kind === 'softmax' ? undefined : range) } : {}),
     });
     switch (step.kind) {
@@ -161,11 +179,16 @@ export function buildTfliteSpec(graph: InferenceGraph, quantize: TfliteQuantizat
         });
         break;
       case 'flatten': {
+        if (step.outputShape.some((d) => d < 0)) throw new Error(`TFLite export: cannot flatten at ${name}: its size depends on the free input dimension.`);
         const newShape = [-1, step.outputShape.reduce((a, b) => a * b, 1)];
         const shape = add({ name: `${name}/shape`, shape: [2], type: TensorType.INT32, data: bytesOf(Int32Array.from(newShape)) });
         operators.push({ op: BuiltinOperator.RESHAPE, version: 1, inputs: [x, shape], outputs: [out], options: { type: 'ReshapeOptions', newShape } });
         break;
       }
+      case 'squeeze':
+        // Drops axis 1 (the unit height) whatever the width: a constant-shape RESHAPE could not say "any width".
+        operators.push({ op: BuiltinOperator.SQUEEZE, version: 1, inputs: [x], outputs: [out], options: { type: 'SqueezeOptions', squeezeDims: [1] } });
+        break;
       case 'relu':
         operators.push({ op: BuiltinOperator.RELU, version: int8 ? 2 : 1, inputs: [x], outputs: [out] });
         break;
@@ -180,7 +203,7 @@ export function buildTfliteSpec(graph: InferenceGraph, quantize: TfliteQuantizat
   let output = x;
   if (int8) {
     const last = graph.steps[graph.steps.length - 1];
-    output = add({ name: 'output', ...batchShape(last?.outputShape ?? graph.inputShape), type: TensorType.FLOAT32 });
+    output = add({ name: 'output', ...batchShape(last?.outputShape ?? graph.inputShape, concrete[concrete.length - 1] ?? concreteInput), type: TensorType.FLOAT32 });
     operators.push({ op: BuiltinOperator.DEQUANTIZE, version: 2, inputs: [x], outputs: [output] });
   }
   return {

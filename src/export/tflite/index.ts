@@ -7,7 +7,7 @@ import { calibrateGraph } from './calibrate';
 import { serializeModel } from './flatbuffer';
 
 export type { TfliteQuantization, CalibrationRanges } from './build';
-export { buildTfliteSpec, hwioToOhwi, transpose2d } from './build';
+export { buildTfliteSpec, hwioToOhwi, transpose2d, DEFAULT_FREE_SIZE } from './build';
 export { calibrateGraph, calibrationImages } from './calibrate';
 export type { ModelSpec, TensorSpec, OperatorSpec } from './flatbuffer';
 export { serializeModel } from './flatbuffer';
@@ -21,6 +21,8 @@ export interface TfliteOptions {
   /** int8 only: calibration images [n, h, w, c] in the model's input scale, from the TRAINING split. */
   calibration?: tf.Tensor4D;
   description?: string;
+  /** Size written for a free input dimension (a line model's width; its signature says -1). Default DEFAULT_FREE_SIZE. */
+  freeSize?: number;
 }
 
 /** The .tflite bytes of a model (throws UnsupportedLayerError before doing any work on a bad layer). */
@@ -32,7 +34,7 @@ export function tfliteBytes(model: tfl.LayersModel, opts: TfliteOptions = {}): U
     if (!opts.calibration) throw new Error('int8 TFLite export needs calibration images (a few hundred from the training split).');
     ranges = calibrateGraph(graph, opts.calibration);
   }
-  return serializeModel(buildTfliteSpec(graph, quantize, ranges, opts.description));
+  return serializeModel(buildTfliteSpec(graph, quantize, ranges, opts.description, opts.freeSize));
 }
 
 /** labels.txt: one class character per line, in output order (what Android/iOS TFLite examples read). */

@@ -14,13 +14,13 @@ export type TensorTypeValue = (typeof TensorType)[keyof typeof TensorType];
 
 /** enum BuiltinOperator : int32 (the ones written here) */
 export const BuiltinOperator = {
-  CONV_2D: 3, DEQUANTIZE: 6, FULLY_CONNECTED: 9, MAX_POOL_2D: 17, RELU: 19, RESHAPE: 22, SOFTMAX: 25, QUANTIZE: 114,
+  CONV_2D: 3, DEQUANTIZE: 6, FULLY_CONNECTED: 9, MAX_POOL_2D: 17, RELU: 19, RESHAPE: 22, SOFTMAX: 25, SQUEEZE: 43, QUANTIZE: 114,
 } as const;
 export type BuiltinOperatorValue = (typeof BuiltinOperator)[keyof typeof BuiltinOperator];
 
 /** union BuiltinOptions: the type tag is the member's 1-based position in the union (0 = NONE). */
 export const BuiltinOptionsType = {
-  NONE: 0, Conv2DOptions: 1, Pool2DOptions: 5, FullyConnectedOptions: 8, SoftmaxOptions: 9, ReshapeOptions: 17,
+  NONE: 0, Conv2DOptions: 1, Pool2DOptions: 5, FullyConnectedOptions: 8, SoftmaxOptions: 9, ReshapeOptions: 17, SqueezeOptions: 30,
 } as const;
 
 /** enum Padding : byte */
@@ -45,6 +45,7 @@ export const Slots = {
   FullyConnectedOptions: { fused_activation_function: 0, weights_format: 1, keep_num_dims: 2, count: 3 },
   SoftmaxOptions: { beta: 0, count: 1 },
   ReshapeOptions: { new_shape: 0, count: 1 },
+  SqueezeOptions: { squeeze_dims: 0, count: 1 },
 } as const;
 
 /** Operator codes below this fit the old byte field `deprecated_builtin_code` as well. */
