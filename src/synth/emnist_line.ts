@@ -192,7 +192,7 @@ export interface EmnistLineOptions {
   verticalJitter?: number;
   /** Per-glyph rotation, degrees (+-); default 3. */
   rotationJitter?: number;
-  /** Punctuation point jitter (+-); default 0.03. */
+  /** Punctuation point jitter (+-); marks also vary in size by 3 x this (relative). Default 0.03. */
   punctuationJitter?: number;
   /** Least pen advance of a character (narrow marks are centred in it), so CTC has frames for each; default 0.3. */
   minAdvance?: number;
@@ -565,9 +565,9 @@ export function renderEmnistLine(text: string, glyphs: EmnistGlyphs, rng: Rng, o
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (charZone(c) !== 'punct') continue;
-    const size = 1 + rng.uniform(-0.1, 0.1);
-    const pw = penWidth / xh;
     const j = o.punctuationJitter;
+    const size = 1 + 3 * rng.uniform(-j, j);
+    const pw = penWidth / xh;
     const strokes = punctuationStrokes(c, capHeight / xh, ascenderHeight / xh, descenderDepth / xh, pw).map((stroke) =>
       stroke.map(([px, py]): Point => [(px + rng.uniform(-j, j)) * xh * size, (py + rng.uniform(-j, j)) * xh * size]),
     );
