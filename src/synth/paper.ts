@@ -1,0 +1,1037 @@
+/**
+ * Paper and camera: an `InkLine` (coverage at its natural scale) turned into what a phone camera or
+ * a scanner gives, RGBA pixels. Paper (colour, mottling and grain, ruled or squared lines, a red
+ * margin line, now and then a dark board with chalk), ink (colour, pressure along the strokes,
+ * pencil grain, alpha-blended onto the paper), light (gradients, a shadow, vignetting) and camera
+ * (rotation, keystone, resolution, focus and motion blur, exposure and gamma, sensor noise, JPEG).
+ * The project's real-image line recipe (src/image/line.ts) then normalises the result exactly as it
+ * does a real photo, so a model trained on it learns what that recipe makes of real-world variation.
+ *
+ * Two steps: `drawPaperLook` makes every random choice (a plain, printable `PaperLook`, lengths in
+ * body heights), `renderPaper` draws it. `putOnPaper` does both. `strength` scales every
+ * degradation: 0 is white paper and black ink, nothing else (`PAPER_PRESETS.clean`).
+ */
+import { RgbaImage } from '../image/rgba';
+import { Rng, createRng, deriveSeed } from '../util/rng';
+import { InkLine } from './ink';
+import { jpegRoundTrip } from './jpeg';
+import { LCG_ADD, LCG_MUL, NORMAL_SHIFT, createNoiseGrid, lcgSeed, noisePlane, normalTable, sampleNoise } from './noise';
+
+// Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
+const { abs, ceil, cos, exp, floor, imul, log, max, min, pow, round, sin, sqrt, tan, PI } = Math;
+
+/** A colour, each channel 0..1 (sRGB values as stored in an image, not linear light). */
+export type Rgb = [number, number, number];
+
+/** How much and how often each effect happens; every field has a default (the phone-photo mix). */
+export interface PaperOptions {
+  /** Scales every degradation's probability and size: 0 = clean (white paper, black ink), 1 = the full mix. Default 1. */
+  strength?: number;
+  /** Paper around the ink on each side, body heights, drawn per side from [lo, hi] (layout, not scaled by strength). Default [0.5, 3]. */
+  margin?: [number, number];
+  /** Resampling factor range at strength 1 (resolution of the photo against the ink's). Default [0.5, 1.5]. */
+  scale?: [number, number];
+  /** The body height in the output never gets smaller than this, pixels (the scale is raised). Default 8. */
+  minBodyHeight?: number;
+  /** Dark or mid-grey board with light chalk or white ink (inverted polarity). Default 0.05. */
+  invertedProbability?: number;
+  /** Ruled (or squared) paper. Default 0.3. */
+  ruledProbability?: number;
+  /** Share of ruled paper that is squared (a grid). Default 0.25. */
+  gridShare?: number;
+  /** Share of ruled paper with a red margin line left of the writing. Default 0.3. */
+  marginLineShare?: number;
+  /** Per edge (top, bottom): the neighbouring line's descenders or ascenders cropped in. Default 0.1. */
+  neighbourProbability?: number;
+  /** Largest rotation, degrees. Default 3. */
+  maxRotation?: number;
+  /** Largest keystone: relative change of scale from the ink's centre to its end (half its longer side away). Default 0.03. */
+  maxKeystone?: number;
+  /** Largest Gaussian blur sigma, body heights (drawn skewed towards small). Default 0.15. */
+  maxBlur?: number;
+  /** Camera shake. Default 0.15. */
+  motionBlurProbability?: number;
+  /** Longest motion-blur streak, body heights. Default 0.2. */
+  maxMotionBlur?: number;
+  /** Largest sensor-noise standard deviation, 0..1 units. Default 8/255. */
+  maxNoise?: number;
+  /** Hot/dead pixels and dust. Default 0.2. */
+  saltPepperProbability?: number;
+  /** Largest share of salt-and-pepper pixels. Default 0.002. */
+  maxSaltPepper?: number;
+  /** JPEG compression. Default 0.7. */
+  jpegProbability?: number;
+  /** JPEG quality range at strength 1 (lower strength narrows it towards the top). Default [30, 90]. */
+  jpegQuality?: [number, number];
+  /** Ink faded towards the paper (light pen, pale pencil, washed-out photo). Default 0.3. */
+  lowContrastProbability?: number;
+  /** Smallest ink-to-paper luminance difference, as a share of the lighter one. Default 0.25. */
+  minContrast?: number;
+  /** Largest drop of light across the image from a linear or radial gradient. Default 0.3. */
+  maxGradient?: number;
+  /** A shadow over one side (the phone, a hand). Default 0.3. */
+  shadowProbability?: number;
+  /** Darkest shadow: share of light taken away. Default 0.4. */
+  maxShadow?: number;
+  /** Largest light loss in the corners. Default 0.3. */
+  maxVignette?: number;
+  /** Largest paper mottling (low-frequency value noise), +- share of the paper's brightness. Default 0.04. */
+  maxTexture?: number;
+  /** Largest fine paper grain, standard deviation as a share of brightness. Default 0.02. */
+  maxGrain?: number;
+  /** Exposure range at strength 1 (a multiplier; over 1 burns the paper out). Default [0.75, 1.15]. */
+  exposure?: [number, number];
+  /** Gamma range at strength 1. Default [0.8, 1.25]. */
+  gamma?: [number, number];
+  /** Largest loss of ink opacity from pen pressure along a stroke. Default 0.35. */
+  maxPressure?: number;
+}
+
+/** The defaults: photos and scans of notes as a phone takes them. */
+export const DEFAULT_PAPER_OPTIONS: Readonly<Required<PaperOptions>> = {
+  strength: 1,
+  margin: [0.5, 3],
+  scale: [0.5, 1.5],
+  minBodyHeight: 8,
+  invertedProbability: 0.05,
+  ruledProbability: 0.3,
+  gridShare: 0.25,
+  marginLineShare: 0.3,
+  neighbourProbability: 0.1,
+  maxRotation: 3,
+  maxKeystone: 0.03,
+  maxBlur: 0.15,
+  motionBlurProbability: 0.15,
+  maxMotionBlur: 0.2,
+  maxNoise: 8 / 255,
+  saltPepperProbability: 0.2,
+  maxSaltPepper: 0.002,
+  jpegProbability: 0.7,
+  jpegQuality: [30, 90],
+  lowContrastProbability: 0.3,
+  minContrast: 0.25,
+  maxGradient: 0.3,
+  shadowProbability: 0.3,
+  maxShadow: 0.4,
+  maxVignette: 0.3,
+  maxTexture: 0.04,
+  maxGrain: 0.02,
+  exposure: [0.75, 1.15],
+  gamma: [0.8, 1.25],
+  maxPressure: 0.35,
+};
+
+/** Ready-made mixes: `clean` (white paper, black ink, nothing else), `scan` (flat light, no perspective), `photo` (the defaults). */
+export const PAPER_PRESETS: Readonly<Record<'clean' | 'scan' | 'photo', PaperOptions>> = {
+  clean: { strength: 0 },
+  scan: {
+    maxRotation: 1.5,
+    maxKeystone: 0,
+    maxGradient: 0.05,
+    shadowProbability: 0,
+    maxVignette: 0,
+    motionBlurProbability: 0,
+    maxBlur: 0.06,
+    maxNoise: 3 / 255,
+    exposure: [0.95, 1.1],
+  },
+  photo: {},
+};
+
+/** Red-ruled margin line of a notebook page. */
+export interface MarginLineLook {
+  colour: Rgb;
+  alpha: number;
+  /** Width, body heights (never wider than the ink's strokes). */
+  width: number;
+  /** How far left of the ink's first column, body heights. */
+  distance: number;
+}
+
+/** Ruled or squared paper, in body heights, aligned to the writing's baseline. */
+export interface RulesLook {
+  grid: boolean;
+  /** Between neighbouring lines (ruled: 2-3 body heights; squares: 1-2). */
+  spacing: number;
+  /** Where the line under the writing is, relative to the baseline (positive = lower). */
+  offset: number;
+  /** Angle of the rules against the writing, degrees. */
+  tilt: number;
+  /** Horizontal position of the squares' vertical lines, 0..1 of the spacing. */
+  phase: number;
+  colour: Rgb;
+  alpha: number;
+  /** Width, body heights (never wider than the ink's strokes). */
+  width: number;
+  margin: MarginLineLook | null;
+}
+
+/** Another line of writing cut in at the top or bottom edge. */
+export interface NeighbourLook {
+  /** How far its ink reaches into the image from the edge, body heights. */
+  depth: number;
+  /** Its horizontal offset against this line, share of the ink's width. */
+  shift: number;
+}
+
+/** Light falling on the paper: a gradient, a shadow and vignetting (each a share of light taken away). */
+export interface LightingLook {
+  gradient: number;
+  radial: boolean;
+  /** Direction the light falls off towards (linear gradient), radians. */
+  gradientAngle: number;
+  /** Brightest point of a radial gradient, in -1..1 image coordinates. */
+  centre: [number, number];
+  shadow: number;
+  shadowAngle: number;
+  /** Where the shadow's edge crosses, -1..1 across the image. */
+  shadowOffset: number;
+  /** Width of the shadow's soft edge, image half-sides. */
+  shadowSoftness: number;
+  vignette: number;
+}
+
+/** Every random choice of one rendering; lengths in body heights, so it suits any ink line. */
+export interface PaperLook {
+  /** Seeds the random fields (mottling, grain, pressure, noise). */
+  seed: number;
+  paper: Rgb;
+  /** After the contrast fading: the colour fully covered ink shows. */
+  ink: Rgb;
+  /** Light ink on a dark board. */
+  inverted: boolean;
+  /** Most opaque the ink gets, 0..1. */
+  inkOpacity: number;
+  /** Opacity lost to pen pressure at its lightest, 0..1, varying over `pressureCell` body heights. */
+  pressure: number;
+  pressureCell: number;
+  /** Patchy ink (pencil on paper grain, chalk): largest opacity lost per pixel, 0..1. */
+  inkGrain: number;
+  /** Paper mottling, +- share of brightness, over `textureCell` body heights. */
+  texture: number;
+  textureCell: number;
+  /** Fine paper grain, standard deviation as a share of brightness. */
+  paperGrain: number;
+  lighting: LightingLook;
+  rules: RulesLook | null;
+  neighbours: { above: NeighbourLook | null; below: NeighbourLook | null };
+  /** Paper around the ink, body heights. */
+  margins: { left: number; right: number; top: number; bottom: number };
+  /** Degrees. */
+  rotation: number;
+  /** Horizontal and vertical keystone (see `PaperOptions.maxKeystone`). */
+  keystone: [number, number];
+  /** Output pixels per ink pixel. */
+  scale: number;
+  /** Gaussian blur sigma, body heights. */
+  blur: number;
+  /** Camera shake: streak length in body heights, direction in degrees. */
+  motion: { length: number; angle: number } | null;
+  exposure: number;
+  gamma: number;
+  /** Sensor noise standard deviation, 0..1 units. */
+  noise: number;
+  /** Share of pixels turned black or white. */
+  saltPepper: number;
+  /** JPEG quality, or null for no compression. */
+  jpegQuality: number | null;
+}
+
+/** An ink line as a photo: the pixels and where the writing sits in them. */
+export interface PaperImage {
+  image: RgbaImage;
+  /** Row of the baseline at the ink's horizontal centre, output pixels (it tilts with the rotation). */
+  baseline: number;
+  /** Body height, output pixels. */
+  bodyHeight: number;
+}
+
+/** Puts an ink line on paper in front of a camera: `renderPaper(line, drawPaperLook(line, rng, opts))`. */
+export function putOnPaper(line: InkLine, rng: Rng, opts: PaperOptions = {}): PaperImage {
+  return renderPaper(line, drawPaperLook(line, rng, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing the look
+
+interface Swatch {
+  weight: number;
+  rgb: Rgb;
+  /** Patchiness of the ink (pencil, chalk). */
+  grain?: number;
+}
+
+const WHITE: Rgb = [1, 1, 1];
+const BLACK: Rgb = [0, 0, 0];
+
+/** Paper people write on and photograph; weights are rough shares. */
+const PAPERS: Swatch[] = [
+  { weight: 40, rgb: [0.97, 0.97, 0.97] }, // white
+  { weight: 15, rgb: [0.94, 0.93, 0.88] }, // off-white
+  { weight: 10, rgb: [0.97, 0.93, 0.8] }, // cream
+  { weight: 10, rgb: [0.84, 0.84, 0.83] }, // light grey (or white in dim light)
+  { weight: 9, rgb: [0.99, 0.93, 0.52] }, // yellow sticky note
+  { weight: 4, rgb: [0.74, 0.87, 0.97] }, // pale blue
+  { weight: 4, rgb: [0.78, 0.94, 0.72] }, // pale green
+  { weight: 4, rgb: [0.99, 0.78, 0.86] }, // pink
+];
+
+/** Boards for light ink. */
+const BOARDS: Swatch[] = [
+  { weight: 3, rgb: [0.45, 0.45, 0.44] }, // mid-grey
+  { weight: 3, rgb: [0.2, 0.22, 0.23] }, // slate
+  { weight: 3, rgb: [0.16, 0.27, 0.21] }, // green chalkboard
+  { weight: 1, rgb: [0.09, 0.09, 0.1] }, // black
+];
+
+const INKS: Swatch[] = [
+  { weight: 30, rgb: [0.06, 0.06, 0.07] }, // black
+  { weight: 8, rgb: [0.25, 0.25, 0.26] }, // dark grey
+  { weight: 24, rgb: [0.12, 0.2, 0.62] }, // blue ballpoint
+  { weight: 12, rgb: [0.08, 0.1, 0.33] }, // dark blue
+  { weight: 5, rgb: [0.78, 0.12, 0.12] }, // red
+  { weight: 4, rgb: [0.1, 0.48, 0.22] }, // green
+  { weight: 17, rgb: [0.4, 0.4, 0.42], grain: 0.5 }, // pencil
+];
+
+const LIGHT_INKS: Swatch[] = [
+  { weight: 3, rgb: [0.9, 0.9, 0.88], grain: 0.6 }, // chalk
+  { weight: 1, rgb: [0.96, 0.96, 0.96] }, // white marker
+];
+
+const RULE_COLOURS: Rgb[] = [
+  [0.55, 0.7, 0.9], // light blue
+  [0.6, 0.72, 0.88], // blue-grey
+  [0.68, 0.68, 0.68], // grey
+];
+const MARGIN_RED: Rgb = [0.9, 0.38, 0.42];
+
+function resolveOptions(opts: PaperOptions): Required<PaperOptions> {
+  const o = { ...DEFAULT_PAPER_OPTIONS, ...opts };
+  if (!(o.strength >= 0 && o.strength <= 1)) throw new Error(`PaperOptions.strength must be in [0, 1], got ${o.strength}`);
+  for (const key of ['margin', 'scale', 'jpegQuality', 'exposure', 'gamma'] as const) {
+    const [lo, hi] = o[key];
+    if (!(lo <= hi)) throw new Error(`PaperOptions.${key} must be a [lo, hi] range with lo <= hi, got [${lo}, ${hi}]`);
+  }
+  return o;
+}
+
+/** Rec. 601 luma, as the line recipe reads colours. */
+function luma(c: Rgb): number {
+  return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+}
+
+function pick(list: Swatch[], u: number): Swatch {
+  let total = 0;
+  for (const s of list) total += s.weight;
+  let acc = 0;
+  for (const s of list) {
+    acc += s.weight / total;
+    if (u < acc) return s;
+  }
+  return list[list.length - 1];
+}
+
+function jitter(c: Rgb, amount: number, rng: Rng): Rgb {
+  return c.map((v) => min(1, max(0, v + rng.uniform(-amount, amount)))) as Rgb;
+}
+
+function mix(a: Rgb, b: Rgb, k: number): Rgb {
+  return [a[0] + k * (b[0] - a[0]), a[1] + k * (b[1] - a[1]), a[2] + k * (b[2] - a[2])];
+}
+
+/**
+ * The ink moved towards the paper by `fade` (0 = as is, 1 = the paper), but never so far that
+ * their luminance differs by less than `minContrast` of the lighter one: faint, still legible.
+ */
+function fadeInk(paper: Rgb, ink: Rgb, fade: number, minContrast: number): Rgb {
+  const lp = luma(paper);
+  const d = abs(luma(ink) - lp);
+  if (d === 0) return ink;
+  // Dark ink: k d >= m lp. Light ink: k d >= m (lp + k d), i.e. k >= m lp / ((1 - m) d).
+  const kMin = luma(ink) < lp ? (minContrast * lp) / d : (minContrast * lp) / ((1 - minContrast) * d);
+  return mix(paper, ink, min(1, max(1 - fade, kMin)));
+}
+
+/**
+ * Every random choice for one ink line (its body height sets the smallest scale). The rng is read
+ * the same number of times whatever is chosen, so one seed at two strengths gives the same kind of
+ * image, more or less degraded.
+ */
+export function drawPaperLook(line: InkLine, rng: Rng, opts: PaperOptions = {}): PaperLook {
+  const o = resolveOptions(opts);
+  const t = o.strength;
+  const chance = (p: number): boolean => rng.next() < p * t;
+  const seed = (rng.next() * 4294967296) >>> 0;
+
+  // Paper and ink colours: with probability `strength` from the full palette, else white and black.
+  const inverted = chance(o.invertedProbability);
+  const paperU = rng.next();
+  const inkU = rng.next();
+  const tintedPaper = rng.next() < t;
+  const colouredInk = rng.next() < t;
+  const paperSwatch = inverted ? pick(BOARDS, paperU) : tintedPaper ? pick(PAPERS, paperU) : { weight: 1, rgb: WHITE };
+  const inkSwatch = inverted ? pick(LIGHT_INKS, inkU) : colouredInk ? pick(INKS, inkU) : { weight: 1, rgb: BLACK };
+  const paper = jitter(paperSwatch.rgb, 0.03 * t, rng);
+  const faded = chance(o.lowContrastProbability);
+  const fadeU = rng.next();
+  const fade = fadeU * fadeU; // mostly a little faded, now and then down to the contrast floor
+  const ink = fadeInk(paper, jitter(inkSwatch.rgb, 0.04 * t, rng), faded ? t * fade : 0, o.minContrast);
+  const inkOpacity = 1 - t * rng.uniform(0, 0.15);
+  const grain = inkSwatch.grain ?? 0;
+  const inkGrain = t * grain * rng.uniform(0.6, 1.2);
+  const pressure = t * (1 + grain) * rng.uniform(0, o.maxPressure);
+  const pressureCell = rng.uniform(0.5, 2);
+  const texture = t * rng.uniform(0, o.maxTexture);
+  const textureCell = rng.uniform(1, 4);
+  const paperGrain = t * rng.uniform(0, o.maxGrain);
+
+  const lighting: LightingLook = {
+    gradient: t * rng.uniform(0, o.maxGradient),
+    radial: rng.next() < 0.4,
+    gradientAngle: rng.uniform(0, 2 * PI),
+    centre: [rng.uniform(-1, 1), rng.uniform(-1, 1)],
+    shadow: 0,
+    shadowAngle: rng.uniform(0, 2 * PI),
+    shadowOffset: rng.uniform(-0.7, 0.7),
+    shadowSoftness: rng.uniform(0.05, 0.6),
+    vignette: t * rng.uniform(0, o.maxVignette),
+  };
+  const shadowed = chance(o.shadowProbability);
+  const shadowDepth = t * rng.uniform(0.1, o.maxShadow);
+  if (shadowed) lighting.shadow = shadowDepth;
+
+  const rules = drawRules(rng, o, paper, ink, chance(o.ruledProbability) && !inverted);
+
+  const margins = {
+    left: rng.uniform(o.margin[0], o.margin[1]),
+    right: rng.uniform(o.margin[0], o.margin[1]),
+    top: rng.uniform(o.margin[0], o.margin[1]),
+    bottom: rng.uniform(o.margin[0], o.margin[1]),
+  };
+  if (rules?.margin) rules.margin.distance = min(rules.margin.distance, 0.8 * margins.left);
+  const neighbour = (room: number): NeighbourLook | null => {
+    const present = chance(o.neighbourProbability);
+    const depth = rng.uniform(0.1, 0.6);
+    const shift = rng.uniform(-0.5, 0.5);
+    // Keep a gap of 0.3 body heights to this line's ink: a crop never cuts into its own line.
+    return present && room >= 0.45 ? { depth: min(depth, room - 0.3), shift } : null;
+  };
+  const neighbours = { above: neighbour(margins.top), below: neighbour(margins.bottom) };
+
+  const rotation = t * rng.uniform(-o.maxRotation, o.maxRotation);
+  const keystone: [number, number] = [t * rng.uniform(-o.maxKeystone, o.maxKeystone), t * rng.uniform(-o.maxKeystone, o.maxKeystone)];
+  const scale = max(1 + t * (rng.uniform(o.scale[0], o.scale[1]) - 1), o.minBodyHeight / line.bodyHeight);
+  const blurU = rng.next();
+  const blur = t * o.maxBlur * blurU * blurU; // mostly small: median a quarter of the largest
+  const shaken = chance(o.motionBlurProbability);
+  const motionLength = t * rng.uniform(0.03, o.maxMotionBlur);
+  const motionAngle = rng.uniform(0, 180);
+  const exposure = 1 + t * (rng.uniform(o.exposure[0], o.exposure[1]) - 1);
+  const gamma = exp(t * rng.uniform(log(o.gamma[0]), log(o.gamma[1])));
+  const noise = t * rng.uniform(0, o.maxNoise);
+  const peppered = chance(o.saltPepperProbability);
+  const pepperShare = t * rng.uniform(0, o.maxSaltPepper);
+  const saltPepper = peppered ? pepperShare : 0;
+  const compressed = chance(o.jpegProbability);
+  const [qLo, qHi] = o.jpegQuality;
+  const quality = round(qHi - t * rng.uniform(0, qHi - qLo));
+  return {
+    seed,
+    paper,
+    ink,
+    inverted,
+    inkOpacity,
+    pressure,
+    pressureCell,
+    inkGrain,
+    texture,
+    textureCell,
+    paperGrain,
+    lighting,
+    rules,
+    neighbours,
+    margins,
+    rotation,
+    keystone,
+    scale,
+    blur,
+    motion: shaken ? { length: motionLength, angle: motionAngle } : null,
+    exposure,
+    gamma,
+    noise,
+    saltPepper,
+    jpegQuality: compressed ? quality : null,
+  };
+}
+
+/** Ruled or squared lines, lighter than the ink (at most half its luminance drop), or null when `present` is false. */
+function drawRules(rng: Rng, o: Required<PaperOptions>, paper: Rgb, ink: Rgb, present: boolean): RulesLook | null {
+  const grid = rng.next() < o.gridShare;
+  const spacing = grid ? rng.uniform(1, 2) : rng.uniform(2, 3);
+  const offset = rng.uniform(-0.05, 0.2);
+  const tilt = rng.uniform(-0.6, 0.6);
+  const phase = rng.next();
+  const colour = jitter(RULE_COLOURS[rng.int(RULE_COLOURS.length)], 0.04, rng);
+  const width = rng.uniform(0.03, 0.1);
+  const alpha = rng.uniform(0.35, 0.9);
+  const withMargin = rng.next() < o.marginLineShare;
+  const marginAlpha = rng.uniform(0.4, 0.9);
+  const marginDistance = rng.uniform(0.2, 1.2);
+  if (!present) return null;
+  const inkDrop = luma(paper) - luma(ink);
+  const lighter = (c: Rgb, a: number): number => {
+    const drop = luma(paper) - luma(c);
+    return drop > 0 ? min(a, (0.5 * inkDrop) / drop) : a;
+  };
+  return {
+    grid,
+    spacing,
+    offset,
+    tilt,
+    phase,
+    colour,
+    alpha: lighter(colour, alpha),
+    width,
+    margin: withMargin ? { colour: MARGIN_RED, alpha: lighter(MARGIN_RED, marginAlpha), width: 1.3 * width, distance: marginDistance } : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/** The ink as the camera sees it, before the camera: coverage x opacity, pressure and grain. */
+interface SourceInk {
+  /** [(height) * (width)] with a ring of zeros (width = line width + 2), so sampling needs no bounds checks. */
+  data: Float32Array;
+  width: number;
+  height: number;
+  /** The ink's bounding box in line coordinates (pixel i spans i..i+1; x1, y1 exclusive). */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** Typical stroke width, line pixels: the median ink mass of a row's runs (most runs cross a stroke). */
+  strokeWidth: number;
+}
+
+/** Line coordinates <-> output pixels: centre on the ink, keystone, rotate, scale, move into the frame. */
+interface CameraFrame {
+  width: number;
+  height: number;
+  cu: number;
+  cv: number;
+  cos: number;
+  sin: number;
+  scale: number;
+  kx: number;
+  ky: number;
+  tx: number;
+  ty: number;
+}
+
+function checkLine(line: InkLine): void {
+  const { width, height, ink, bodyHeight, baseline } = line;
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0 && ink.length === width * height)) {
+    throw new Error(`putOnPaper: ink line "${line.text}" is ${width} x ${height} with ${ink.length} coverage values; expected width * height`);
+  }
+  if (!(bodyHeight > 0 && Number.isFinite(baseline))) {
+    throw new Error(`putOnPaper: ink line "${line.text}" needs bodyHeight > 0 and a finite baseline, got ${bodyHeight} and ${baseline}`);
+  }
+}
+
+/** Draws `look` for `line`: same line and look, same pixels. */
+export function renderPaper(line: InkLine, look: PaperLook): PaperImage {
+  checkLine(line);
+  const source = sourceInk(line, look);
+  const frame = cameraFrame(line, source, look);
+  const { width, height } = frame;
+  const body = line.bodyHeight * frame.scale; // output pixels
+  let coverage = warpInk(source, frame, look, line.bodyHeight);
+  if (look.motion && look.motion.length * body >= 0.5) {
+    coverage = motionBlur(coverage, width, height, look.motion.length * body, (look.motion.angle * PI) / 180);
+  }
+  if (look.blur * body >= 0.15) coverage = gaussianBlur(coverage, width, height, look.blur * body);
+  let image = develop(coverage, frame, look, source, line);
+  if (look.jpegQuality !== null) image = jpegRoundTrip(image, look.jpegQuality);
+  return { image, baseline: toOutput(frame, frame.cu, line.baseline)[1], bodyHeight: body };
+}
+
+function sourceInk(line: InkLine, look: PaperLook): SourceInk {
+  const { width: w, height: h, ink, bodyHeight } = line;
+  const pw = w + 2;
+  const data = new Float32Array(pw * (h + 2));
+  const rng = createRng(deriveSeed(look.seed, 'ink'));
+  const pressure = look.pressure > 0 ? createNoiseGrid(w, h, max(1, look.pressureCell * bodyHeight), rng) : null;
+  const grain = look.inkGrain;
+  const opacity = look.inkOpacity;
+  let s = lcgSeed(rng);
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  const runs: number[] = [];
+  for (let y = 0; y < h; y++) {
+    let run = 0;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = ink[i];
+      if (c > 0.1) run += c;
+      else if (run > 0) {
+        runs.push(run);
+        run = 0;
+      }
+      if (c <= 0) continue;
+      if (c > 0.05) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        y1 = y;
+      }
+      let a = (c > 1 ? 1 : c) * opacity;
+      if (pressure) a *= 1 - look.pressure * sampleNoise(pressure, x, y);
+      if (grain > 0) {
+        s = (imul(s, LCG_MUL) + LCG_ADD) | 0;
+        a *= 1 - grain * ((s >>> 8) / 16777216);
+      }
+      data[(y + 1) * pw + x + 1] = a;
+    }
+    if (run > 0) runs.push(run);
+  }
+  if (x1 < 0) {
+    // No ink: frame the whole line, so a blank line still gives a photo of blank paper.
+    x0 = 0;
+    y0 = 0;
+    x1 = w - 1;
+    y1 = h - 1;
+  }
+  runs.sort((a, b) => a - b);
+  const strokeWidth = runs.length > 0 ? runs[runs.length >> 1] : 0.1 * bodyHeight;
+  return { data, width: pw, height: h + 2, x0, y0, x1: x1 + 1, y1: y1 + 1, strokeWidth };
+}
+
+/** Line coordinates (u, v) -> output pixel coordinates. */
+function toOutput(f: CameraFrame, u: number, v: number): [number, number] {
+  const px = u - f.cu;
+  const py = v - f.cv;
+  const k = f.scale / (1 + f.kx * px + f.ky * py);
+  return [(f.cos * px - f.sin * py) * k + f.tx, (f.sin * px + f.cos * py) * k + f.ty];
+}
+
+/**
+ * The camera's frame: the transformed ink box plus the margins. The offset is snapped so that
+ * without rotation, keystone or scaling, output pixels fall exactly on line pixels (a clean
+ * rendering is the ink itself, not a half-pixel blur of it).
+ */
+function cameraFrame(line: InkLine, src: SourceInk, look: PaperLook): CameraFrame {
+  const cu = (src.x0 + src.x1) / 2;
+  const cv = (src.y0 + src.y1) / 2;
+  const angle = (look.rotation * PI) / 180;
+  const half = max(1, src.x1 - src.x0, src.y1 - src.y0) / 2;
+  const f: CameraFrame = {
+    width: 0,
+    height: 0,
+    cu,
+    cv,
+    cos: cos(angle),
+    sin: sin(angle),
+    scale: look.scale,
+    // Both per half of the ink's longer side: the page is tilted, not the line, so a vertical
+    // keystone barely changes the scale between a letter's top and bottom.
+    kx: look.keystone[0] / half,
+    ky: look.keystone[1] / half,
+    tx: 0,
+    ty: 0,
+  };
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (const [u, v] of [
+    [src.x0, src.y0],
+    [src.x1, src.y0],
+    [src.x0, src.y1],
+    [src.x1, src.y1],
+  ]) {
+    const [x, y] = toOutput(f, u, v);
+    minX = min(minX, x);
+    maxX = max(maxX, x);
+    minY = min(minY, y);
+    maxY = max(maxY, y);
+  }
+  const px = line.bodyHeight * look.scale;
+  const m = look.margins;
+  f.tx = cu + round(m.left * px - minX - cu);
+  f.ty = cv + round(m.top * px - minY - cv);
+  f.width = max(1, ceil(maxX + f.tx + m.right * px - 1e-6));
+  f.height = max(1, ceil(maxY + f.ty + m.bottom * px - 1e-6));
+  return f;
+}
+
+/** Bilinear coverage at line coordinates (u, v) (pixel i's centre at i + 0.5); 0 off the line. */
+function sampleInk(data: Float32Array, pw: number, ph: number, u: number, v: number): number {
+  const fx = u + 0.5; // + 1 for the zero ring, - 0.5 for pixel centres
+  const fy = v + 0.5;
+  if (!(fx >= 0 && fy >= 0 && fx < pw - 1 && fy < ph - 1)) return 0;
+  const x0 = fx | 0;
+  const y0 = fy | 0;
+  const ax = fx - x0;
+  const k = y0 * pw + x0;
+  const top = data[k] + ax * (data[k + 1] - data[k]);
+  const bottom = data[k + pw] + ax * (data[k + pw + 1] - data[k + pw]);
+  return top + (fy - y0) * (bottom - top);
+}
+
+/**
+ * The ink coverage in the output frame ([height * width]): each output pixel maps back through
+ * the camera to the line; when shrinking, n x n samples per pixel average its footprint (no
+ * aliasing). Neighbouring lines are the same ink moved up or down a line.
+ */
+function warpInk(src: SourceInk, f: CameraFrame, look: PaperLook, bodyHeight: number): Float32Array {
+  const { width: W, height: H } = f;
+  const out = new Float32Array(W * H);
+  const n = f.scale < 1 ? ceil(1 / f.scale - 1e-6) : 1;
+  const weight = 1 / (n * n);
+  const { data, width: pw, height: ph, x0, y0, x1, y1 } = src;
+  const { above, below } = look.neighbours;
+  const m = look.margins;
+  // Above: its lowest ink (y1) shows `depth` below the top edge; below: its highest (y0) above the bottom edge.
+  const aboveDx = above ? above.shift * (x1 - x0) : 0;
+  const aboveDy = above ? y1 - (y0 - m.top * bodyHeight + above.depth * bodyHeight) : 0;
+  const belowDx = below ? below.shift * (x1 - x0) : 0;
+  const belowDy = below ? y0 - (y1 + m.bottom * bodyHeight - below.depth * bodyHeight) : 0;
+  const { cos: c, sin: s, scale, kx, ky, tx, ty, cu, cv } = f;
+  const cs = c / scale;
+  const ss = s / scale;
+  // Rows of v (line coordinates) that can hold ink: the line's and its neighbours'.
+  const bands: Array<[number, number]> = [[y0 - 1, y1 + 1]];
+  if (above) bands.push([y0 - 1 - aboveDy, y1 + 1 - aboveDy]);
+  if (below) bands.push([y0 - 1 - belowDy, y1 + 1 - belowDy]);
+  const vAt = (x: number, y: number): number => {
+    const qx = x - tx;
+    const qy = y - ty;
+    const rx = cs * qx + ss * qy;
+    const ry = cs * qy - ss * qx;
+    return cv + ry / (1 - kx * rx - ky * ry);
+  };
+  for (let y = 0; y < H; y++) {
+    // v is a ratio of affine functions: over the row's rectangle it is extreme at a corner.
+    const corners = [vAt(0, y), vAt(W, y), vAt(0, y + 1), vAt(W, y + 1)];
+    const lo = min(...corners);
+    const hi = max(...corners);
+    if (!bands.some(([a, b]) => hi >= a && lo <= b)) continue;
+    for (let x = 0; x < W; x++) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) {
+        const qy = y + (j + 0.5) / n - ty;
+        for (let i = 0; i < n; i++) {
+          const qx = x + (i + 0.5) / n - tx;
+          // Inverse of toOutput: unrotate and unscale, then undo the keystone's division.
+          const rx = cs * qx + ss * qy;
+          const ry = cs * qy - ss * qx;
+          const d = 1 - kx * rx - ky * ry;
+          const u = cu + rx / d;
+          const v = cv + ry / d;
+          let cov = sampleInk(data, pw, ph, u, v);
+          if (above && v < y0) cov = max(cov, sampleInk(data, pw, ph, u + aboveDx, v + aboveDy));
+          if (below && v > y1) cov = max(cov, sampleInk(data, pw, ph, u + belowDx, v + belowDy));
+          acc += cov;
+        }
+      }
+      out[y * W + x] = acc * weight;
+    }
+  }
+  return out;
+}
+
+/**
+ * Gaussian blur of a [height * width] plane (separable, kernel cut at 3 sigma), edges extended
+ * (the paper goes on past the crop). Returns a new plane.
+ */
+export function gaussianBlur(plane: Float32Array, width: number, height: number, sigma: number): Float32Array {
+  if (!(sigma > 0)) return plane.slice();
+  const r = max(1, ceil(3 * sigma));
+  const taps = 2 * r + 1;
+  const kernel = new Float32Array(taps);
+  let sum = 0;
+  for (let k = -r; k <= r; k++) sum += kernel[k + r] = exp((-k * k) / (2 * sigma * sigma));
+  for (let k = 0; k < taps; k++) kernel[k] /= sum;
+  // Most of a line's photo is blank paper: rows of zeros stay zero and are skipped.
+  const [top, bottom] = nonZeroRows(plane, width, height);
+  const rows = new Float32Array(width * height);
+  const padded = new Float32Array(width + 2 * r);
+  for (let y = top; y < bottom; y++) {
+    const o = y * width;
+    padded.fill(plane[o], 0, r);
+    padded.fill(plane[o + width - 1], r + width);
+    padded.set(plane.subarray(o, o + width), r);
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let k = 0; k < taps; k++) acc += kernel[k] * padded[x + k];
+      rows[o + x] = acc;
+    }
+  }
+  const out = new Float32Array(width * height);
+  for (let y = max(0, top - r); y < min(height, bottom + r); y++) {
+    const o = y * width;
+    for (let k = -r; k <= r; k++) {
+      const j = min(height - 1, max(0, y + k));
+      if (j < top || j >= bottom) continue;
+      const from = j * width;
+      const w = kernel[k + r];
+      for (let x = 0; x < width; x++) out[o + x] += w * rows[from + x];
+    }
+  }
+  return out;
+}
+
+/** [first, end) of the rows holding a non-zero value; [0, 0) for an all-zero plane. */
+function nonZeroRows(plane: Float32Array, width: number, height: number): [number, number] {
+  let top = 0;
+  while (top < height && rowIsZero(plane, top * width, width)) top++;
+  let bottom = height;
+  while (bottom > top && rowIsZero(plane, (bottom - 1) * width, width)) bottom--;
+  return [top, bottom];
+}
+
+function rowIsZero(plane: Float32Array, o: number, width: number): boolean {
+  for (let x = 0; x < width; x++) if (plane[o + x] !== 0) return false;
+  return true;
+}
+
+/**
+ * Motion blur of a [height * width] plane: the average along a streak `length` pixels long at
+ * `angle` radians, centred on each pixel (bilinear taps at least a pixel apart, edges extended).
+ */
+export function motionBlur(plane: Float32Array, width: number, height: number, length: number, angle: number): Float32Array {
+  const taps = max(2, ceil(length) + 1);
+  const out = new Float32Array(width * height);
+  const [top, bottom] = nonZeroRows(plane, width, height);
+  const reach = ceil(length / 2) + 1;
+  const xa = new Int32Array(width);
+  const xb = new Int32Array(width);
+  for (let t = 0; t < taps; t++) {
+    const along = (t / (taps - 1) - 0.5) * length;
+    const dx = along * cos(angle);
+    const dy = along * sin(angle);
+    const ix = floor(dx);
+    const iy = floor(dy);
+    const fx = dx - ix;
+    const fy = dy - iy;
+    const w00 = ((1 - fx) * (1 - fy)) / taps;
+    const w01 = (fx * (1 - fy)) / taps;
+    const w10 = ((1 - fx) * fy) / taps;
+    const w11 = (fx * fy) / taps;
+    for (let x = 0; x < width; x++) {
+      xa[x] = min(width - 1, max(0, x + ix));
+      xb[x] = min(width - 1, max(0, x + ix + 1));
+    }
+    for (let y = max(0, top - reach); y < min(height, bottom + reach); y++) {
+      const ra = min(height - 1, max(0, y + iy)) * width;
+      const rb = min(height - 1, max(0, y + iy + 1)) * width;
+      for (let x = 0, o = y * width; x < width; x++, o++) {
+        out[o] += w00 * plane[ra + xa[x]] + w01 * plane[ra + xb[x]] + w10 * plane[rb + xa[x]] + w11 * plane[rb + xb[x]];
+      }
+    }
+  }
+  return out;
+}
+
+/** Error function (Abramowitz and Stegun 7.1.26, |error| < 1.5e-7). */
+function erf(x: number): number {
+  const sign = x < 0 ? -1 : 1;
+  const a = abs(x);
+  const t = 1 / (1 + 0.3275911 * a);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return sign * y;
+}
+
+/** Cross-section of a printed line `width` wide seen through a Gaussian of `sigma`, tabulated every 1/RES pixel out to `reach`. */
+interface LineProfile {
+  table: Float32Array;
+  reach: number;
+}
+const RES = 16;
+
+function lineProfile(width: number, sigma: number): LineProfile {
+  const reach = width / 2 + 3 * sigma;
+  const table = new Float32Array(ceil(2 * reach * RES) + 2);
+  const k = 1 / (sigma * sqrt(2));
+  for (let i = 0; i < table.length; i++) {
+    const d = i / RES - reach;
+    table[i] = 0.5 * (erf((d + width / 2) * k) - erf((d - width / 2) * k));
+  }
+  return { table, reach };
+}
+
+/** Tone curve: linear brightness (0..LUT_RANGE) -> byte value after exposure, clipping and gamma. */
+const LUT_SIZE = 4096;
+const LUT_RANGE = 1.5;
+function toneCurve(exposure: number, gamma: number): Float32Array {
+  const lut = new Float32Array(LUT_SIZE);
+  for (let i = 0; i < LUT_SIZE; i++) lut[i] = 255 * pow(min(1, (exposure * i * LUT_RANGE) / (LUT_SIZE - 1)), gamma);
+  return lut;
+}
+
+/**
+ * Paper, rules, ink, light and sensor: the coverage plane -> RGBA bytes. Rules are drawn
+ * analytically in line coordinates (straight lines through the camera, blurred like the ink).
+ */
+function develop(coverage: Float32Array, f: CameraFrame, look: PaperLook, src: SourceInk, line: InkLine): RgbaImage {
+  const { width: W, height: H } = f;
+  const bodyHeight = line.bodyHeight;
+  const scale = f.scale;
+  const rng = createRng(deriveSeed(look.seed, 'develop'));
+  const texture = look.texture > 0 ? noisePlane(W, H, max(2, look.textureCell * bodyHeight * scale), rng) : null;
+  const normals = normalTable(rng);
+  let st = lcgSeed(rng);
+  const lut = toneCurve(look.exposure, look.gamma);
+  const lutScale = (LUT_SIZE - 1) / LUT_RANGE;
+  const [P0, P1, P2] = look.paper;
+  const [I0, I1, I2] = look.ink;
+
+  // Light: gradient and vignette are sums of an x term and a y term; the shadow's edge is a linear ramp.
+  const L = look.lighting;
+  const half = max(W, H) / 2;
+  const gx = new Float32Array(W);
+  const vx = new Float32Array(W);
+  const sx = new Float32Array(W);
+  const gy = new Float32Array(H);
+  const vy = new Float32Array(H);
+  const sy = new Float32Array(H);
+  const soft = max(0.01, L.shadowSoftness);
+  for (let x = 0; x < W; x++) {
+    const xs = (x + 0.5 - W / 2) / half;
+    gx[x] = L.radial ? ((xs - L.centre[0]) * (xs - L.centre[0])) / 4 : 0.5 + 0.5 * cos(L.gradientAngle) * xs;
+    vx[x] = (xs * xs) / 2;
+    sx[x] = (cos(L.shadowAngle) * xs - L.shadowOffset) / soft;
+  }
+  for (let y = 0; y < H; y++) {
+    const ys = (y + 0.5 - H / 2) / half;
+    gy[y] = L.radial ? ((ys - L.centre[1]) * (ys - L.centre[1])) / 4 : 0.5 * sin(L.gradientAngle) * ys;
+    vy[y] = (ys * ys) / 2;
+    sy[y] = (sin(L.shadowAngle) * ys) / soft;
+  }
+
+  // Rules, in line coordinates; never wider than the ink's strokes.
+  const R = look.rules;
+  const footprint = 0.3 / scale; // an output pixel's box, in line pixels
+  const blurSigma = (look.blur * bodyHeight) + (look.motion ? (look.motion.length * bodyHeight) / sqrt(12) : 0);
+  const ruleSigma = sqrt(blurSigma * blurSigma + footprint * footprint + 0.1);
+  const ruleWidth = R ? min(R.width * bodyHeight, 0.8 * src.strokeWidth) : 0;
+  const rule = R ? lineProfile(ruleWidth, ruleSigma) : null;
+  const marginLine = R?.margin ? lineProfile(min(R.margin.width * bodyHeight, src.strokeWidth), ruleSigma) : null;
+  const tilt = R ? tan((R.tilt * PI) / 180) : 0;
+  const spacing = R ? R.spacing * bodyHeight : 1;
+  const ruleY = R ? line.baseline + R.offset * bodyHeight : 0;
+  const ruleX = R ? src.x0 + R.phase * spacing : 0;
+  const marginX = R?.margin ? src.x0 - R.margin.distance * bodyHeight : 0;
+  const [R0, R1, R2] = R ? R.colour : BLACK;
+  const ruleAlpha = R ? R.alpha : 0;
+  const grid = R ? R.grid : false;
+  const [M0, M1, M2] = R?.margin ? R.margin.colour : BLACK;
+  const marginAlpha = R?.margin ? R.margin.alpha : 0;
+  const { cos: c, sin: s, kx, ky, tx, ty, cu, cv } = f;
+  const cs = c / scale;
+  const ss = s / scale;
+
+  const gradient = L.gradient;
+  const vignette = L.vignette;
+  const shadow = L.shadow;
+  const noise = look.noise * 255;
+  const grainAmp = look.paperGrain;
+  const textureAmp = look.texture;
+  const pepper = look.saltPepper * 4294967296 - 2147483648; // compared with a signed 32-bit LCG state
+  const data = new Uint8Array(W * H * 4);
+  for (let y = 0; y < H; y++) {
+    const gyy = gy[y];
+    const vyy = vy[y];
+    const syy = sy[y];
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      let pr = P0;
+      let pg = P1;
+      let pb = P2;
+      if (rule) {
+        const qx = x + 0.5 - tx;
+        const qy = y + 0.5 - ty;
+        const rx = cs * qx + ss * qy;
+        const ry = cs * qy - ss * qx;
+        const d = 1 - kx * rx - ky * ry;
+        const u = cu + rx / d;
+        const v = cv + ry / d;
+        const table = rule.table;
+        const reach = rule.reach;
+        let r = 0;
+        const vr = v - ruleY - tilt * (u - cu);
+        const dv = vr - spacing * floor(vr / spacing + 0.5);
+        if (dv > -reach && dv < reach) r = table[((dv + reach) * RES + 0.5) | 0];
+        if (grid) {
+          const ur = u - ruleX + tilt * (v - cv);
+          const du = ur - spacing * floor(ur / spacing + 0.5);
+          if (du > -reach && du < reach) {
+            const q = table[((du + reach) * RES + 0.5) | 0];
+            r = r + q - r * q;
+          }
+        }
+        if (r > 0) {
+          const a = r * ruleAlpha;
+          pr += a * (R0 - pr);
+          pg += a * (R1 - pg);
+          pb += a * (R2 - pb);
+        }
+        if (marginLine) {
+          const dm = u - marginX + tilt * (v - cv);
+          if (dm > -marginLine.reach && dm < marginLine.reach) {
+            const a = marginLine.table[((dm + marginLine.reach) * RES + 0.5) | 0] * marginAlpha;
+            pr += a * (M0 - pr);
+            pg += a * (M1 - pg);
+            pb += a * (M2 - pb);
+          }
+        }
+      }
+      const a = coverage[i];
+      // Light: gradient, vignette, shadow (smoothstep across its edge), paper mottling and grain.
+      const g = gx[x] + gyy;
+      const vig = vx[x] + vyy;
+      let light = (1 - gradient * (g < 1 ? g : 1)) * (1 - vignette * (vig < 1 ? vig : 1));
+      if (shadow > 0) {
+        let e = 0.5 + 0.5 * (sx[x] + syy);
+        e = e < 0 ? 0 : e > 1 ? 1 : e;
+        light *= 1 - shadow * e * e * (3 - 2 * e);
+      }
+      if (texture) light *= 1 + textureAmp * (2 * texture[i] - 1);
+      if (grainAmp > 0) {
+        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
+        light *= 1 + grainAmp * normals[st >>> NORMAL_SHIFT];
+      }
+      const k = light * lutScale;
+      let ir = ((pr + a * (I0 - pr)) * k + 0.5) | 0;
+      let ig = ((pg + a * (I1 - pg)) * k + 0.5) | 0;
+      let ib = ((pb + a * (I2 - pb)) * k + 0.5) | 0;
+      ir = ir < 0 ? 0 : ir >= LUT_SIZE ? LUT_SIZE - 1 : ir;
+      ig = ig < 0 ? 0 : ig >= LUT_SIZE ? LUT_SIZE - 1 : ig;
+      ib = ib < 0 ? 0 : ib >= LUT_SIZE ? LUT_SIZE - 1 : ib;
+      let vr = lut[ir];
+      let vg = lut[ig];
+      let vb = lut[ib];
+      if (noise > 0) {
+        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
+        vr += noise * normals[st >>> NORMAL_SHIFT];
+        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
+        vg += noise * normals[st >>> NORMAL_SHIFT];
+        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
+        vb += noise * normals[st >>> NORMAL_SHIFT];
+      }
+      if (pepper > -2147483648) {
+        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
+        if (st < pepper) vr = vg = vb = (st >>> 16) & 1 ? 255 : 0;
+      }
+      const p = 4 * i;
+      data[p] = vr <= 0 ? 0 : vr >= 255 ? 255 : (vr + 0.5) | 0;
+      data[p + 1] = vg <= 0 ? 0 : vg >= 255 ? 255 : (vg + 0.5) | 0;
+      data[p + 2] = vb <= 0 ? 0 : vb >= 255 ? 255 : (vb + 0.5) | 0;
+      data[p + 3] = 255;
+    }
+  }
+  return { width: W, height: H, data };
+}
