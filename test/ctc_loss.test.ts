@@ -80,6 +80,23 @@ describe('ctcForwardBackward (Float64 core)', () => {
       expect(relError(r.grad, fd)).toBeLessThan(1e-6);
     });
 
+  test('NaN anywhere in the frames (even in a class the label never uses): nll NaN, gradient 0, not finite', () => {
+    const logProbs = logSoftmaxRows(randomLogits(4 * 3, 5), 4, 3);
+    expect(ctcForwardBackward(logProbs, 4, 3, [0], 2)).toMatchObject({ feasible: true, finite: true });
+    for (const bad of [NaN, Infinity]) {
+      const poisoned = Float64Array.from(logProbs);
+      poisoned[2 * 3 + 1] = bad; // class 1 is not in the label [0]
+      const r = ctcForwardBackward(poisoned, 4, 3, [0], 2);
+      expect(r).toMatchObject({ feasible: false, finite: false });
+      expect(r.nll).toBeNaN();
+      expect(r.grad.every((v) => v === 0)).toBe(true);
+    }
+    // -Infinity is a log-probability of 0, not a divergence.
+    const zero = Float64Array.from(logProbs);
+    zero[2 * 3 + 1] = -Infinity;
+    expect(ctcForwardBackward(zero, 4, 3, [0], 2)).toMatchObject({ feasible: true, finite: true });
+  });
+
   test('single-alignment labels: the nll is the sum of the forced frames', () => {
     const C = 3;
     const lp = logSoftmaxRows(randomLogits(3 * C, 7), 3, C);
@@ -215,6 +232,25 @@ describe.each(['wasm', 'cpu'])('ctcLoss on %s', (backend) => {
     expect(g[0].flat().some((v) => v !== 0)).toBe(true);
     expect(ctcInfeasible(labels.dataSync() as Int32Array, [3, 3], [3, 3])).toEqual([1]);
     expect(ctcInfeasible([[0, 0, 0]], [3], [5])).toEqual([]);
+  });
+
+  test('NaN or infinite logits: loss 0 and gradient 0 for that line, counted as nonFinite apart from the infeasible ones', () => {
+    const t = tensors(mixed); // rows 2 and 5 are infeasible
+    const values = t.logits.dataSync().slice();
+    const { T, C } = mixed;
+    values[0 * T * C + 3 * C + 1] = NaN; // row 0, inside its frames
+    values[1 * T * C + 0 * C + 0] = Infinity; // row 1
+    values[4 * T * C + 5 * C + 2] = NaN; // row 4, past its 3 frames: ignored like any padded frame
+    const logits = tf.tensor3d(values, [mixed.labels.length, T, C]);
+    const skipped = { infeasible: 0, nonFinite: 0 };
+    const losses = ctcLoss(logits, t.labels, t.labelLengths, t.logitLengths, { skipped }).dataSync();
+    expect(skipped).toEqual({ infeasible: 2, nonFinite: 2 });
+    expect([losses[0], losses[1], losses[2], losses[5]]).toEqual([0, 0, 0, 0]);
+    expect(losses[3]).toBeGreaterThan(0);
+    expect(losses[4]).toBeGreaterThan(0);
+    const g = tf.grad((x: tf.Tensor3D) => tf.sum(ctcLoss(x, t.labels, t.labelLengths, t.logitLengths)))(logits).arraySync();
+    for (const b of [0, 1]) expect(g[b].flat().every((v) => v === 0)).toBe(true);
+    expect(g.flat(2).every(Number.isFinite)).toBe(true);
   });
 
   test('extreme logits: finite losses and gradients, never NaN', () => {

@@ -128,7 +128,8 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   }).finally(() => stop.dispose());
   if (result === null) return 130;
   console.error(`trained ${result.history.length} epochs in ${result.seconds.toFixed(1)} s on ${result.workers} worker(s) ` +
-    `(${result.imagesPerSec.toFixed(1)} lines/s); best epoch ${result.bestEpoch}; CTC skipped ${task.skipped} line(s) too long for their frames`);
+    `(${result.imagesPerSec.toFixed(1)} lines/s); best epoch ${result.bestEpoch}; CTC skipped ${task.skipped} line(s) too long for their frames` +
+    ` and ${result.ctcSkipped?.nonFinite ?? 0} with a non-finite loss`);
 
   const meta: LineModelMetadata = {
     family: 'crnn', task: 'lines', dataset, classes: task.charset, charset: task.charset, blank: task.charset.length,
@@ -149,7 +150,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     testCerBeam: main.beam?.cer, testWerBeam: main.beam?.wer,
     ...(test.random ? { testCerRandom: test.random.greedy.cer, testWerRandom: test.random.greedy.wer, testCerRandomBeam: test.random.beam?.cer } : {}),
     testLines, testCount: testLines,
-    epochs: result.history.length, bestEpoch: result.bestEpoch, ctcSkipped: task.skipped,
+    epochs: result.history.length, bestEpoch: result.bestEpoch, ctcSkipped: task.skipped, ctcNonFinite: result.ctcSkipped?.nonFinite ?? 0,
     backend: backend.name, trainingSeconds: Math.round(result.seconds), linesPerSec: Number(result.imagesPerSec.toFixed(2)),
     workers: result.workers, machine: { ...machineInfo(), loadAverageAtStart: Number(loadStart.toFixed(2)), loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) },
     seed, batchSize, params: summarizeModel(model).totalParams, history: result.history,

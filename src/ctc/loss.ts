@@ -12,6 +12,12 @@
  *
  * Everything is in log space (log-probabilities, log alphas and betas, log-sum-exp per state), so
  * long lines and confident models neither underflow nor lose the label's alignments.
+ *
+ * Two kinds of example are skipped (loss 0, no gradient) so that the rest of a batch still trains,
+ * and counted apart, because they mean different things: an infeasible label (too long for its
+ * frames: a data problem, `ctcInfeasible`) and a non-finite one (NaN or +Infinity log-probabilities,
+ * i.e. NaN or infinite logits: a diverging model). Counting the second kind is what keeps a run
+ * whose logits turned to NaN from looking like a run whose loss falls to 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -19,6 +25,16 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface CtcOptions {
   /** Index of the blank class; default C - 1 (the last class). */
   blank?: number;
+  /** `ctcLoss` adds the examples it skipped to these counts on every forward pass. */
+  skipped?: CtcSkipped;
+}
+
+/** Examples the CTC loss skipped (loss 0, zero gradient), by why. */
+export interface CtcSkipped {
+  /** The label needs more frames than the example has (see `ctcInfeasible`). */
+  infeasible: number;
+  /** The log-probabilities held NaN or +Infinity (non-finite logits). */
+  nonFinite: number;
 }
 
 /** Result of the forward-backward pass on one example. */
@@ -27,8 +43,19 @@ export interface CtcForwardBackwardResult {
   nll: number;
   /** d nll / d logits, [T * C] (row t, class k at t * C + k); all zeros when not feasible. */
   grad: Float64Array;
-  /** False when no alignment exists (too few frames, or every alignment has probability 0). */
+  /** False when no alignment exists (too few frames, or every alignment has probability 0), or when not `finite`. */
   feasible: boolean;
+  /** False when the log-probabilities hold NaN or +Infinity: then nll is NaN and the gradient all zeros. */
+  finite: boolean;
+}
+
+/** True when none of the first n values is NaN or +Infinity (-Infinity is a probability of 0: allowed). */
+function allFinite(values: ArrayLike<number>, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== v || v === Infinity) return false;
+  }
+  return true;
 }
 
 /** log(exp(a) + exp(b)) without overflow; -Infinity terms are allowed. */
@@ -137,12 +164,14 @@ export function ctcForwardBackward(
     throw new Error(`ctcForwardBackward: logProbs has ${logProbs.length} values, fewer than T * C = ${T} * ${C}.`);
   }
   const grad = new Float64Array(T * C);
-  if (T < ctcMinFrames(label)) return { nll: Infinity, grad, feasible: false };
-  if (T === 0) return { nll: 0, grad, feasible: true }; // empty label on no frames: p = 1
+  if (T < ctcMinFrames(label)) return { nll: Infinity, grad, feasible: false, finite: true };
+  // Checked before the forward pass: NaN off the label's path would still poison the softmax term of the gradient.
+  if (!allFinite(logProbs, T * C)) return { nll: NaN, grad, feasible: false, finite: false };
+  if (T === 0) return { nll: 0, grad, feasible: true, finite: true }; // empty label on no frames: p = 1
   for (let i = 0; i < T * C; i++) grad[i] = Math.exp(logProbs[i]); // softmax, minus the posterior below
   const logLik = forwardBackward(logProbs, T, C, extend(label, blank), grad);
-  if (!Number.isFinite(logLik)) return { nll: Infinity, grad: grad.fill(0), feasible: false };
-  return { nll: -logLik, grad, feasible: true };
+  if (!Number.isFinite(logLik)) return { nll: Infinity, grad: grad.fill(0), feasible: false, finite: true };
+  return { nll: -logLik, grad, feasible: true, finite: true };
 }
 
 /** Reads the rows of a padded [batch, L] label array: number[][] or a flat Int32Array. */
@@ -226,7 +255,9 @@ function readCtcInputs(
 /**
  * Per-example CTC negative log-likelihood [batch], differentiable w.r.t. the raw logits [batch, T, C]
  * (log-softmax is applied inside). Frames past logitLengths[b] and label entries past labelLengths[b]
- * are ignored; an example whose label cannot be aligned gets loss 0 and zero gradient (see ctcInfeasible).
+ * are ignored. An example whose label cannot be aligned (see ctcInfeasible), or whose logits are
+ * not finite, gets loss 0 and zero gradient; `opts.skipped` counts both kinds, and a caller must
+ * look at it: a batch whose every line is non-finite has loss 0 and means the model diverged.
  */
 export function ctcLoss(
   logits: tf.Tensor3D, labels: tf.Tensor2D, labelLengths: tf.Tensor1D, logitLengths: tf.Tensor1D, opts: CtcOptions = {},
@@ -245,7 +276,10 @@ export function ctcLoss(
       const Tb = logitLens[b];
       const label = labelData.subarray(b * width, b * width + labelLens[b]);
       const r = ctcForwardBackward(logProbs.subarray(start, start + Tb * C), Tb, C, label, blank);
-      if (!r.feasible) continue; // skipped: loss 0, gradient 0
+      if (!r.finite || !r.feasible) { // skipped: loss 0, gradient 0
+        if (opts.skipped) opts.skipped[r.finite ? 'infeasible' : 'nonFinite']++;
+        continue;
+      }
       losses[b] = r.nll;
       grad.set(r.grad, start); // frames past Tb keep their zero gradient
     }

@@ -4,7 +4,7 @@
  * by its size then averages to the full batch's mean, whatever the number of workers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ctcLoss } from '../ctc/loss';
+import { CtcSkipped, ctcLoss } from '../ctc/loss';
 
 /** Softmax cross-entropy on class labels; `outputs` says whether the model ends in softmax. */
 export interface CrossEntropySpec {
@@ -21,7 +21,8 @@ export interface CrossEntropySpec {
 /**
  * CTC on a line model's raw logits [batch, T, classes]. Targets: labels int32 [batch, L] (padded),
  * labelLengths int32 [batch], logitLengths int32 [batch] (frames of each example, <= T). An example
- * whose label cannot be aligned to its frames gets loss 0 and no gradient (see src/ctc/loss.ts).
+ * whose label cannot be aligned to its frames, or whose logits are not finite, gets loss 0 and no
+ * gradient, and is counted in `LossValue.skipped` (see src/ctc/loss.ts).
  */
 export interface CtcSpec {
   kind: 'ctc';
@@ -36,6 +37,8 @@ export type LossSpec = CrossEntropySpec | CtcSpec;
 export interface LossValue {
   losses: tf.Tensor1D; // [batch]
   correct: tf.Scalar | null;
+  /** CTC: the examples left out of `losses` (0 there), by why; absent for losses that skip none. */
+  skipped?: CtcSkipped;
 }
 
 /** Per-example loss of the model output `out` against the batch's targets (see each spec for their order). */
@@ -49,8 +52,9 @@ export function computeLoss(spec: LossSpec, out: tf.Tensor, targets: tf.Tensor[]
   }
   if (spec.kind === 'ctc') {
     const [labels, labelLengths, logitLengths] = targets;
-    const losses = ctcLoss(out as tf.Tensor3D, labels as tf.Tensor2D, labelLengths as tf.Tensor1D, logitLengths as tf.Tensor1D, { blank: spec.blank });
-    return { losses, correct: null };
+    const skipped: CtcSkipped = { infeasible: 0, nonFinite: 0 };
+    const losses = ctcLoss(out as tf.Tensor3D, labels as tf.Tensor2D, labelLengths as tf.Tensor1D, logitLengths as tf.Tensor1D, { blank: spec.blank, skipped });
+    return { losses, correct: null, skipped };
   }
   throw new Error(`Unknown loss '${(spec as { kind: string }).kind}'.`);
 }

@@ -8,12 +8,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { HostBatch, batchInputs, batchTargets } from './host_batch';
 import { LossSpec, computeLoss } from './losses';
+import { CtcSkipped } from '../ctc/loss';
 import { deriveSeed } from '../util/rng';
 
 /** A step's mean loss over the batch, and the number of examples classified right (null if not a classifier). */
 export interface StepResult {
   loss: number;
   correct: number | null;
+  /**
+   * CTC: examples of the batch the loss skipped (loss 0, no gradient). When every example is
+   * `nonFinite`, `loss` is 0 but the model has diverged.
+   */
+  skipped?: CtcSkipped;
 }
 
 /** A model, its optimizer and loss, with the operations the training loop needs. */
@@ -60,6 +66,11 @@ function take(t: tf.Tensor | null): number | null {
   return v;
 }
 
+/** `result` with the loss's skipped counts, when the loss reports them. */
+function withSkipped<T extends StepResult>(result: T, skipped: CtcSkipped | undefined): T {
+  return skipped ? { ...result, skipped } : result;
+}
+
 /** Wraps `model` (trained in place) with `optimizer` and the loss of `loss`. */
 export function createReplica(model: tfl.LayersModel, optimizer: tf.Optimizer, loss: LossSpec): Replica {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -69,16 +80,18 @@ export function createReplica(model: tfl.LayersModel, optimizer: tf.Optimizer, l
   /** Mean loss of the batch plus the model's regularisers, and the correct count kept out of the tidy. */
   const objective = (batch: HostBatch, training: boolean) => {
     let correct: tf.Scalar | null = null;
+    let skipped: CtcSkipped | undefined;
     const f = (): tf.Scalar => {
       const x = batchInputs(batch); // [batch, h, w, 1]
       const out = model.apply(x, { training }) as tf.Tensor;
       const value = computeLoss(loss, out, batchTargets(batch));
       correct = value.correct ? tf.keep(value.correct) : null;
+      skipped = value.skipped;
       let total = tf.mean(value.losses) as tf.Scalar;
       if (training) for (const reg of model.calculateLosses()) total = tf.add(total, reg);
       return total;
     };
-    return { f, correct: () => correct as tf.Scalar | null };
+    return { f, correct: () => correct as tf.Scalar | null, skipped: () => skipped };
   };
 
   return {
@@ -93,7 +106,7 @@ export function createReplica(model: tfl.LayersModel, optimizer: tf.Optimizer, l
       setLearningRate(optimizer, lr);
       const o = objective(batch, true);
       const value = tf.tidy(() => optimizer.minimize(o.f, true, variables) as tf.Scalar);
-      return { loss: take(value)!, correct: take(o.correct()) };
+      return withSkipped({ loss: take(value)!, correct: take(o.correct()) }, o.skipped());
     },
 
     gradients(batch: HostBatch) {
@@ -106,7 +119,7 @@ export function createReplica(model: tfl.LayersModel, optimizer: tf.Optimizer, l
         offset += v.size;
       }
       tf.dispose(Object.values(grads));
-      return { loss: take(value)!, correct: take(o.correct()), grads: flat };
+      return withSkipped({ loss: take(value)!, correct: take(o.correct()), grads: flat }, o.skipped());
     },
 
     applyGradients(grads: Float32Array, lr: number) {

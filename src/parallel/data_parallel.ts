@@ -29,6 +29,7 @@ import { abortExchange, createExchange, reachedExchange } from './allreduce';
 import { EngineOptions, EngineState, TrainingEngine } from '../engine/engine';
 import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../engine/host_batch';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
+import { CtcSkipped } from '../ctc/loss';
 
 /** Options for `createParallelEngine`. */
 export interface ParallelEngineOptions extends EngineOptions {
@@ -262,11 +263,17 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
       });
       let loss = 0;
       let correct: number | null = 0;
+      let skipped: CtcSkipped | undefined;
       replies.forEach((r, i) => {
         loss += shares[i] * r.loss!;
         correct = r.correct == null || correct == null ? null : correct + r.correct;
+        if (r.skipped) {
+          skipped ??= { infeasible: 0, nonFinite: 0 };
+          skipped.infeasible += r.skipped.infeasible;
+          skipped.nonFinite += r.skipped.nonFinite;
+        }
       });
-      return { loss, correct };
+      return skipped ? { loss, correct, skipped } : { loss, correct };
     },
 
     async syncTo(target: tfl.LayersModel) {

@@ -3,6 +3,7 @@ import { WeightArray } from '../engine/weights';
 import { HostBatch } from '../engine/host_batch';
 import { LossSpec } from '../engine/losses';
 import { ExchangeBuffers } from './allreduce';
+import { CtcSkipped } from '../ctc/loss';
 
 /** A tensor as plain data: values plus shape (transferable across threads). */
 export interface WireTensor {
@@ -70,6 +71,8 @@ export interface OkReply {
   kind: 'ok';
   loss?: number;
   correct?: number | null;
+  /** A step's examples the loss skipped (CTC), if it reports them. */
+  skipped?: CtcSkipped;
   out?: WireTensor;
   weights?: WeightArray[];
   optimizer?: { arrays: WeightArray[]; betaPowers: [number, number] | null };

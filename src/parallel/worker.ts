@@ -102,7 +102,7 @@ async function handle(msg: Request): Promise<OkReply> {
       const t2 = performance.now();
       r.applyGradients(average, msg.lr);
       times?.add(t0, t1, t2, performance.now());
-      return { kind: 'ok', loss: result.loss, correct: result.correct };
+      return { kind: 'ok', loss: result.loss, correct: result.correct, skipped: 'skipped' in result ? result.skipped : undefined };
     }
     case 'predict': {
       const model = ready().model;

@@ -39,4 +39,10 @@ export interface EpochLogs {
   seconds: number;
   /** Training images per second (validation excluded). */
   imagesPerSec: number;
+  /**
+   * CTC tasks: training lines of the epoch the loss skipped (loss 0, no gradient): `infeasible`
+   * ones whose label needs more frames than the line has, `nonFinite` ones with NaN or infinite
+   * logits (a sign of divergence; a batch of nothing else stops the run).
+   */
+  ctcSkipped?: { infeasible: number; nonFinite: number };
 }

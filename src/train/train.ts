@@ -11,6 +11,7 @@ import { computeLoss } from '../engine/losses';
 import { Progress, ProgressStream, createProgress } from './progress';
 import { dropoutLayers } from '../engine/replica';
 import { deriveSeed } from '../util/rng';
+import { CtcSkipped } from '../ctc/loss';
 import { ScheduleOptions, learningRateAt } from './schedule';
 import { ClassificationTaskOptions, TrainTask, classificationTask } from './task';
 
@@ -87,6 +88,21 @@ export interface TrainResult {
   valCount: number;
   /** Replicas that trained (1: this thread). */
   workers: number;
+  /** CTC tasks: training examples the loss skipped over the epochs in `history`, by why (see EpochLogs.ctcSkipped). */
+  ctcSkipped?: CtcSkipped;
+}
+
+/** Where an interrupted epoch stood, with the CTC skip counts of its steps so far. */
+type LoopPosition = EpochPosition & { ctcSkipped?: CtcSkipped };
+
+/** True when every example of a batch of n that the loss could have trained on had a non-finite loss. */
+function allNonFinite(skipped: CtcSkipped | undefined, n: number): boolean {
+  return !!skipped && skipped.nonFinite > 0 && skipped.nonFinite + skipped.infeasible >= n;
+}
+
+function addSkipped(into: CtcSkipped | undefined, more: CtcSkipped | undefined): CtcSkipped | undefined {
+  if (!more) return into;
+  return { infeasible: (into?.infeasible ?? 0) + more.infeasible, nonFinite: (into?.nonFinite ?? 0) + more.nonFinite };
 }
 
 /** Thrown when the loss stops being a finite number, so garbage weights are never saved. */
@@ -99,13 +115,15 @@ export class TrainingDivergedError extends Error {
     readonly lossValue: number,
     readonly learningRate: number,
     readonly phase: 'training' | 'validation' = 'training',
+    /** What showed it, when not the loss itself (e.g. every CTC line of the batch non-finite). */
+    detail?: string,
   ) {
     super(
       `Training diverged: ${phase === 'validation' ? `validation loss is ${lossValue} after epoch ${epoch}`
-        : `loss is ${lossValue} at epoch ${epoch}, batch ${batch}`} (step ${step}, ` +
+        : `loss is ${lossValue} at epoch ${epoch}, batch ${batch}`}${detail ? ` (${detail})` : ''} (step ${step}, ` +
         `learning rate ${learningRate.toExponential(2)}). The model's weights are now unusable and were ` +
-        `not saved; retry with a lower learning rate (e.g. ${(learningRate / 3).toExponential(1)}) ` +
-        'or check the training data for bad values.',
+        'not saved (the last checkpoint written, if any, is kept); retry with a lower learning rate ' +
+        `(e.g. ${(learningRate / 3).toExponential(1)}) or check the training data for bad values.`,
     );
     this.name = 'TrainingDivergedError';
   }
@@ -195,7 +213,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
     epoch: 0, value: higherIsBetter ? -Infinity : Infinity, weights: null,
   };
   let step = 0;
-  let position: EpochPosition | null = null;
+  let position: LoopPosition | null = null;
   if (opts.resume) {
     const ckpt = opts.resume;
     checkFingerprint(ckpt.fingerprint, fingerprint);
@@ -242,7 +260,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
         );
         break;
       }
-      const sums: EpochPosition = position ?? { batch: 0, sumLoss: 0, sumCorrect: 0, seen: 0, trainMs: 0 };
+      const sums: LoopPosition = position ?? { batch: 0, sumLoss: 0, sumCorrect: 0, seen: 0, trainMs: 0 };
       position = null;
       let lr = learningRate;
       let segmentStart = Date.now();
@@ -267,6 +285,11 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
           throw new TrainingStalledError(epoch, b, step, err.workers, why === '', why, err);
         });
         if (!Number.isFinite(result.loss)) throw new TrainingDivergedError(epoch, b + 1, step, result.loss, lr);
+        // Skipped lines have loss 0: a batch of NaN logits would otherwise look like a perfect one.
+        if (allNonFinite(result.skipped, n)) {
+          throw new TrainingDivergedError(epoch, b + 1, step, NaN, lr, 'training', `every line of the batch of ${n} had a non-finite CTC loss: NaN or infinite logits`);
+        }
+        sums.ctcSkipped = addSkipped(sums.ctcSkipped, result.skipped);
         sums.sumLoss += result.loss * n;
         sums.sumCorrect = result.correct === null || sums.sumCorrect === null ? null : sums.sumCorrect + result.correct;
         sums.seen += n;
@@ -288,13 +311,27 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
       trainMsThisRun += sums.trainMs;
 
       await engine.syncTo(model);
+      // A line skipped for NaN logits still sends NaN into the weights' gradients (NaN x 0 = NaN): never checkpoint those.
+      if (!weightsFinite(model)) {
+        const nonFinite = sums.ctcSkipped?.nonFinite ?? 0;
+        throw new TrainingDivergedError(epoch, stepsPerEpoch, step - 1, NaN, lr, 'training',
+          `the weights are no longer finite after the epoch${nonFinite > 0 ? `, in which ${nonFinite} training line(s) had a non-finite CTC loss` : ''}`);
+      }
       const v = task.valCount > 0 ? validate(model, task, evalBatchSize) : null;
       if (v && !Number.isFinite(v.loss)) throw new TrainingDivergedError(epoch, stepsPerEpoch, step - 1, v.loss, lr, 'validation');
+      if (v && allNonFinite(v.skipped, v.count)) {
+        throw new TrainingDivergedError(epoch, stepsPerEpoch, step - 1, NaN, lr, 'validation', `every validation line had a non-finite CTC loss: NaN or infinite logits`);
+      }
       const logs: EpochLogs = {
         epoch, loss: sums.sumLoss / sums.seen, acc: sums.sumCorrect === null ? null : sums.sumCorrect / sums.seen,
         valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, ...(v && v.cer !== null ? { valCer: v.cer } : {}),
         lr, seconds: (sums.trainMs + Date.now() - segmentStart) / 1000, imagesPerSec: sums.seen / Math.max(sums.trainMs / 1000, 1e-3),
+        ...(sums.ctcSkipped ? { ctcSkipped: sums.ctcSkipped } : {}),
       };
+      if (sums.ctcSkipped && sums.ctcSkipped.nonFinite > 0) {
+        progress?.message(`epoch ${epoch}: ${sums.ctcSkipped.nonFinite} training line(s) had a non-finite CTC loss (NaN or infinite logits) ` +
+          'and were skipped: the model may be diverging; if it recurs, lower the learning rate or check the data');
+      }
       history.push(logs);
       const value = logs[monitor];
       if (typeof value !== 'number') throw new Error(`monitor '${monitor}' has no value for this task: choose one of loss, valLoss${v?.acc != null ? ', acc, valAcc' : ''}${v?.cer != null ? ', valCer' : ''}.`);
@@ -321,7 +358,18 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
     history, bestEpoch: best.epoch, bestValue: best.value, monitor, stoppedEarly, steps: step, seconds,
     imagesPerSec: imagesThisRun / Math.max(trainMsThisRun / 1000, 1e-3),
     trainCount: task.trainCount, valCount: task.valCount, workers,
+    ...(history.some((h) => h.ctcSkipped) ? { ctcSkipped: history.reduce<CtcSkipped | undefined>((t, h) => addSkipped(t, h.ctcSkipped), undefined) } : {}),
   };
+}
+
+/** True when every weight of the model is a finite number. */
+function weightsFinite(model: tfl.LayersModel): boolean {
+  const { isFinite } = Number;
+  return model.weights.every((w) => {
+    const values = w.read().dataSync();
+    for (let i = 0; i < values.length; i++) if (!isFinite(values[i])) return false;
+    return true;
+  });
 }
 
 function isTask(data: Dataset | TrainTask): data is TrainTask {
@@ -332,8 +380,11 @@ function isTask(data: Dataset | TrainTask): data is TrainTask {
  * Mean loss, accuracy (classifiers) and error rate (tasks with `errorCounts`) over the validation
  * batches, in inference mode (dropout off, batch norm frozen), on this thread's model.
  */
-function validate(model: tfl.LayersModel, task: TrainTask, batchSize: number): { loss: number; acc: number | null; cer: number | null } {
+function validate(model: tfl.LayersModel, task: TrainTask, batchSize: number): {
+  loss: number; acc: number | null; cer: number | null; count: number; skipped?: CtcSkipped;
+} {
   let lossSum = 0;
+  let skipped: CtcSkipped | undefined;
   let correct: number | null = 0;
   let errors = 0;
   let total = 0;
@@ -343,6 +394,7 @@ function validate(model: tfl.LayersModel, task: TrainTask, batchSize: number): {
     const sums = tf.tidy(() => {
       const out = model.apply(batchInputs(batch), { training: false }) as tf.Tensor;
       const value = computeLoss(task.loss, out, batchTargets(batch));
+      skipped = addSkipped(skipped, value.skipped);
       counts = task.errorCounts?.(out, batch) ?? null;
       return value.correct ? [tf.sum(value.losses), value.correct] : [tf.sum(value.losses)];
     });
@@ -356,7 +408,7 @@ function validate(model: tfl.LayersModel, task: TrainTask, batchSize: number): {
     }
     n += batch.x.shape[0];
   }
-  return { loss: lossSum / n, acc: correct === null ? null : correct / n, cer: task.errorCounts ? errors / Math.max(total, 1) : null };
+  return { loss: lossSum / n, acc: correct === null ? null : correct / n, cer: task.errorCounts ? errors / Math.max(total, 1) : null, count: n, skipped };
 }
 
 /** Checks the model's input and output shapes against the dataset; returns the number of classes. */
