@@ -457,28 +457,54 @@ function adjustStroke(buf: Float32Array, w: number, h: number, perSide: number):
   const amount = Math.abs(perSide);
   const whole = Math.floor(amount);
   const passes = whole + (amount - whole > 0.05 ? 1 : 0);
-  const tmp = new Float32Array(buf.length);
+  // A copy with a one-pixel zero border [h + 2, w + 2], so neighbours need no bounds checks.
+  const W2 = w + 2;
+  const padded = new Float32Array(W2 * (h + 2));
   for (let p = 0; p < passes; p++) {
     const blend = p < whole ? 1 : amount - whole;
     // Alternate the cross and the square so repeated passes grow roughly round.
     const square = p % 2 === 1;
+    for (let y = 0; y < h; y++) padded.set(buf.subarray(y * w, (y + 1) * w), (y + 1) * W2 + 1);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        const k = y * w + x;
-        let m = buf[k];
-        for (let dy = -1; dy <= 1; dy++) {
-          const yy = y + dy;
-          for (let dx = -1; dx <= 1; dx++) {
-            if ((dx === 0 && dy === 0) || (!square && dx !== 0 && dy !== 0)) continue;
-            const xx = x + dx;
-            const v = xx < 0 || yy < 0 || xx >= w || yy >= h ? 0 : buf[yy * w + xx];
-            if (grow ? v > m : v < m) m = v;
+        const k = (y + 1) * W2 + x + 1;
+        const c = padded[k];
+        let m = c;
+        const l = padded[k - 1];
+        const r = padded[k + 1];
+        const u = padded[k - W2];
+        const d = padded[k + W2];
+        if (grow) {
+          if (l > m) m = l;
+          if (r > m) m = r;
+          if (u > m) m = u;
+          if (d > m) m = d;
+        } else {
+          if (l < m) m = l;
+          if (r < m) m = r;
+          if (u < m) m = u;
+          if (d < m) m = d;
+        }
+        if (square) {
+          const a = padded[k - W2 - 1];
+          const b = padded[k - W2 + 1];
+          const e = padded[k + W2 - 1];
+          const f = padded[k + W2 + 1];
+          if (grow) {
+            if (a > m) m = a;
+            if (b > m) m = b;
+            if (e > m) m = e;
+            if (f > m) m = f;
+          } else {
+            if (a < m) m = a;
+            if (b < m) m = b;
+            if (e < m) m = e;
+            if (f < m) m = f;
           }
         }
-        tmp[k] = buf[k] + blend * (m - buf[k]);
+        buf[y * w + x] = c + blend * (m - c);
       }
     }
-    buf.set(tmp);
   }
 }
 
@@ -785,7 +811,7 @@ export function renderEmnistLine(text: string, glyphs: EmnistGlyphs, rng: Rng, o
       const d = inX1 && inY1 ? upright[r0 + UW + 1] : 0;
       const v = (1 - ty) * ((1 - tx) * a + tx * b) + ty * ((1 - tx) * c + tx * d);
       if (v > 0.01) {
-        warped[out + col] = v;
+        warped[out + col] = v < 1 ? v : 1; // rounding can pass 1 by an ulp
         if (col < ix0) ix0 = col;
         if (col + 1 > ix1) ix1 = col + 1;
         if (row < iy0) iy0 = row;
@@ -800,14 +826,13 @@ export function renderEmnistLine(text: string, glyphs: EmnistGlyphs, rng: Rng, o
   const width = max(1, ceil(ix1 + m) - cx0);
   const height = max(1, ceil(iy1 + m) - cy0);
   const line = createInkLine(width, height, baselineRow - cy0, xh, text);
+  // Every value is already in 0..1, so rows copy as they are.
+  const c0 = max(0, cx0);
+  const c1 = min(WW, cx0 + width);
   for (let row = 0; row < height; row++) {
     const wr = row + cy0;
-    if (wr < 0 || wr >= WH) continue;
-    for (let col = 0; col < width; col++) {
-      const wc = col + cx0;
-      if (wc < 0 || wc >= WW) continue;
-      line.ink[row * width + col] = min(1, warped[wr * WW + wc]);
-    }
+    if (wr < 0 || wr >= WH || c1 <= c0) continue;
+    line.ink.set(warped.subarray(wr * WW + c0, wr * WW + c1), row * width + (c0 - cx0));
   }
   const dx = -sx0 - cx0;
   const dy = pad - cy0;
