@@ -20,8 +20,8 @@
  * "--" -> " - ", en dashes and other hyphens -> "-", & -> "and", % -> " percent", [ ] { } -> ( ),
  * footnote asterisks dropped, whitespace collapsed. Paragraphs are split into sentences (a period after
  * an initial or a common abbreviation does not end one); a sentence that still holds a character
- * outside LINE_CHARSET ($, _, +, degree signs: tables and money) is dropped, and so is one holding an
- * excluded word (corpus.ts). The parsed corpus (28,639 sentences) is cached in memory
+ * outside LINE_CHARSET ($, _, +, degree signs: tables and money) is dropped, and so are dot-leader
+ * table rows and sentences holding an excluded word (corpus.ts). The parsed corpus (28,639 sentences) is cached in memory
  * (`loadSentenceCorpus`: 0.35 s of CPU on the 2-core development machine).
  *
  * Kinds of line (`TextKind`; probabilities in `TextSourceOptions.kinds`):
@@ -304,7 +304,8 @@ export function loadSentenceCorpus(): SentenceCorpus {
       let previousKept = false;
       for (const s of splitSentences(paragraph)) {
         read++;
-        if (!isLineText(s) || hasExcludedWord(s)) {
+        // Dot leaders ("1790 - 3,929,827 - ....") are tables, not sentences.
+        if (!isLineText(s) || s.includes('....') || hasExcludedWord(s)) {
           previousKept = false;
           continue;
         }
