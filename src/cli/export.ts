@@ -1,6 +1,12 @@
+/**
+ * `hwr export`: a saved model as a compact TensorFlow.js folder (web) or a .tflite file (phones).
+ * A .tflite is verified before the command succeeds: LiteRT runs it on test data against the tfjs
+ * model, and a file that misses its quantization's thresholds, or that could not be checked, exits 1.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, describeBackend } from '../runtime/backend';
 import { loadModel, ModelMetadata } from '../io/saved_model';
 import { Dataset } from '../data/dataset';
@@ -11,7 +17,9 @@ import {
 } from '../export';
 import { calibrationImages } from '../export/tflite/calibrate';
 import { LiteRtInterpreter } from '../export/tflite/litert_client';
-import { compareOutputs, tfliteOutputs } from '../export/tflite/verify';
+import { compareOutputs, tfliteOutputs, tfliteVerdict } from '../export/tflite/verify';
+import { isLineModel } from '../lines/line_model';
+import { exportLineModelTflite } from './export_lines';
 import { Command, UsageError, intOption } from './args';
 import { gitCommit, headOf, loadDatasetByName } from './common';
 
@@ -39,6 +47,34 @@ function checkClasses(ds: Dataset, metadata: ModelMetadata, modelDir: string): v
   }
 }
 
+/**
+ * Runs the .tflite through LiteRT on the test images against the tfjs model and checks the
+ * thresholds of its quantization (TFLITE_THRESHOLDS); returns the exit code: 1 when LiteRT
+ * cannot start or the file misses them, so a script never ships an unchecked or wrong file.
+ */
+async function verifyTflite(model: tfl.LayersModel, file: string, quantize: TfliteQuantization, test: Dataset): Promise<number> {
+  let interp: LiteRtInterpreter;
+  try {
+    interp = await LiteRtInterpreter.start();
+  } catch (e) {
+    console.error(`hwr export: ${file} is written but NOT verified: the LiteRT interpreter did not start (${(e as Error).message.trim()}). ` +
+      'Install @litertjs/core (a dev dependency: npm ci in a checkout, npm install @litertjs/core elsewhere), or pass --no-verify to export without the check.');
+    return 1;
+  }
+  try {
+    const ref = predictDataset(model, test);
+    const got = await tfliteOutputs(interp, file, test);
+    const a = compareOutputs(ref.probs, got.output, test.labels, test.classes.length);
+    const v = tfliteVerdict(quantize, a);
+    console.log(`LiteRT on ${a.count.toLocaleString('en-US')} ${test.name} test images: accuracy ${pct(a.referenceAccuracy)} (tfjs) -> ${pct(a.accuracy)} (tflite), ` +
+      `top-1 agreement ${pct(a.agreement)}, max |dp| ${a.maxAbsDiff.toExponential(2)}, ${(got.ms / a.count).toFixed(2)} ms/image: ${v.pass ? 'pass' : 'FAIL'} (${v.check})`);
+    if (!v.pass) console.error(`hwr export: ${file} misses the ${quantize === 'none' ? 'float32' : quantize} threshold (${v.check}): do not ship it; try another --quantize.`);
+    return v.pass ? 0 : 1;
+  } finally {
+    await interp.close();
+  }
+}
+
 /** `hwr export`: compact TensorFlow.js folders for the web and .tflite files for phones. */
 export const exportCommand: Command = {
   name: 'export',
@@ -46,8 +82,10 @@ export const exportCommand: Command = {
   summary: 'Export a saved model for deployment. --format web: a TensorFlow.js folder whose weights are\n' +
     'stored float32, float16 or uint8 (standard weightsManifest quantization; stock tf.loadLayersModel\n' +
     'reads it). --format tflite: a TensorFlow Lite flatbuffer, float32, float16 or full int8 (calibrated\n' +
-    'on training images), with labels.txt beside it. Prints sizes and the test accuracy before/after\n' +
-    '(the .tflite through the LiteRT interpreter, a dev dependency).',
+    'on training images), with labels.txt beside it. Prints sizes and the test accuracy before/after.\n' +
+    'A .tflite is verified: run through the LiteRT interpreter (@litertjs/core, a dev dependency) on the\n' +
+    'test images against the tfjs model; the exit code is 1 when it misses the agreement thresholds or\n' +
+    'LiteRT cannot start (--no-verify skips the check).',
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
     format: { type: 'string', short: 'f', help: 'web or tflite', default: 'web' },
@@ -56,8 +94,9 @@ export const exportCommand: Command = {
     calibration: { type: 'string', help: 'int8: number of training images to calibrate on', default: '300' },
     'emnist-dir': { type: 'string', help: 'EMNIST folder (env EMNIST_DIR)', default: 'data/emnist' },
     split: { type: 'string', help: 'EMNIST split (default: the one in the model\'s metadata)' },
-    limit: { type: 'string', help: 'evaluate on the first N test images only' },
-    'skip-eval': { type: 'boolean', help: 'do not measure test accuracy' },
+    limit: { type: 'string', help: 'evaluate on the first N test images only (line models: N synthetic test lines, default 200)' },
+    'skip-eval': { type: 'boolean', help: 'do not measure test accuracy (tflite: implies --no-verify)' },
+    'no-verify': { type: 'boolean', help: 'tflite: do not run the file through LiteRT (it is then not verified)' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
   },
   async run(values, _positionals, argv) {
@@ -72,12 +111,16 @@ export const exportCommand: Command = {
     const name = path.basename(path.resolve(modelDir));
     const out = String(values.out ?? (format === 'web' ? `outputs/export/${name}-web-${quantize}` : `outputs/export/${name}-tflite-${quantize}/model.tflite`));
     const evaluate = values['skip-eval'] !== true;
+    const verify = format === 'tflite' && evaluate && values['no-verify'] !== true;
     const calibrationCount = intOption(values, 'calibration', 300);
 
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
     const { model, metadata } = await loadModel(modelDir);
-    const needsData = evaluate || (format === 'tflite' && quantize === 'int8');
+    if (format === 'tflite' && isLineModel(metadata)) {
+      return exportLineModelTflite(model, metadata, modelDir, out, quantize as TfliteQuantization, values, `hwr export ${argv.join(' ')}`);
+    }
+    const needsData = (format === 'web' ? evaluate : verify) || (format === 'tflite' && quantize === 'int8');
     const sets = needsData ? datasetsFor(metadata, values) : undefined;
     if (sets) checkClasses(sets.test, metadata, modelDir);
     const test = sets ? headOf(sets.test, intOption(values, 'limit', sets.test.count)) : undefined;
@@ -116,24 +159,10 @@ export const exportCommand: Command = {
     const r = exportTflite(model, metadata.classes, out, { quantize: quantize as TfliteQuantization, calibration, description });
     calibration?.dispose();
     console.log(`wrote ${out} (${kb(r.bytes)}; source ${kb(before)}) and ${r.labelsFile}`);
-    if (test) {
-      let interp: LiteRtInterpreter;
-      try {
-        interp = await LiteRtInterpreter.start();
-      } catch (e) {
-        console.log(`not verified: the LiteRT interpreter did not start (${(e as Error).message.split('\n')[0]}); it is a dev dependency (npm ci in a checkout).`);
-        return 0;
-      }
-      try {
-        const ref = predictDataset(model, test);
-        const got = await tfliteOutputs(interp, out, test);
-        const a = compareOutputs(ref.probs, got.output, test.labels, test.classes.length);
-        console.log(`LiteRT on ${a.count.toLocaleString('en-US')} ${test.name} test images: accuracy ${pct(a.referenceAccuracy)} (tfjs) -> ${pct(a.accuracy)} (tflite), ` +
-          `top-1 agreement ${pct(a.agreement)}, max |dp| ${a.maxAbsDiff.toExponential(2)}, ${(got.ms / a.count).toFixed(2)} ms/image`);
-      } finally {
-        await interp.close();
-      }
+    if (!verify || !test) {
+      console.log(`not verified (${values['no-verify'] === true ? '--no-verify' : '--skip-eval'}): ${out} was not run through LiteRT.`);
+      return 0;
     }
-    return 0;
+    return verifyTflite(model, out, quantize as TfliteQuantization, test);
   },
 };
