@@ -4,6 +4,9 @@
  * against TensorFlow.js, a random crnn with batch norm and a dilated conv head, the committed
  * saved_models/lines, and the text agreement on synthetic test lines (dev47 needed for that one).
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as flatbuffers from 'flatbuffers';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -320,3 +323,33 @@ describe('text agreement on lines (the verifier)', () => {
     expect(a.maxAbsDiff).toBeGreaterThan(1);
   });
 });
+
+test('the verdict: 99% of lines equal and CER within 0.2 points, both needed', () => {
+  const a = { count: 200, agreement: 0.99, referenceCer: 0.03, cer: 0.032, maxAbsDiff: 0, disagreements: [], msPerLine: 1 };
+  expect(lineAgreementVerdict(a).pass).toBe(true);
+  expect(lineAgreementVerdict({ ...a, agreement: 0.985 }).pass).toBe(false);
+  expect(lineAgreementVerdict({ ...a, cer: 0.0325 }).pass).toBe(false);
+  expect(lineAgreementVerdict({ ...a, cer: 0.0275 }).pass).toBe(false); // better is also a difference
+});
+
+(dev47Dir() ? test : test.skip)('hwr export --model saved_models/lines --format tflite: writes the file and labels, verifies 30 lines, exit 0', async () => {
+  const { main } = await import('../src/cli');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwr-export-lines-'));
+  const logs: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a) => { logs.push(a.join(' ')); });
+  const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    const out = path.join(dir, 'lines.tflite');
+    const code = await main(['export', '--model', 'saved_models/lines', '--format', 'tflite', '--out', out, '--limit', '30', '--emnist-dir', dev47Dir()!, '--backend', 'wasm']);
+    expect(logs.join('\n')).toMatch(/LiteRT on 30 synthetic test lines: texts equal on 100\.00% of lines, CER (\S+) \(tfjs\) -> \1 \(tflite\).*: pass/);
+    expect(code).toBe(0);
+    const labels = fs.readFileSync(path.join(dir, 'labels.txt'), 'utf8').split('\n').slice(0, -1);
+    const { metadata } = await loadLineModel('saved_models/lines');
+    expect(labels).toEqual(metadata.charset);
+    expect(inputShapes(new Uint8Array(fs.readFileSync(out))).signature).toEqual([-1, 28, -1, 1]);
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120000);

@@ -132,7 +132,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     ` and ${result.ctcSkipped?.nonFinite ?? 0} with a non-finite loss`);
 
   const meta: LineModelMetadata = {
-    family: 'crnn', task: 'lines', dataset, classes: task.charset, charset: task.charset, blank: task.charset.length,
+    family: 'crnn', task: 'lines', dataset, classes: [...task.charset], charset: [...task.charset], blank: task.charset.length,
     height, imageSize: height, downsample: CRNN_DOWNSAMPLE,
     crnn: { ...recipe.crnn, head, blocks },
     lines: { mode, randomShare, linesPerEpoch, valLines, lineSeed: seed, warmupEpochs, warmupMaxWords: lr.warmupMaxWords },

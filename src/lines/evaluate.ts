@@ -4,7 +4,7 @@
  * scored on the very same lines.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LineGenerator, RenderedLine } from '../synth/lines';
+import { LineImage, LineSource } from '../synth/line_source';
 import { CharacterErrorRate, WordErrorRate, characterErrorRate, editDistance, wordErrorRate } from '../eval/text_metrics';
 import { LineModelMetadata, LineReading, readLineBatch } from './read';
 
@@ -74,7 +74,7 @@ function scores(preds: string[], targets: string[], seconds: number): ReaderScor
 }
 
 /** Lines in width order, cut into batches padded to their widest line (rounded up to `multiple`). */
-function batchesByWidth(lines: RenderedLine[], batchSize: number, multiple: number): Array<{ order: number[]; images: Uint8Array; width: number; widths: Int32Array }> {
+function batchesByWidth(lines: LineImage[], batchSize: number, multiple: number): Array<{ order: number[]; images: Uint8Array; width: number; widths: Int32Array }> {
   const order = lines.map((_, i) => i).sort((a, b) => lines[a].paddedWidth - lines[b].paddedWidth);
   const out = [];
   for (let s = 0; s < order.length; s += batchSize) {
@@ -92,16 +92,16 @@ function batchesByWidth(lines: RenderedLine[], batchSize: number, multiple: numb
 }
 
 /** Reads test lines 0..n-1 of `lines` with the model (greedy and beam) and any `others`, and scores them. */
-export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, lines: LineGenerator, opts: LineEvalOptions = {}): LineEvaluation {
+export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, lines: LineSource, opts: LineEvalOptions = {}): LineEvaluation {
   const { n = 1000, batchSize = 64, beam = true, beamWidth = 10, worst = 20, others = {} } = opts;
   if (lines.height !== meta.height) throw new Error(`evaluateLines: the lines are ${lines.height} px high but the model reads ${meta.height} px.`);
   if (lines.charset.join('') !== meta.charset.join('')) {
     throw new Error(`evaluateLines: the lines' charset ${JSON.stringify(lines.charset.join(''))} differs from the model's ${JSON.stringify(meta.charset.join(''))}; generate lines from the dataset the model was trained on.`);
   }
-  const rendered: RenderedLine[] = [];
+  const rendered: LineImage[] = [];
   for (let i = 0; i < n; i++) rendered.push(lines.line(i));
   const targets = rendered.map((r) => r.text);
-  const batches = batchesByWidth(rendered, batchSize, lines.options.widthMultiple);
+  const batches = batchesByWidth(rendered, batchSize, 16);
 
   const read = (fn: (b: (typeof batches)[number]) => LineReading[]): { texts: string[]; conf: number[]; seconds: number } => {
     const texts = new Array<string>(n);
@@ -125,7 +125,7 @@ export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, l
   });
   const worstLines = results.filter((r) => r.edits > 0).sort((a, b) => b.cer - a.cer || b.edits - a.edits || a.line - b.line).slice(0, worst);
   return {
-    n, mode: lines.mode, split: lines.split,
+    n, mode: lines.name, split: lines.split,
     greedy: scores(greedy.texts, targets, greedy.seconds),
     ...(beamRead ? { beam: scores(beamRead.texts, targets, beamRead.seconds) } : {}),
     others: Object.fromEntries(Object.entries(otherReads).map(([k, r]) => [k, scores(r.texts, targets, r.seconds)])),

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ctcInfeasible } from '../ctc/loss';
 import { greedyDecode } from '../ctc/decode';
 import { editDistance } from '../eval/text_metrics';
-import { LineGenerator, RenderedLine, encodeLineTexts } from '../synth/lines';
+import { encodeLineTexts } from '../synth/lines';
+import { LineImage, LineSource } from '../synth/line_source';
 import { HostBatch } from '../engine/host_batch';
 import { TrainTask } from '../train/task';
 import { createRng, deriveSeed, shuffleInPlace } from '../util/rng';
@@ -23,11 +24,11 @@ export { lineFrames }; // defined with the pure line-reading code (line_model.ts
 /** Options of `linesTask`. */
 export interface LinesTaskOptions {
   /** Training lines ('train' split); `extra` lines are mixed in at `extraShare`. */
-  train: LineGenerator;
+  train: LineSource;
   /** Validation lines ('val' split: held-out images and words); omit for none. */
-  val?: LineGenerator;
+  val?: LineSource;
   /** A second source of training lines (e.g. 'random' mode), drawn for a share `extraShare` of lines. */
-  extra?: LineGenerator;
+  extra?: LineSource;
   /** Share of training lines taken from `extra` (default 0). */
   extraShare?: number;
   /** Lines per epoch (default 20,000). */
@@ -40,6 +41,8 @@ export interface LinesTaskOptions {
   seed?: number;
   /** Batches rendered together and grouped by width (default 8; 1: no grouping). */
   bucketBatches?: number;
+  /** Batch widths are rounded up to a multiple of this (default 16). */
+  widthMultiple?: number;
   /** Draw new lines every epoch (default true); false repeats lines 0..linesPerEpoch-1 (e.g. to overfit a few). */
   freshLines?: boolean;
   /**
@@ -47,20 +50,20 @@ export interface LinesTaskOptions {
    * instead of `train` and `extra`. CTC leaves its all-blank plateau much sooner on short lines,
    * whose characters it can place with less uncertainty.
    */
-  warmup?: LineGenerator;
+  warmup?: LineSource;
   warmupEpochs?: number;
 }
 
 /** A line-model training task, with its running count of lines the CTC loss skipped. */
 export interface LinesTask extends TrainTask {
   /** Label characters (the blank is index charset.length). */
-  readonly charset: string[];
+  readonly charset: readonly string[];
   /** Training lines handed out so far whose label did not fit their frames (CTC skips them). */
   readonly skipped: number;
 }
 
 /** Lines `lines` stacked into a CTC batch padded to a common width (a multiple of `multiple`). */
-export function linesBatch(lines: readonly RenderedLine[], charset: readonly string[], downsample: number, multiple = 16): HostBatch {
+export function linesBatch(lines: readonly LineImage[], charset: readonly string[], downsample: number, multiple = 16): HostBatch {
   const H = lines[0].height;
   const widest = Math.max(...lines.map((l) => l.paddedWidth));
   const W = Math.ceil(widest / multiple) * multiple;
@@ -105,11 +108,16 @@ export function ctcErrorCounts(out: tf.Tensor, batch: HostBatch): { errors: numb
   return { errors, total };
 }
 
+/** A source's description with keys prefixed ('train.seed', ...) for the run's fingerprint. */
+function prefixed(prefix: string, describe: Readonly<Record<string, string | number | boolean>> | undefined): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(describe ?? {}).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
+
 /** The CTC training task of synthetic lines (see the module comment). */
 export function linesTask(opts: LinesTaskOptions): LinesTask {
-  const { train, val, extra, extraShare = 0, linesPerEpoch = 20000, valLines = 1000, downsample = 4, seed = 42, bucketBatches = 8, freshLines = true, warmup, warmupEpochs = 0 } = opts;
+  const { train, val, extra, extraShare = 0, linesPerEpoch = 20000, valLines = 1000, downsample = 4, seed = 42, bucketBatches = 8, freshLines = true, warmup, warmupEpochs = 0, widthMultiple = 16 } = opts;
   const charset = train.charset;
-  const sameCharset = (g: LineGenerator | undefined, what: string) => {
+  const sameCharset = (g: LineSource | undefined, what: string) => {
     if (g && g.charset.join('') !== charset.join('')) {
       throw new Error(`linesTask: the ${what} lines use charset ${JSON.stringify(g.charset.join(''))} but the training lines ${JSON.stringify(charset.join(''))}; build every generator from the same dataset.`);
     }
@@ -122,28 +130,28 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
   if (!(extraShare >= 0 && extraShare <= 1) || (extraShare > 0 && !extra)) throw new Error(`linesTask: extraShare ${extraShare} needs an 'extra' generator and a value in [0, 1].`);
   if (val && val.split !== 'val') throw new Error(`linesTask: validation lines must come from a 'val' generator, got '${val.split}'.`);
   if (train.split !== 'train' || (extra && extra.split !== 'train') || (warmup && warmup.split !== 'train')) throw new Error("linesTask: training lines must come from 'train' generators.");
-  const multiple = train.options.widthMultiple;
+  const multiple = widthMultiple;
   let skipped = 0;
 
   /** Training line `n` of the run (n counts across epochs), in `epoch`. */
-  const trainLine = (n: number, epoch: number): RenderedLine => {
+  const trainLine = (n: number, epoch: number): LineImage => {
     if (warmup && epoch <= warmupEpochs) return warmup.line(n);
     const useExtra = extra && extraShare > 0 && createRng(deriveSeed(seed, 'source', n)).next() < extraShare;
     return useExtra ? extra.line(n) : train.line(n);
   };
 
   // One chunk of an epoch rendered at a time: batch i of the epoch is batch (i % k) of chunk floor(i / k).
-  let cached: { key: string; batches: RenderedLine[][] } | undefined;
-  const chunk = (epoch: number, c: number, batchSize: number): RenderedLine[][] => {
+  let cached: { key: string; batches: LineImage[][] } | undefined;
+  const chunk = (epoch: number, c: number, batchSize: number): LineImage[][] => {
     const key = `${epoch}/${c}/${batchSize}`;
     if (cached?.key === key) return cached.batches;
     const first = c * bucketBatches * batchSize;
     const count = Math.min(bucketBatches * batchSize, linesPerEpoch - first);
-    const lines: RenderedLine[] = [];
+    const lines: LineImage[] = [];
     const epochStart = freshLines ? (epoch - 1) * linesPerEpoch : 0;
     for (let i = 0; i < count; i++) lines.push(trainLine(epochStart + first + i, epoch));
     lines.sort((a, b) => a.paddedWidth - b.paddedWidth);
-    const batches: RenderedLine[][] = [];
+    const batches: LineImage[][] = [];
     for (let i = 0; i < count; i += batchSize) batches.push(lines.slice(i, i + batchSize));
     // Widths grouped, order shuffled: the model must not see narrow lines first in every chunk.
     const order = shuffleInPlace(Int32Array.from(batches.keys()), createRng(deriveSeed(seed, 'chunk', epoch, c)));
@@ -157,7 +165,7 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
   };
 
   return {
-    name: `lines-${train.mode}`,
+    name: `lines-${train.name}`,
     loss: { kind: 'ctc', blank: charset.length },
     trainCount: linesPerEpoch,
     valCount: val ? valLines : 0,
@@ -166,9 +174,9 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
       return skipped;
     },
     fingerprint: {
-      seed, linesPerEpoch, valLines: val ? valLines : 0, mode: train.mode, lineSeed: train.options.seed, height: train.height,
-      charset: charset.join(''), extraShare, extraMode: extra?.mode ?? '', downsample, bucketBatches, freshLines,
-      warmupEpochs: warmup ? warmupEpochs : 0, warmupMaxWords: warmup?.options.maxWords ?? 0,
+      seed, linesPerEpoch, valLines: val ? valLines : 0, ...prefixed('train', train.describe), height: train.height,
+      charset: charset.join(''), extraShare, ...prefixed('extra', extra?.describe), downsample, bucketBatches, freshLines,
+      warmupEpochs: warmup ? warmupEpochs : 0, ...prefixed('warmup', warmup?.describe), widthMultiple,
     },
     stepsPerEpoch: (batchSize) => Math.ceil(linesPerEpoch / batchSize),
     trainBatch(epoch, index, batchSize) {
@@ -181,7 +189,7 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     *valBatches(batchSize) {
       if (!val) return;
       // Fixed lines, sorted by width so validation pads little; the same batches every epoch.
-      const lines: RenderedLine[] = [];
+      const lines: LineImage[] = [];
       for (let n = 0; n < valLines; n++) lines.push(val.line(n));
       lines.sort((a, b) => a.paddedWidth - b.paddedWidth);
       for (let i = 0; i < lines.length; i += batchSize) yield linesBatch(lines.slice(i, i + batchSize), charset, downsample, multiple);

@@ -34,6 +34,7 @@ import { Dataset } from '../data/dataset';
 import { VocabularyWord, WordCount, englishWordCounts, foldChar, foldWord, splitVocabulary } from './corpus';
 import { Rng, createRng, deriveSeed } from '../util/rng';
 import { ctcMinFrames } from '../ctc/loss';
+import { LineSource } from './line_source';
 
 /** Where a line's text comes from. */
 export type LineMode = 'words' | 'random' | 'digits';
@@ -120,7 +121,7 @@ export interface GlyphPlacement {
   height: number;
 }
 
-/** One rendered line. */
+/** One rendered line (a `LineImage` with where each glyph went). */
 export interface RenderedLine {
   text: string;
   /** Pixels [height, width], white ink on black. */
@@ -154,7 +155,7 @@ export interface LineBatch {
 export type ResolvedLineOptions = Required<Omit<LineGeneratorOptions, 'chars' | 'words' | 'width'>> & { width: number | undefined };
 
 /** A deterministic source of synthetic lines. */
-export interface LineGenerator {
+export interface LineGenerator extends LineSource<RenderedLine> {
   readonly split: LineSplit;
   readonly mode: LineMode;
   readonly height: number;
@@ -580,6 +581,8 @@ export function createLineGenerator(options: LineGeneratorOptions): LineGenerato
   return {
     split: o.split,
     mode: o.mode,
+    name: o.mode,
+    describe: { generator: 'emnist-lines', mode: o.mode, seed: o.seed, height: H, maxWords: o.maxWords, maxChars: o.maxChars, widthMultiple: o.widthMultiple },
     height: H,
     charset,
     options: o,
