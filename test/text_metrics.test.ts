@@ -1,5 +1,6 @@
 /** Edit distance, CER (both definitions) and WER against hand-computed values and a recursive definition. */
 import { characterErrorRate, editDistance, splitWords, wordErrorRate } from '../src/eval/text_metrics';
+import { looseCharacterErrorRate, looseText } from '../src/eval/text_metrics';
 import { createRng } from '../src/util/rng';
 
 /** Levenshtein by its recursive definition (exponential without the memo; fine for short strings). */
@@ -83,5 +84,18 @@ describe('wordErrorRate', () => {
     expect(splitWords('   ')).toEqual([]);
     expect(wordErrorRate(['a  b'], [' a b'])).toMatchObject({ wer: 0, edits: 0 });
     expect(() => wordErrorRate([], ['x'])).toThrow(/0 predictions but 1 targets/);
+  });
+});
+
+describe('loose CER (case and punctuation not counted)', () => {
+  test('looseText keeps lower-cased letters, digits and single spaces', () => {
+    expect(looseText('  Hello, World!  "It\'s" 10:30 ')).toBe('hello world it s 10 30');
+    expect(looseText('...')).toBe('');
+  });
+  test('case and punctuation errors cost nothing, letter errors count', () => {
+    expect(looseCharacterErrorRate(['hello world'], ['Hello, World!']).cer).toBe(0);
+    // 'information' read 'infornation': one substitution in 11 letters.
+    expect(looseCharacterErrorRate(['Infornation.'], ['information']).cer).toBeCloseTo(1 / 11, 12);
+    expect(characterErrorRate(['hello world'], ['Hello, World!']).cer).toBeCloseTo(4 / 13, 12);
   });
 });

@@ -104,3 +104,18 @@ export function wordErrorRate(preds: readonly string[], targets: readonly string
   }
   return { wer: rate(edits, targetWords), edits, targetWords, n: preds.length };
 }
+
+/**
+ * A line reduced to what a loose comparison scores: lower case, letters and digits only, words
+ * separated by single spaces (punctuation removed, and a word split by it becomes two). The measure of
+ * real handwriting in issue 16 ("letters, digits and spaces, case-insensitive") scores this way.
+ */
+export function looseText(line: string): string {
+  return line.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
+
+/** CER of `looseText(prediction)` against `looseText(target)`: case and punctuation not counted. */
+export function looseCharacterErrorRate(preds: readonly string[], targets: readonly string[]): CharacterErrorRate {
+  checkPairs(preds, targets, 'looseCharacterErrorRate');
+  return characterErrorRate(preds.map(looseText), targets.map(looseText));
+}

@@ -5,7 +5,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LineImage, LineSource } from '../synth/line_source';
-import { CharacterErrorRate, WordErrorRate, characterErrorRate, editDistance, wordErrorRate } from '../eval/text_metrics';
+import { CharacterErrorRate, WordErrorRate, characterErrorRate, editDistance, looseCharacterErrorRate, wordErrorRate } from '../eval/text_metrics';
 import { LineModelMetadata, LineReading, readLineBatch } from './read';
 
 /** Reads lines [n, height, width] (uint8 white on black) some other way, for comparison. */
@@ -29,6 +29,8 @@ export interface LineEvalOptions {
 
 /** Scores of one way of reading the lines. */
 export interface ReaderScores extends Omit<CharacterErrorRate, 'n'> {
+  /** CER with case and punctuation not counted (letters, digits and spaces; `looseText`). */
+  cerLoose: number;
   wer: number;
   wordEdits: number;
   targetWords: number;
@@ -69,7 +71,7 @@ function scores(preds: string[], targets: string[], seconds: number): ReaderScor
   const w: WordErrorRate = wordErrorRate(preds, targets);
   return {
     cer: c.cer, cerPerLineMean: c.cerPerLineMean, edits: c.edits, targetChars: c.targetChars,
-    wer: w.wer, wordEdits: w.edits, targetWords: w.targetWords, seconds,
+    cerLoose: looseCharacterErrorRate(preds, targets).cer, wer: w.wer, wordEdits: w.edits, targetWords: w.targetWords, seconds,
   };
 }
 
@@ -138,14 +140,14 @@ const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 /** A score table of one or more evaluations (e.g. word lines and random-string lines), for the terminal. */
 export function formatLineEvaluations(reports: Record<string, LineEvaluation>): string {
-  const rows: string[][] = [['lines', 'reader', 'CER', 'CER (per-line mean)', 'WER', 'seconds']];
+  const rows: string[][] = [['lines', 'reader', 'CER', 'CER (no case, no punct.)', 'WER', 'seconds']];
   for (const [name, r] of Object.entries(reports)) {
     const readers: Array<[string, ReaderScores]> = [['greedy', r.greedy], ...(r.beam ? [['beam', r.beam] as [string, ReaderScores]] : []), ...Object.entries(r.others)];
-    for (const [reader, s] of readers) rows.push([`${name} (${r.n})`, reader, pct(s.cer), pct(s.cerPerLineMean), pct(s.wer), s.seconds.toFixed(1)]);
+    for (const [reader, s] of readers) rows.push([`${name} (${r.n})`, reader, pct(s.cer), pct(s.cerLoose), pct(s.wer), s.seconds.toFixed(1)]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const table = rows.map((row) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  '));
   const worst = Object.entries(reports).flatMap(([name, r]) => r.worst.slice(0, 5).map((w) => `  ${name} #${w.line}: "${w.target}" -> "${w.greedy}" (${w.edits} edits)`));
-  return [...table, '', 'CER = edits / target characters; per-line mean = mean of edits / max(len(prediction), len(target)) (FSDL).',
+  return [...table, '', 'CER = edits / target characters, case-sensitive; no case, no punct. = the same on lower-cased letters, digits and spaces.',
     ...(worst.length ? ['', 'worst lines (greedy):', ...worst] : [])].join('\n');
 }
