@@ -235,6 +235,118 @@ export function flattenPath(
   return out;
 }
 
+/**
+ * Douglas-Peucker simplification of every contour: keeps the fewest points such that no dropped
+ * point is farther than `tolerance` from the chord that replaces it. Font outlines carry far more
+ * points than a 20-pixel letter needs; simplifying once per size and caching saves most of the work.
+ */
+export function simplifyPolygons(polys: Polygons, tolerance: number): Polygons {
+  if (!(tolerance >= 0)) throw new Error(`simplifyPolygons: tolerance must be >= 0, got ${tolerance}`);
+  const { xs, ys, starts } = polys;
+  const out = emptyPolygons();
+  const tol2 = tolerance * tolerance;
+  for (let ci = 0; ci < starts.length; ci++) {
+    const s = starts[ci];
+    const n = contourEnd(polys, ci) - s;
+    const keep = new Uint8Array(n + 1); // index n is the start again, closing the contour
+    // Split the closed contour at its start and the point farthest from it.
+    let far = 0;
+    let farD = -1;
+    for (let i = 1; i < n; i++) {
+      const d = (xs[s + i] - xs[s]) ** 2 + (ys[s + i] - ys[s]) ** 2;
+      if (d > farD) {
+        farD = d;
+        far = i;
+      }
+    }
+    keep[0] = keep[far] = keep[n] = 1;
+    const stack = [0, far, far, n];
+    while (stack.length) {
+      const b = stack.pop()!;
+      const a = stack.pop()!;
+      if (b - a < 2) continue;
+      const ax = xs[s + a];
+      const ay = ys[s + a];
+      const bx = xs[s + (b % n)];
+      const by = ys[s + (b % n)];
+      const dx = bx - ax;
+      const dy = by - ay;
+      const len2 = dx * dx + dy * dy;
+      let worst = -1;
+      let worstD = tol2;
+      for (let i = a + 1; i < b; i++) {
+        const px = xs[s + i] - ax;
+        const py = ys[s + i] - ay;
+        // Distance to the segment (to the point when the chord is degenerate).
+        const t = len2 > 0 ? Math.max(0, Math.min(1, (px * dx + py * dy) / len2)) : 0;
+        const d = (px - t * dx) ** 2 + (py - t * dy) ** 2;
+        if (d > worstD) {
+          worstD = d;
+          worst = i;
+        }
+      }
+      if (worst >= 0) {
+        keep[worst] = 1;
+        stack.push(a, worst, worst, b);
+      }
+    }
+    const first = out.xs.length;
+    for (let i = 0; i < n; i++) {
+      if (!keep[i]) continue;
+      out.xs.push(xs[s + i]);
+      out.ys.push(ys[s + i]);
+    }
+    if (out.xs.length - first >= 3) out.starts.push(first);
+    else out.xs.length = out.ys.length = first;
+  }
+  return out;
+}
+
+/**
+ * Appends `polys` mapped by `transform` to `out`, splitting edges longer than `maxSegment` (output
+ * pixels) so a displacement applied next can bend them.
+ */
+export function transformPolygons(
+  polys: Polygons,
+  transform: Affine,
+  opts: { maxSegment?: number } = {},
+  out: Polygons = emptyPolygons(),
+): Polygons {
+  const { ceil, sqrt } = Math;
+  const [a, b, c, d, e, f] = transform;
+  const maxSeg = opts.maxSegment ?? Infinity;
+  const { xs, ys, starts } = polys;
+  const oxs = out.xs;
+  const oys = out.ys;
+  for (let ci = 0; ci < starts.length; ci++) {
+    const s = starts[ci];
+    const end = contourEnd(polys, ci);
+    out.starts.push(oxs.length);
+    let px = a * xs[s] + b * ys[s] + c;
+    let py = d * xs[s] + e * ys[s] + f;
+    const x0 = px;
+    const y0 = py;
+    for (let i = s; i < end; i++) {
+      oxs.push(px);
+      oys.push(py);
+      const last = i + 1 === end;
+      const qx = last ? x0 : a * xs[i + 1] + b * ys[i + 1] + c;
+      const qy = last ? y0 : d * xs[i + 1] + e * ys[i + 1] + f;
+      if (maxSeg !== Infinity) {
+        const len = sqrt((qx - px) * (qx - px) + (qy - py) * (qy - py));
+        const n = ceil(len / maxSeg);
+        for (let k = 1; k < n; k++) {
+          oxs.push(px + ((qx - px) * k) / n);
+          oys.push(py + ((qy - py) * k) / n);
+        }
+      }
+      px = qx;
+      py = qy;
+    }
+  }
+  return out;
+}
+
 /** Moves points `from` .. end of `polys` by `field` (in place), e.g. the points a glyph just appended. */
 export function displacePolygons(polys: Polygons, field: DisplacementField, from = 0): void {
   const { xs, ys } = polys;
@@ -330,6 +442,8 @@ const scratch = {
   active: new Int32Array(256),
   crossX: new Float64Array(256),
   crossDir: new Int8Array(256),
+  firstLine: new Int32Array(256),
+  bucket: new Int32Array(256),
 };
 
 function ensureEdges(n: number): void {
@@ -344,6 +458,11 @@ function ensureEdges(n: number): void {
   scratch.active = new Int32Array(size);
   scratch.crossX = new Float64Array(size);
   scratch.crossDir = new Int8Array(size);
+  scratch.firstLine = new Int32Array(size);
+}
+
+function ensureBuckets(n: number): void {
+  if (scratch.bucket.length < n) scratch.bucket = new Int32Array(Math.max(n, scratch.bucket.length * 2));
 }
 
 function ensureRow(n: number): void {
@@ -402,29 +521,42 @@ export function fillPolygons(target: Coverage, polys: Polygons, opts: FillOption
     }
   }
   if (ne === 0) return;
-  // Insertion sort of edge indices by top: glyph contours come nearly sorted in runs, and n is small.
-  for (let i = 1; i < ne; i++) {
-    const k = order[i];
-    const t = edgeTop[k];
-    let j = i - 1;
-    while (j >= 0 && edgeTop[order[j]] > t) {
-      order[j + 1] = order[j];
-      j--;
+  // Edges bucketed by the first scanline they cross (a counting sort, O(n) whatever the contours'
+  // order). Scanline g is at y = row0 + (g + 0.5) / S; an edge is active there when top <= y < bottom.
+  const nSub = (row1 - row0) * S;
+  ensureBuckets(nSub + 2);
+  const { bucket, firstLine } = scratch;
+  bucket.fill(0, 0, nSub + 2);
+  const lineY = (g: number): number => row0 + (g + 0.5) / S;
+  for (let e = 0; e < ne; e++) {
+    let g = max(0, ceil((edgeTop[e] - row0) * S - 0.5));
+    while (g > 0 && lineY(g - 1) >= edgeTop[e]) g--;
+    while (g < nSub && lineY(g) < edgeTop[e]) g++;
+    if (g >= nSub || lineY(g) >= edgeBot[e]) {
+      firstLine[e] = -1; // crosses no scanline inside the image
+      continue;
     }
-    order[j + 1] = k;
+    firstLine[e] = g;
+    bucket[g + 1]++;
   }
+  for (let g = 0; g < nSub; g++) bucket[g + 1] += bucket[g];
+  // bucket[g] is where line g's edges start in `order`; it serves as the cursor while placing (ending
+  // at line g's end = line g + 1's start), so shift it back by one line afterwards.
+  for (let e = 0; e < ne; e++) if (firstLine[e] >= 0) order[bucket[firstLine[e]]++] = e;
+  for (let g = nSub; g > 0; g--) bucket[g] = bucket[g - 1];
+  bucket[0] = 0;
 
   ensureRow(bw + 1);
   const { cov, diff, active, crossX, crossDir } = scratch;
   const w = 1 / S;
-  let next = 0; // next edge (in `order`) to activate
   let nActive = 0;
   for (let row = row0; row < row1; row++) {
     cov.fill(0, 0, bw + 1);
     diff.fill(0, 0, bw + 2);
     for (let k = 0; k < S; k++) {
-      const y = row + (k + 0.5) * w;
-      while (next < ne && edgeTop[order[next]] <= y) active[nActive++] = order[next++];
+      const g = (row - row0) * S + k;
+      const y = lineY(g);
+      for (let i = bucket[g]; i < bucket[g + 1]; i++) active[nActive++] = order[i];
       // Crossings of this scanline, kept sorted by x as they are inserted; expired edges leave.
       let nc = 0;
       let kept = 0;
