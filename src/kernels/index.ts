@@ -15,6 +15,7 @@ import { untransposingMatMul } from './fast_matmul';
 import { leadingAxesMean, leadingAxesSum } from './fast_sum';
 import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
+import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient, wrapBatchNormalizationLayer } from './fused_batch_norm';
 import { zeroCopyIdentity, zeroCopySameDtypeCast } from './shared_identity';
 
 // Registers the fused optimizer's class for deserialisation (worker threads rebuild it by name).
@@ -41,6 +42,8 @@ export const WASM_TRAINING_KERNELS = [
   'Tile',
   'Add',
   'HandwritingReluGrad',
+  'HandwritingBatchNormTrain',
+  'HandwritingBatchNormTrainGrad',
 ] as const;
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -76,6 +79,11 @@ export function registerWasmTrainingKernels(): void {
   install(reluGradConfig);
   // Relu's gradient through the fused kernel on wasm (tfjs's own formula on other backends).
   if (getGradient('Relu') !== reluGradientConfig) registerGradient(reluGradientConfig);
+  // Batch norm in training: two fused kernels, reached through tfjs-layers' BatchNormalization.
+  install(batchNormTrainConfig);
+  install(batchNormTrainGradConfig);
+  if (getGradient(batchNormTrainGradient.kernelName) !== batchNormTrainGradient) registerGradient(batchNormTrainGradient);
+  wrapBatchNormalizationLayer();
 }
 
 // The stock kernels our wrappers replaced (for benchmarks that compare against them).

@@ -29,6 +29,8 @@ export interface KernelsWasm {
   reluGrad(x: number, dy: number, dx: number, n: number): void;
   biasAdd(x: number, b: number, out: number, rows: number, C: number): void;
   sumRows(x: number, out: number, acc: number, rows: number, cols: number, divisor: number): void;
+  batchNormForward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, acc: number, rows: number, C: number, eps: number): void;
+  batchNormBackward(x: number, dy: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, acc: number, rows: number, C: number, eps: number): void;
   adamUpdate(value: number, m: number, v: number, g: number, outValue: number, outM: number, outV: number, n: number,
     b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, c1: number, c2: number, eps: number, negLr: number): void;
 }

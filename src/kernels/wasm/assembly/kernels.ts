@@ -753,3 +753,144 @@ export function biasAdd(x: usize, b: usize, out: usize, rows: i32, C: i32): void
     q += row;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batch norm in training, over the rows of x [rows, C] (every axis but the channels), C % 4 == 0.
+// tfjs runs it as moments (Mean, Sub, Square, Mean) + FusedBatchNorm forward and a dozen kernels
+// backward; here it is two passes over x forward and two over (x, dy) backward. Sums run in
+// float32 over chunks of 64 rows, chunk sums go into float64 totals in `acc` (scratch), as sumRows.
+// `acc` holds 8*C float32 slots: [0, 4C) two float64 totals per channel, [4C, 8C) per-channel
+// float32 coefficients of the second pass.
+// ---------------------------------------------------------------------------------------------
+
+/** Rows summed in float32 registers before a chunk's sums go into the float64 totals. */
+const BN_CHUNK = 64;
+
+/** totals[2c] += s[lane], totals[2c+1] += q[lane] for the 4 channels of one vector (c = j..j+3). */
+@inline
+function addPairs(acc: usize, j: i32, s: v128, q: v128): void {
+  const a = acc + ((<usize>j) << 4); // 2 float64 per channel
+  const s01 = f64x2.promote_low_f32x4(s);
+  const s23 = f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1));
+  const q01 = f64x2.promote_low_f32x4(q);
+  const q23 = f64x2.promote_low_f32x4(i32x4.shuffle(q, q, 2, 3, 0, 1));
+  // Interleaved per channel: [s_c, q_c] pairs.
+  v128.store(a, f64x2.add(v128.load(a), i64x2.shuffle(s01, q01, 0, 2)));
+  v128.store(a, f64x2.add(v128.load(a, 16), i64x2.shuffle(s01, q01, 1, 3)), 16);
+  v128.store(a, f64x2.add(v128.load(a, 32), i64x2.shuffle(s23, q23, 0, 2)), 32);
+  v128.store(a, f64x2.add(v128.load(a, 48), i64x2.shuffle(s23, q23, 1, 3)), 48);
+}
+
+/**
+ * Forward: mean [C] and (biased) variance [C] of x's rows, then y = (x - mean) * gamma / sqrt(var + eps) + beta.
+ * The sums are of x minus its first row (a shift near the mean), so the variance does not come
+ * from the difference of two large numbers when |mean| >> std.
+ */
+export function batchNormForward(
+  x: usize, gamma: usize, beta: usize, y: usize, mean: usize, variance: usize, acc: usize,
+  rows: i32, C: i32, eps: f32,
+): void {
+  const rowBytes = (<usize>C) << 2;
+  memory.fill(acc, 0, (<usize>C) << 4);
+  for (let r0 = 0; r0 < rows; r0 += BN_CHUNK) {
+    const r1 = min(rows, r0 + BN_CHUNK);
+    for (let j = 0; j < C; j += 4) {
+      const jb = (<usize>j) << 2;
+      const shift = v128.load(x + jb);
+      let s = f32x4.splat(0), q = f32x4.splat(0);
+      let p = x + <usize>r0 * rowBytes + jb;
+      for (let r = r0; r < r1; r++) {
+        const d = f32x4.sub(v128.load(p), shift);
+        s = f32x4.add(s, d);
+        q = madd(d, d, q);
+        p += rowBytes;
+      }
+      addPairs(acc, j, s, q);
+    }
+  }
+  const coef = acc + ((<usize>C) << 4); // [C] scale a, [C] mean (float32)
+  const n = <f64>rows;
+  for (let c = 0; c < C; c++) {
+    const cb = (<usize>c) << 2;
+    const m = load<f64>(acc + ((<usize>c) << 4)) / n;
+    const v = max<f64>(0, load<f64>(acc + ((<usize>c) << 4), 8) / n - m * m);
+    const mu = <f32>(<f64>load<f32>(x + cb) + m);
+    store<f32>(mean + cb, mu);
+    store<f32>(variance + cb, <f32>v);
+    store<f32>(coef + cb, <f32>(<f64>load<f32>(gamma + cb) / Math.sqrt(v + <f64>eps)));
+    store<f32>(coef + rowBytes + cb, mu);
+  }
+  let p = x;
+  let q = y;
+  for (let r = 0; r < rows; r++) {
+    for (let jb: usize = 0; jb < rowBytes; jb += 16) {
+      const a = v128.load(coef + jb);
+      const mu = v128.load(coef + rowBytes + jb);
+      v128.store(q + jb, madd(f32x4.sub(v128.load(p + jb), mu), a, v128.load(beta + jb)));
+    }
+    p += rowBytes;
+    q += rowBytes;
+  }
+}
+
+/**
+ * Backward of batchNormForward with the statistics taken from the batch (so their own gradients
+ * are included): with xm = x - mean, k = 1/sqrt(var + eps), Sd = sum dy, Sx = sum dy*xm per channel,
+ *   dbeta = Sd, dgamma = k*Sx, dx = gamma*k*dy - gamma*k^3*Sx/rows * xm - gamma*k*Sd/rows.
+ */
+export function batchNormBackward(
+  x: usize, dy: usize, mean: usize, variance: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, acc: usize,
+  rows: i32, C: i32, eps: f32,
+): void {
+  const rowBytes = (<usize>C) << 2;
+  memory.fill(acc, 0, (<usize>C) << 4);
+  for (let r0 = 0; r0 < rows; r0 += BN_CHUNK) {
+    const r1 = min(rows, r0 + BN_CHUNK);
+    for (let j = 0; j < C; j += 4) {
+      const jb = (<usize>j) << 2;
+      const mu = v128.load(mean + jb);
+      let s = f32x4.splat(0), q = f32x4.splat(0);
+      const start = <usize>r0 * rowBytes + jb;
+      let p = x + start;
+      let g = dy + start;
+      for (let r = r0; r < r1; r++) {
+        const d = v128.load(g);
+        s = f32x4.add(s, d);
+        q = madd(d, f32x4.sub(v128.load(p), mu), q);
+        p += rowBytes;
+        g += rowBytes;
+      }
+      addPairs(acc, j, s, q);
+    }
+  }
+  // Second pass coefficients: dx = A*dy + B*xm + D.
+  const cA = acc + ((<usize>C) << 4);
+  const cB = cA + rowBytes;
+  const cD = cB + rowBytes;
+  const n = <f64>rows;
+  for (let c = 0; c < C; c++) {
+    const cb = (<usize>c) << 2;
+    const sd = load<f64>(acc + ((<usize>c) << 4));
+    const sx = load<f64>(acc + ((<usize>c) << 4), 8);
+    const k = 1 / Math.sqrt(<f64>load<f32>(variance + cb) + <f64>eps);
+    const gk = <f64>load<f32>(gamma + cb) * k;
+    store<f32>(dbeta + cb, <f32>sd);
+    store<f32>(dgamma + cb, <f32>(k * sx));
+    store<f32>(cA + cb, <f32>gk);
+    store<f32>(cB + cb, <f32>(-gk * k * k * sx / n));
+    store<f32>(cD + cb, <f32>(-gk * sd / n));
+  }
+  let p = x;
+  let g = dy;
+  let o = dx;
+  for (let r = 0; r < rows; r++) {
+    for (let jb: usize = 0; jb < rowBytes; jb += 16) {
+      const xm = f32x4.sub(v128.load(p + jb), v128.load(mean + jb));
+      const t = madd(v128.load(g + jb), v128.load(cA + jb), v128.load(cD + jb));
+      v128.store(o + jb, madd(xm, v128.load(cB + jb), t));
+    }
+    p += rowBytes;
+    g += rowBytes;
+    o += rowBytes;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Where a line model's training step goes, kernel by kernel (prints figures, not a test):
+ *   npm run build && node dist/bench/lines_profile.js [--width 400] [--batch 32] [--steps 3] [--reps 0]
+ *
+ * The model is the next line recipe's crnn at height 40 (conv blocks [16], [32], [64, 64], [96]
+ * with batch norm, a [2, 1] collapse to 192 features, four 1-D convs of 192 filters, kernel 5,
+ * with batch norm, 77 classes, CTC), trained by one replica on the wasm backend with the project's
+ * kernels. The batch is synthetic (seeded noise strokes and random labels of ~1 character per
+ * 3 frames): a step's cost depends on shapes, not on what the pixels show.
+ *
+ * Prints the kernels by time (tf.profile; each kernel's fastest over the profiled steps, other
+ * load only ever adds time), then with --reps N the median wall time of N unprofiled steps, with
+ * the load average (the machine may be shared: compare only figures taken back to back).
+ * HWR_FUSED_BATCHNORM=0 turns the fused batch norm off, for before/after pairs in one build.
+ */
+import * as os from 'os';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, describeBackend } from '../src/runtime/backend';
+import { crnn } from '../src/models/crnn';
+import { createReplica } from '../src/engine/replica';
+import { createOptimizer } from '../src/engine/optimizer';
+import { HostBatch } from '../src/engine/host_batch';
+import { createRng } from '../src/util/rng';
+import { cpuDescription } from './cpu';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** The line model the brief profiles: crnn at height 40 with batch norm and a 4-layer conv head. */
+export function nextLineModel(seed = 1): ReturnType<typeof crnn> {
+  return crnn({
+    numClasses: 77, height: 40, blocks: [[16], [32], [64, 64], [96]], features: 192,
+    headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, seed,
+  });
+}
+
+/** A seeded synthetic batch: [batch, 40, width, 1] pixels (dark strokes on light), CTC targets for T = width / 4. */
+export function syntheticLineBatch(batch: number, width: number, classes: number, seed: number): HostBatch {
+  const rng = createRng(seed);
+  const H = 40;
+  const x = new Uint8Array(batch * H * width).fill(235);
+  for (let b = 0; b < batch; b++) {
+    for (let k = 0; k < width / 3; k++) { // short random strokes
+      let r = 8 + rng.int(24);
+      let c = rng.int(width);
+      for (let s = 0; s < 6; s++) {
+        x[(b * H + r) * width + c] = 30;
+        r = Math.min(H - 1, Math.max(0, r + rng.int(3) - 1));
+        c = Math.min(width - 1, Math.max(0, c + rng.int(3) - 1));
+      }
+    }
+  }
+  const T = width / 4;
+  const L = Math.floor(T / 3);
+  const labels = new Int32Array(batch * L);
+  const lengths = new Int32Array(batch);
+  const frames = new Int32Array(batch).fill(T);
+  for (let b = 0; b < batch; b++) {
+    lengths[b] = L - rng.int(Math.max(1, Math.floor(L / 4)));
+    for (let i = 0; i < lengths[b]; i++) labels[b * L + i] = rng.int(classes - 1);
+  }
+  return {
+    x: { data: x, shape: [batch, H, width, 1] },
+    targets: [{ data: labels, shape: [batch, L] }, { data: lengths, shape: [batch] }, { data: frames, shape: [batch] }],
+    transforms: null,
+  };
+}
+
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Kernels by time, largest first (op wrappers such as fusedConv2d__op count their kernels again). */
+function printProfile(byName: Map<string, { ms: number; calls: number }>, wall: number[], batchSize: number, width: number): void {
+  const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((s, [, e]) => s + e.ms, 0);
+  console.log(`batch ${batchSize} x [40, ${width}]: profiled step ${median(wall).toFixed(0)} ms wall (median of ${wall.length}), kernels ${total.toFixed(0)} ms:`);
+  for (const [name, e] of rows.slice(0, 25)) {
+    console.log(`  ${name.padEnd(30)} ${e.ms.toFixed(2).padStart(9)} ms ${String(e.calls).padStart(4)} calls ${((100 * e.ms) / total).toFixed(1).padStart(5)}%`);
+  }
+}
+
+async function main(): Promise<void> {
+  const width = arg('width', 400);
+  const batchSize = arg('batch', 32);
+  const steps = arg('steps', 3);
+  const reps = arg('reps', 0);
+  console.log(describeBackend(await initBackend({ backend: 'wasm' })));
+  console.log(`${cpuDescription()}; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  const model = nextLineModel();
+  const classes = 77;
+  const replica = createReplica(model, createOptimizer(1e-3), { kind: 'ctc', blank: classes - 1 });
+  const batch = syntheticLineBatch(batchSize, width, classes, 7);
+  replica.step(batch, 1e-3); // kernel set-up, first allocations
+  const byName = new Map<string, { ms: number; calls: number }>();
+  const wall: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const t0 = performance.now();
+    const info = await tf.profile(() => { replica.step(batch, 1e-3); });
+    wall.push(performance.now() - t0);
+    const step = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const e = step.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += Number(k.kernelTimeMs);
+      e.calls++;
+      step.set(k.name, e);
+    }
+    for (const [name, e] of step) {
+      const prev = byName.get(name);
+      if (!prev || e.ms < prev.ms) byName.set(name, e);
+    }
+  }
+  if (steps > 0) printProfile(byName, wall, batchSize, width);
+  if (reps > 0) {
+    const times: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      replica.step(batch, 1e-3);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+      times.push(performance.now() - t0);
+    }
+    console.log(`unprofiled step: median ${median(times).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU of this process, over ${reps} steps (wall ${times.map((t) => t.toFixed(0)).join(', ')}); load average ${os.loadavg()[0].toFixed(2)}`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  });
+}
