@@ -36,7 +36,15 @@ globalThis.importScripts = (url) => {
   run(createRequire(file), path.dirname(file), file);
 };
 
-const litertPkg = path.dirname(require.resolve('@litertjs/core/package.json'));
+let litertPkg;
+try {
+  litertPkg = path.dirname(require.resolve('@litertjs/core/package.json'));
+} catch {
+  // One line on stderr: the parent quotes it as the reason verification could not run.
+  process.stderr.write(`@litertjs/core (LiteRT) is not installed where ${path.dirname(new URL(import.meta.url).pathname)} can load it: ` +
+    'it is a dev dependency of handwriting-tfjs; install it (npm install @litertjs/core) to verify .tflite files\n');
+  process.exit(1);
+}
 const litert = await import(path.join(litertPkg, 'dist', 'index.js'));
 await litert.loadLiteRt(path.join(litertPkg, 'wasm') + '/');
 

@@ -1,4 +1,9 @@
-/** `hwr export` end to end on a small saved model (MNIST classes), through the CLI entry point. */
+/**
+ * `hwr export` end to end on a small saved model (MNIST classes), through the CLI entry point. A
+ * .tflite is verified with LiteRT by default: the exit code is 1 when LiteRT cannot start or the
+ * file misses its thresholds (a real interpreter whose answers are shuffled stands in for a bad
+ * file), and --no-verify skips the check and says so.
+ */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -60,7 +65,7 @@ test('tflite int8: calibrates on training images, writes the file and labels.txt
   expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--quantize', 'int8', '--out', out, '--calibration', '50', '--limit', '200', '--backend', 'cpu')).toBe(0);
   const text = logs.join('\n');
   expect(text).toContain('calibrating int8 ranges on 50 mnist training images');
-  expect(text).toMatch(/LiteRT on 200 mnist test images: accuracy .* \(tfjs\) -> .* \(tflite\)/);
+  expect(text).toMatch(/LiteRT on 200 mnist test images: accuracy .* \(tfjs\) -> .* \(tflite\).*: pass \(accuracy within 1 point of tfjs\)/);
   expect(fs.readdirSync(path.dirname(out)).sort()).toEqual(['labels.txt', 'tiny-int8.tflite']);
   expect(fs.readFileSync(path.join(path.dirname(out), 'labels.txt'), 'utf8').trim().split('\n')).toEqual(classes);
   // The file really is a full-integer model that the interpreter runs with float input and output.
@@ -88,4 +93,50 @@ test('an unwritable --out fails with a clear message and leaves nothing', async 
   expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--out', path.join(blocker, 'm.tflite'), '--skip-eval', '--backend', 'cpu')).toBe(1);
   expect(errors.join('\n')).toMatch(/hwr export: Cannot create folder .*plain-file/);
   expect(fs.readdirSync(dir).sort()).toEqual(before);
+});
+
+describe('tflite verification is part of the contract', () => {
+  const out = () => path.join(dir, 'verify', 'tiny.tflite');
+  afterEach(() => jest.restoreAllMocks());
+
+  test('float32 that agrees: exit 0, pass against the float32 thresholds', async () => {
+    expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--out', out(), '--limit', '100', '--backend', 'cpu')).toBe(0);
+    expect(logs.join('\n')).toMatch(/LiteRT on 100 mnist test images: .*top-1 agreement 100\.00%.*: pass \(agreement >= 99\.99% and max abs dp <= 0\.0001\)/);
+  });
+
+  test('LiteRT cannot start: exit 1, the reason and the --no-verify hint; the file is there', async () => {
+    const start = LiteRtInterpreter.start.bind(LiteRtInterpreter);
+    jest.spyOn(LiteRtInterpreter, 'start').mockImplementation(() => start({ runner: path.join(dir, 'no-such-runner.mjs') }));
+    expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--out', out(), '--limit', '50', '--backend', 'cpu')).toBe(1);
+    const text = errors.join('\n');
+    expect(text).toMatch(/NOT verified: the LiteRT interpreter did not start \(the LiteRT runner .*no-such-runner\.mjs does not exist\.\)/);
+    expect(text).toMatch(/or pass --no-verify/);
+    expect(fs.existsSync(out())).toBe(true);
+  });
+
+  test('a .tflite whose answers disagree with tfjs: exit 1 naming the threshold', async () => {
+    const start = LiteRtInterpreter.start.bind(LiteRtInterpreter);
+    jest.spyOn(LiteRtInterpreter, 'start').mockImplementation(async (opts) => {
+      const interp = await start(opts);
+      const run = interp.run.bind(interp);
+      // The interpreter's real rows, each moved to the next image: what a broken file would answer.
+      interp.run = async (...args) => {
+        const r = await run(...args);
+        const k = r.output.length / args[2];
+        r.output = Float32Array.from(r.output, (_, i) => r.output[(i + k) % r.output.length]);
+        return r;
+      };
+      return interp;
+    });
+    expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--out', out(), '--limit', '100', '--backend', 'cpu')).toBe(1);
+    expect(logs.join('\n')).toMatch(/: FAIL \(agreement >= 99\.99% and max abs dp <= 0\.0001\)/);
+    expect(errors.join('\n')).toMatch(/misses the float32 threshold .*do not ship it/);
+  });
+
+  test('--no-verify: exit 0 without starting LiteRT, and it says the file is not verified', async () => {
+    const start = jest.spyOn(LiteRtInterpreter, 'start');
+    expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--out', out(), '--no-verify', '--backend', 'cpu')).toBe(0);
+    expect(start).not.toHaveBeenCalled();
+    expect(logs.join('\n')).toMatch(/not verified \(--no-verify\): .*tiny\.tflite was not run through LiteRT/);
+  });
 });

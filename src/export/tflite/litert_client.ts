@@ -2,7 +2,8 @@
  * Runs .tflite files through a real TFLite interpreter: LiteRT (@litertjs/core, Google's runtime
  * compiled to WebAssembly) in a child Node process (scripts/litert_runner.mjs). A child process,
  * because the package is ES-module-only browser code that needs a few globals, and jest's module
- * sandbox cannot load it. Development tool: needs the dev dependency and a checkout of this repo.
+ * sandbox cannot load it. The runner ships in the npm package (scripts/ beside dist/); LiteRT itself
+ * is a dev dependency, so an installed copy verifies once `npm install @litertjs/core` has run.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -20,14 +21,26 @@ export interface LiteRtResult {
   ms: number;
 }
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'scripts', 'litert_runner.mjs'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('scripts/litert_runner.mjs not found above ' + __dirname + ': the LiteRT checker runs from a checkout of handwriting-tfjs.');
-    dir = up;
+/**
+ * scripts/litert_runner.mjs of this package: three folders up from src/export/tflite (a checkout
+ * under ts-node or jest), four from dist/src/export/tflite (a build, or the installed package).
+ */
+export function litertRunnerScript(): string {
+  const candidates = [
+    path.join(__dirname, '..', '..', '..', 'scripts', 'litert_runner.mjs'),
+    path.join(__dirname, '..', '..', '..', '..', 'scripts', 'litert_runner.mjs'),
+  ];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) {
+    throw new Error(`the LiteRT runner is missing (looked for ${candidates.join(' and ')}): reinstall handwriting-tfjs, whose package ships scripts/litert_runner.mjs.`);
   }
-  return dir;
+  return found;
+}
+
+/** Options of `LiteRtInterpreter.start`. */
+export interface LiteRtStartOptions {
+  /** The runner script (default: `litertRunnerScript()`). */
+  runner?: string;
 }
 
 /** A running LiteRT child process; `close()` it when done. */
@@ -60,9 +73,10 @@ export class LiteRtInterpreter {
     });
   }
 
-  /** Starts the child process and waits until LiteRT has loaded. */
-  static async start(): Promise<LiteRtInterpreter> {
-    const script = path.join(repoRoot(), 'scripts', 'litert_runner.mjs');
+  /** Starts the child process and waits until LiteRT has loaded; rejects with the reason when it cannot. */
+  static async start(opts: LiteRtStartOptions = {}): Promise<LiteRtInterpreter> {
+    const script = opts.runner ?? litertRunnerScript();
+    if (!fs.existsSync(script)) throw new Error(`the LiteRT runner ${script} does not exist.`);
     const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
     let interp: LiteRtInterpreter | undefined;
     await new Promise<void>((resolve, reject) => {

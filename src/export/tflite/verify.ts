@@ -1,5 +1,10 @@
-/** Checking an exported model against the TensorFlow.js model on a dataset: accuracy and agreement. */
+/**
+ * Checking an exported model against the TensorFlow.js model on a dataset: accuracy and agreement,
+ * and the thresholds a character model's .tflite must meet (the one place `hwr export` and
+ * bench:tflite read them from).
+ */
 import { Dataset } from '../../data/dataset';
+import type { TfliteQuantization } from './build';
 import { LiteRtInterpreter } from './litert_client';
 
 /** The dataset's images as float input [n, h, w, 1] in 0..1 (the models' input), rows start..end-1. */
@@ -66,4 +71,31 @@ export function compareOutputs(ref: Float32Array, got: Float32Array, labels: Uin
     for (let c = 0; c < classes; c++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ref[i * classes + c] - got[i * classes + c]));
   }
   return { count: n, referenceAccuracy: refOk / n, accuracy: ok / n, agreement: same / n, maxAbsDiff };
+}
+
+/**
+ * What a .tflite must reach against its tfjs model, per quantization (issue 8): float32 the same
+ * answers and probabilities to 1e-4, float16 the same answers nearly always, int8 the same accuracy
+ * within a point (its probabilities move, its answers should not on the whole).
+ */
+export const TFLITE_THRESHOLDS = {
+  none: { minAgreement: 0.9999, maxAbsDiff: 1e-4 },
+  float16: { minAgreement: 0.999 },
+  int8: { maxAccuracyChange: 0.01 },
+} as const;
+
+/** Whether an agreement meets `TFLITE_THRESHOLDS` for its quantization, and the check in words. */
+export function tfliteVerdict(quantize: TfliteQuantization, a: Agreement): { check: string; pass: boolean } {
+  if (quantize === 'none') {
+    const t = TFLITE_THRESHOLDS.none;
+    return { check: `agreement >= ${100 * t.minAgreement}% and max abs dp <= ${t.maxAbsDiff}`, pass: a.agreement >= t.minAgreement && a.maxAbsDiff <= t.maxAbsDiff };
+  }
+  if (quantize === 'float16') {
+    const t = TFLITE_THRESHOLDS.float16;
+    return { check: `agreement >= ${100 * t.minAgreement}%`, pass: a.agreement >= t.minAgreement };
+  }
+  const t = TFLITE_THRESHOLDS.int8;
+  // Rounded to a millionth: 0.01 as a difference of two accuracies is often 0.010000000000000009.
+  const change = Math.round(Math.abs(a.accuracy - a.referenceAccuracy) * 1e6) / 1e6;
+  return { check: `accuracy within ${100 * t.maxAccuracyChange} point of tfjs`, pass: change <= t.maxAccuracyChange };
 }
