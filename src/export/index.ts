@@ -30,13 +30,18 @@ export interface TfliteExportResult {
 
 /**
  * Writes `out` (.tflite) and `labels.txt` beside it, both atomically: on an unsupported layer or an
- * unwritable path it throws before anything is left on disk.
+ * unwritable path it throws before anything is left on disk. An image classifier (one score per
+ * class, 1 or 3 input channels) also carries TFLite model metadata with labels.txt packed inside
+ * the file; other models (a line model: scores per time step) have the side file only.
  */
 export function exportTflite(
   model: tfl.LayersModel, classes: string[], out: string,
-  opts: { quantize: TfliteQuantization; calibration?: tf.Tensor4D; description?: string },
+  opts: { quantize: TfliteQuantization; calibration?: tf.Tensor4D; description?: string; version?: string },
 ): TfliteExportResult {
-  const bytes = tfliteBytes(model, opts);
+  const channels = model.inputs[0].shape[3];
+  const isImageClassifier = model.outputs[0].shape.length === 2 && (channels === 1 || channels === 3);
+  const classifier = isImageClassifier ? { classes, version: opts.version } : undefined;
+  const bytes = tfliteBytes(model, { ...opts, classifier });
   const labelsFile = path.join(path.dirname(out), 'labels.txt');
   const labels = labelsText(classes);
   // One labels.txt per folder: refuse to overwrite another model's class list.

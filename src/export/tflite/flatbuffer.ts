@@ -58,6 +58,8 @@ export interface ModelSpec {
   operators: OperatorSpec[];
   /** Signature names for the inputs and outputs (e.g. 'input', 'output'). */
   signature?: { key: string; inputNames: string[]; outputNames: string[] };
+  /** Named metadata buffers (Model.metadata), e.g. TFLITE_METADATA for tflite-support's ModelMetadata. */
+  metadata?: { name: string; data: Uint8Array }[];
 }
 
 type Builder = flatbuffers.Builder;
@@ -200,6 +202,14 @@ export function serializeModel(spec: ModelSpec): Uint8Array {
     tensorBuffer.push(bufferOffsets.length);
     bufferOffsets.push(b.endObject());
   }
+  // Metadata buffers come after the tensors' (each Metadata entry points at its buffer by index).
+  const metadataBuffer = (spec.metadata ?? []).map((m) => {
+    const data = alignedBytes(b, m.data);
+    b.startObject(Slots.Buffer.count);
+    b.addFieldOffset(Slots.Buffer.data, data, 0);
+    bufferOffsets.push(b.endObject());
+    return bufferOffsets.length - 1;
+  });
 
   const tensorOffsets = spec.tensors.map((t, i) => {
     const S = Slots.Tensor;
@@ -289,6 +299,14 @@ export function serializeModel(spec: ModelSpec): Uint8Array {
     signatures = offsetVector(b, [b.endObject()]);
   }
 
+  const metadata = spec.metadata?.length ? offsetVector(b, spec.metadata.map((m, k) => {
+    const name = b.createString(m.name);
+    b.startObject(Slots.Metadata.count);
+    b.addFieldOffset(Slots.Metadata.name, name, 0);
+    b.addFieldInt32(Slots.Metadata.buffer, metadataBuffer[k], 0);
+    return b.endObject();
+  })) : 0;
+
   const S = Slots.Model;
   const operatorCodes = offsetVector(b, codeOffsets);
   const subgraphs = offsetVector(b, [subgraph]);
@@ -300,6 +318,7 @@ export function serializeModel(spec: ModelSpec): Uint8Array {
   b.addFieldOffset(S.subgraphs, subgraphs, 0);
   b.addFieldOffset(S.description, description, 0);
   b.addFieldOffset(S.buffers, buffers, 0);
+  if (metadata) b.addFieldOffset(S.metadata, metadata, 0);
   if (signatures) b.addFieldOffset(S.signature_defs, signatures, 0);
   b.finish(b.endObject(), FILE_IDENTIFIER);
   return b.asUint8Array().slice();

@@ -5,6 +5,7 @@ import { lowerModel } from '../inference_graph';
 import { buildTfliteSpec, TfliteQuantization } from './build';
 import { calibrateGraph } from './calibrate';
 import { serializeModel } from './flatbuffer';
+import { appendAssociatedFiles, characterClassifierMetadata, ClassifierInfo, imageClassifierMetadataBytes, METADATA_BUFFER_NAME } from './metadata';
 
 export type { TfliteQuantization, CalibrationRanges } from './build';
 export { buildTfliteSpec, hwioToOhwi, transpose2d, DEFAULT_FREE_SIZE } from './build';
@@ -14,6 +15,10 @@ export { serializeModel } from './flatbuffer';
 export * as tfliteSchema from './schema';
 export { LiteRtInterpreter } from './litert_client';
 export type { LiteRtResult } from './litert_client';
+export {
+  appendAssociatedFiles, characterClassifierMetadata, imageClassifierMetadataBytes, METADATA_BUFFER_NAME, METADATA_FILE_IDENTIFIER,
+} from './metadata';
+export type { ClassifierInfo, ImageClassifierMetadata } from './metadata';
 
 /** Options of `tfliteBytes`. */
 export interface TfliteOptions {
@@ -23,6 +28,12 @@ export interface TfliteOptions {
   description?: string;
   /** Size written for a free input dimension (a line model's width; its signature says -1). Default DEFAULT_FREE_SIZE. */
   freeSize?: number;
+  /**
+   * An image classifier's classes (and name, version): the file then carries TFLite model metadata
+   * (input normalisation, labels.txt as an associated file, packed in a zip after the model), so
+   * metadata-aware loaders need no side file.
+   */
+  classifier?: ClassifierInfo;
 }
 
 /** The .tflite bytes of a model (throws UnsupportedLayerError before doing any work on a bad layer). */
@@ -34,7 +45,11 @@ export function tfliteBytes(model: tfl.LayersModel, opts: TfliteOptions = {}): U
     if (!opts.calibration) throw new Error('int8 TFLite export needs calibration images (a few hundred from the training split).');
     ranges = calibrateGraph(graph, opts.calibration);
   }
-  return serializeModel(buildTfliteSpec(graph, quantize, ranges, opts.description, opts.freeSize));
+  const spec = buildTfliteSpec(graph, quantize, ranges, opts.description, opts.freeSize);
+  if (!opts.classifier) return serializeModel(spec);
+  const meta = imageClassifierMetadataBytes(characterClassifierMetadata(graph, opts.classifier));
+  const bytes = serializeModel({ ...spec, metadata: [{ name: METADATA_BUFFER_NAME, data: meta }] });
+  return appendAssociatedFiles(bytes, [{ name: 'labels.txt', data: new TextEncoder().encode(labelsText(opts.classifier.classes)) }]);
 }
 
 /** labels.txt: one class character per line, in output order (what Android/iOS TFLite examples read). */
