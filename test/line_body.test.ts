@@ -128,7 +128,7 @@ describe('ruled lines', () => {
     const row = w.baseline - 1 + below;
     const clean = estimateBody(toMask(w.ink)) as BodyBand;
     const mask = toMask(ruled(w, row));
-    const out = removeRuledLines(mask, { maxThickness: 5 });
+    const out = removeRuledLines(mask, { size: 20 });
     expect(out.count).toBe(1);
     const b = estimateBody(out.mask) as BodyBand;
     // Within a pixel: where a letter's stroke lies on the ruled line, the pixels they share go with it.
@@ -163,9 +163,18 @@ describe('ruled lines', () => {
     expect(abs((lined.body as BodyBand).baseline - (plain.body as BodyBand).baseline)).toBeLessThanOrEqual(1);
   });
 
+  test('a capital T\'s bar across most of the image is not a ruled line: it is no longer than the writing is tall', () => {
+    const t = createImage(100, 120);
+    for (let y = 10; y < 16; y++) for (let x = 10; x < 90; x++) t.data[y * 100 + x] = 1;
+    for (let y = 10; y < 110; y++) for (let x = 47; x < 53; x++) t.data[y * 100 + x] = 1;
+    expect(removeRuledLines(toMask(t), { size: (writing) => (estimateBody(writing) as BodyBand).bodyHeight }).count).toBe(0);
+    expect(preprocessLineGray(toPaper(t), { height: 40, bodyHeight: 14, baselineRow: 26 }).ruledLines).toBe(0);
+    expect(preprocessLineGray(toPaper(t), { height: 28 }).ruledLines).toBe(0);
+  });
+
   test('writing alone is left alone: no long thin run, nothing removed', () => {
     const w = drawWord('xAxxgx xAx', 20);
-    const out = removeRuledLines(toMask(w.ink), { maxThickness: 5 });
+    const out = removeRuledLines(toMask(w.ink), { size: 20 });
     expect(out.count).toBe(0);
     expect(out.removed.every((v) => v === 0)).toBe(true);
   });

@@ -18,7 +18,7 @@ import { resizeImage, shrunkSize } from './geometry';
 import { InkMap, InkMapOptions, toInkMap } from './lighting';
 import { normaliseInk } from './preprocess';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
-import { removeRuledLines } from './rules';
+import { eraseRuledInk, removeRuledLines } from './rules';
 import { estimateSkew, rotateImage } from './skew';
 import { Mask, connectedComponents, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
 
@@ -167,30 +167,46 @@ export interface BodyOptions {
 
 /**
  * The body band of one line of writing, from its horizontal ink profile (a mask, or an ink image
- * white on black): the profile is smoothed over ~1/24 of the ink's height; the body is the run of
- * rows that best stays above `fraction` of the robust peak (the 90th percentile of the inked rows:
- * a long stroke or an underline does not set it), found as the maximum-sum run of profile minus
- * threshold, so the thin middle of round letters (o, e) does not split it while the few strokes of
- * ascenders, descenders and i-dots stay outside. Each edge is then placed at the centre of the
- * profile's rise (top) or fall (baseline) near it, on the unsmoothed profile. Capitals only: the
- * cap height is the body. Null when there is no ink.
+ * white on black), each column filled between its first and last ink (`filledProfile`). The
+ * profile is smoothed over ~1/24 of the ink's height; the body is the run of rows that best stays
+ * above `fraction` of the robust peak (the 90th percentile of the inked rows, so one long stroke
+ * does not set it), found as the maximum-sum run of profile minus threshold: ascenders,
+ * descenders, i-dots and punctuation add few columns and stay outside. Each edge is then placed a
+ * quarter of the way into the unsmoothed profile's rise (top) or fall (baseline) near the run's
+ * end. Capitals only: the cap height is the body. Null when there is no ink.
  */
 export function estimateBody(img: GrayImage, opts: BodyOptions = {}): BodyBand | null {
-  const { width, height, data } = img;
-  const fraction = opts.fraction ?? 0.5;
-  // Each column filled from its first to its last ink: round letters count as much in the middle
-  // of the band as at its top and bottom, while an ascender adds only its own stroke's columns.
-  const p = new Float64Array(height + 2); // p[y + 1]: filled columns in row y, zero rows either side
+  return bodyFromProfile(filledProfile(img, 0, img.height), opts);
+}
+
+/**
+ * The row profile of rows y0..y1-1 with each column filled from its first to its last ink in
+ * those rows: round letters count as much in the middle of the band as at its top and bottom,
+ * while an ascender adds only its own stroke's columns. Returns [y1 - y0 + 2]: a zero row either side.
+ */
+export function filledProfile(img: GrayImage, y0: number, y1: number): Float64Array {
+  const { width, data } = img;
+  const p = new Float64Array(y1 - y0 + 2);
   for (let x = 0; x < width; x++) {
     let first = -1;
     let last = -1;
-    for (let y = 0; y < height; y++) {
+    for (let y = y0; y < y1; y++) {
       if (data[y * width + x] <= 0) continue;
       if (first < 0) first = y;
       last = y;
     }
-    for (let y = first; y <= last && first >= 0; y++) p[y + 1]++;
+    for (let y = first; y <= last && first >= 0; y++) p[y - y0 + 1]++;
   }
+  return p;
+}
+
+/**
+ * `estimateBody` on a row profile: p[y + 1] is row y's ink, p[0] and the last entry are zero
+ * (see `filledProfile`). Rows are counted from the profile's first row.
+ */
+export function bodyFromProfile(p: Float64Array, opts: BodyOptions = {}): BodyBand | null {
+  const fraction = opts.fraction ?? 0.5;
+  const height = p.length - 2;
   let y0 = -1;
   let y1 = -1;
   for (let y = 0; y < height; y++) {
@@ -290,8 +306,8 @@ export function findLineInk(
   return { ink, level, mask, strokeLevel: blank ? 0 : quantile(inkValues, 0.5), blank };
 }
 
-/** Ink at least this many times as wide as tall is deskewed (see `cleanLine`). */
-const MIN_DESKEW_ASPECT = 3;
+/** Ink at least this many times as wide as tall is deskewed (see `cleanLine`); page layout keeps the same rule. */
+export const MIN_DESKEW_ASPECT = 3;
 
 /** A line's ink after ruled lines are taken out and (optionally) the skew is turned out. */
 interface CleanLine {
@@ -310,13 +326,12 @@ function cleanLine(ink: FloatImage, mask: Mask, level: number, opts: { deskew: b
   const paperSkew = estimateSkew(mask, { maxDegrees: opts.maxSkewDegrees });
   const rules = removeRuledLines(mask, {
     skewDegrees: paperSkew,
-    maxThickness: (writing) => max(2, 0.25 * (estimateBody(writing)?.bodyHeight ?? 0)),
+    size: (writing) => estimateBody(writing)?.bodyHeight ?? 0,
   });
   let cleanInk = ink;
   let cleanMask = mask;
   if (rules.count > 0) {
-    cleanInk = { width: ink.width, height: ink.height, data: ink.data.slice() };
-    for (let i = 0; i < rules.removed.length; i++) if (rules.removed[i]) cleanInk.data[i] = 0;
+    cleanInk = eraseRuledInk(ink, mask, rules);
     cleanMask = removeSpecks(rules.mask, opts.minSpeckFraction);
   }
   const box = maskBoundingBox(cleanMask);

@@ -5,6 +5,7 @@
  * that cross a ruled line keep their pixels: a column is cleared only where the ink there is no
  * taller than the ruled line itself. Pure TypeScript, shared by the line recipe and page layout.
  */
+import { FloatImage } from './gray';
 import { Mask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
@@ -19,11 +20,17 @@ export interface RuledLineOptions {
   /** ... and covers at least this share of the width in all. Default 0.5. */
   minSpan?: number;
   /**
-   * Thickest ruled line, pixels: a number, or a function of the mask without the candidate rows
-   * (the writing alone, so a ruled line cannot pass for the writing's size). A quarter of the
-   * writing's body height is a good value.
+   * The writing's size, pixels (its body height): a number, or a function of the mask without the
+   * candidate rows (the writing alone, so a ruled line cannot pass for the writing's size).
    */
-  maxThickness: number | ((writing: Mask) => number);
+  size: number | ((writing: Mask) => number);
+  /** Thickest ruled line, as a share of `size` (at least 2 px). Default 0.25. */
+  maxThickness?: number;
+  /**
+   * Shortest ruled line, as a multiple of `size`. Default 5: a T's bar or a word's underline is
+   * shorter, a ruled line runs on past the writing.
+   */
+  minLength?: number;
   /** Gaps up to this many pixels inside a run are bridged (a faint line breaks up). Default max(2, 0.5% of the width). */
   maxGap?: number;
 }
@@ -42,9 +49,10 @@ export interface RuledLineRemoval {
  * skew (a whole-pixel shift per column, exactly invertible), so a ruled line lies along one or two
  * rows; there, runs of ink at least `minRun` of the width long (gaps up to `maxGap` bridged; two
  * neighbouring rows together, for a line that drifts by a pixel) mark candidate rows. A band of
- * such rows is a ruled line when it spans `minSpan` of the width and is at most `maxThickness`
- * thick (its median column); it is cleared column by column, except where the ink reaches more
- * than 2 px beyond the band (a stroke crossing or touching the line).
+ * such rows is a ruled line when it spans `minSpan` of the width and `minLength` times the
+ * writing's size, and is at most `maxThickness` of that size thick (its median column); it is
+ * cleared column by column, except where the ink reaches more than 2 px beyond the band (a stroke
+ * crossing or touching the line).
  */
 export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineRemoval {
   const { width: W, height: H } = mask;
@@ -108,15 +116,17 @@ export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineR
     r0 = r1 + 1;
   }
   if (bands.length === 0) return { mask, removed, count: 0 };
-  let maxThickness: number;
-  if (typeof opts.maxThickness === 'number') maxThickness = opts.maxThickness;
+  let size: number;
+  if (typeof opts.size === 'number') size = opts.size;
   else {
     const writing = new Uint8Array(W * H);
     for (let x = 0; x < W; x++) {
       for (let y = 0; y < H; y++) writing[y * W + x] = mask.data[y * W + x] && !cand[(y + shift[x] - lo) * W + x] ? 1 : 0;
     }
-    maxThickness = opts.maxThickness({ width: W, height: H, data: writing });
+    size = opts.size({ width: W, height: H, data: writing });
   }
+  const maxThickness = max(2, (opts.maxThickness ?? 0.25) * size);
+  const minLength = max(minSpan, (opts.minLength ?? 5) * size);
   let count = 0;
   for (const [r0, r1] of bands) if (clearBand(r0, r1)) count++;
   /** Clears the band of candidate rows r0..r1 if it is a ruled line; true if it was. */
@@ -127,7 +137,7 @@ export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineR
       for (let r = r0; r <= r1; r++) n += cand[r * W + x];
       if (n > 0) thickness.push(n);
     }
-    if (thickness.length < minSpan) return false;
+    if (thickness.length < minLength) return false;
     thickness.sort((a, b) => a - b);
     if (thickness[thickness.length >> 1] > maxThickness) return false;
     for (let x = 0; x < W; x++) {
@@ -156,4 +166,21 @@ export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineR
   const data = new Uint8Array(W * H);
   for (let i = 0; i < data.length; i++) data[i] = mask.data[i] && !removed[i] ? 1 : 0;
   return { mask: { width: W, height: H, data }, removed, count };
+}
+
+/**
+ * Clears a ruled line's ink from an ink image (white on black) as `removeRuledLines` cleared it
+ * from `mask`: the removed pixels and, above and below them, the faint rim the threshold left out.
+ */
+export function eraseRuledInk(ink: FloatImage, mask: Mask, removal: RuledLineRemoval): FloatImage {
+  const { width: W, height: H } = ink;
+  const out: FloatImage = { width: W, height: H, data: ink.data.slice() };
+  const { removed } = removal;
+  for (let i = 0; i < removed.length; i++) {
+    if (!removed[i]) continue;
+    out.data[i] = 0;
+    if (i >= W && !mask.data[i - W]) out.data[i - W] = 0;
+    if (i + W < W * H && !mask.data[i + W]) out.data[i + W] = 0;
+  }
+  return out;
 }

@@ -6,12 +6,13 @@
  *
  * A line model's metadata.json: family 'crnn', task 'lines', `charset` (class index -> character,
  * ' ' included), `blank` = charset.length (the last class), `height` (input height, pixels) and
- * `downsample` (input width pixels per output time step).
+ * `downsample` (input width pixels per output time step); optionally `body` (where its training
+ * lines put the writing's body band), which switches the line recipe to body-height scaling.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beamSearchDecode, greedyDecode } from '../ctc/decode';
-import type { PreprocessedLine } from '../image/line';
+import type { LinePreprocessOptions, PreprocessedLine } from '../image/line';
 import type { ModelMetadata } from '../io/metadata';
 
 /** The metadata fields of a line model (on top of the usual ones). */
@@ -25,6 +26,13 @@ export interface LineModelMetadata extends ModelMetadata {
   height: number;
   /** Input width pixels per output time step. */
   downsample: number;
+  /**
+   * The body band (x-height) of its input lines, pixels at `height`: `height` rows tall with its
+   * lower edge (the baseline) `baseline` rows from the top. Models trained on lines scaled by their
+   * body carry it, and every reader scales by it (`linePreprocessOptionsFor`); without it, the
+   * older median-character scaling is used.
+   */
+  body?: { height: number; baseline: number };
 }
 
 /** True when metadata describes a line model (task 'lines'). */
@@ -46,7 +54,30 @@ export function lineMetadataProblem(meta: ModelMetadata, file: string): string |
   if (blank !== charset.length) return `${file}: 'blank' is ${String(blank)} but must be charset.length = ${charset.length} (the last class).`;
   if (!(Number.isInteger(height) && height > 0)) return `${file}: 'height' must be the input height in pixels, got ${String(height)}.`;
   if (!(Number.isInteger(downsample) && downsample > 0)) return `${file}: 'downsample' must be a positive integer, got ${String(downsample)}.`;
+  const { body } = meta;
+  if (body !== undefined) {
+    const ok = body !== null && typeof body === 'object' && Number.isFinite(body.height) && Number.isFinite(body.baseline) &&
+      body.height > 0 && body.height < height && body.baseline >= body.height && body.baseline <= height;
+    if (!ok) {
+      return `${file}: 'body' must be { height, baseline } in pixels with 0 < height <= baseline <= the input height (${height}), ` +
+        `got ${JSON.stringify(body)}; fix it or remove it to use the older median-character scaling.`;
+    }
+  }
   return null;
+}
+
+/**
+ * The line recipe's options for a line model: its height, the widest line it reads, and, when its
+ * metadata has `body`, body-height scaling with the baseline where its training lines had it. The
+ * one place that decides, for `hwr predict`, page reading and the web app alike.
+ */
+export function linePreprocessOptionsFor(meta: LineModelMetadata): LinePreprocessOptions {
+  const opts: LinePreprocessOptions = { height: meta.height, maxWidth: MAX_LINE_ASPECT * meta.height };
+  if (meta.body) {
+    opts.bodyHeight = meta.body.height;
+    opts.baselineRow = meta.body.baseline;
+  }
+  return opts;
 }
 
 /** Why a loaded model (from `dir`) does not match its line metadata, or null when it does. */

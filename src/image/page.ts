@@ -1,0 +1,414 @@
+/**
+ * Page layout: a photo or scan of a page of writing (or of one word or line) -> its lines, top to
+ * bottom, each as a gray crop the line recipe (line.ts) then reads. Pure TypeScript (the web app
+ * bundles it).
+ *
+ * The ink and mask are the line recipe's (`findLineInk`: lighting, polarity, threshold). The page is
+ * deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken out (rules.ts),
+ * and the rows are split into bands at the deep valleys of the horizontal profile of the
+ * components' middle halves (so ascenders and descenders do not fill the gaps). Then whole
+ * connected components, not rows, are given to lines: a component goes to the band holding most of
+ * its ink, a small one (a dot, a comma) to the nearest band's body, and one that joins two lines'
+ * bodies (a descender touching an ascender) is cut at the valley between them. Each line's crop is
+ * deskewed, lighting-flattened gray (dark ink on white) with the other lines' ink erased.
+ */
+import { FloatImage, GrayImage, PixelBox, createImage, quantile, toFloat } from './gray';
+import { resizeImage, shrunkSize } from './geometry';
+import { InkMapOptions } from './lighting';
+import { MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk } from './line';
+import { eraseRuledInk, removeRuledLines } from './rules';
+import { Rotation, estimateSkew, rotateImage, rotation } from './skew';
+import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } from './threshold';
+
+// Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
+const { ceil, floor, max, min, round } = Math;
+
+/** Options of `findTextLines`; every field has a default. */
+export interface PageOptions extends InkMapOptions {
+  /** Larger images are shrunk to this longest side first (never refused). Default 2048. */
+  maxSide?: number;
+  /** Largest page skew corrected, degrees either way. Default 15. */
+  maxSkewDegrees?: number;
+  /** Weakest ink-to-background difference (0..1) that counts as ink; below it the page is blank. Default 0.15. */
+  minContrast?: number;
+  /**
+   * Two lines are split at a valley of the row profile no higher than this share of the lower of
+   * the peaks either side. Default 0.35 (between lines, only ascenders and descenders cross the
+   * valley; inside a line, the middle of the x-height keeps well over half its edges' ink).
+   */
+  valleyRatio?: number;
+  /** Crop padding around a line's ink, as a share of its body height. Default 0.5. */
+  padding?: number;
+}
+
+/** One line of writing found on a page. */
+export interface TextLine {
+  /** The line's ink in the input image's pixels (axis-aligned, so a skewed line's box is taller than the line). */
+  box: PixelBox;
+  /** The line, deskewed, as gray 0..1 (dark ink on white paper, lighting flattened, other lines erased), with padding. */
+  image: FloatImage;
+}
+
+/** The lines of a page, top to bottom. */
+export interface TextLines {
+  lines: TextLine[];
+  /** The page's skew (degrees, rows rising to the right positive): the crops are turned by -skewDegrees. */
+  skewDegrees: number;
+  /** Things the caller should tell the user (a blank page). */
+  notes: string[];
+}
+
+/** A band of rows between two valleys, and its body (core) rows. */
+interface Band {
+  start: number;
+  /** One past the last row. */
+  end: number;
+  peak: number;
+  coreTop: number;
+  coreBottom: number;
+}
+
+/** Facts about one connected component of the deskewed mask. */
+interface Component {
+  area: number;
+  top: number;
+  bottom: number;
+}
+
+/**
+ * Finds the lines of writing in a gray image (see the module comment). A page without ink gives no
+ * lines and a note; an image of one word or line gives exactly one line. `name` is used in notes.
+ */
+export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'image'): TextLines {
+  let work = toFloat(gray);
+  const shrunk = shrunkSize(work.width, work.height, opts.maxSide ?? 2048);
+  if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
+  const found = findLineInk(work, { ...opts, minSpeckFraction: 0 });
+  if (found.blank) return { lines: [], skewDegrees: 0, notes: [`${name}: no ink found (the image looks blank or too faint); nothing to read`] };
+  let skew = estimateSkew(found.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
+  let layout = layOut(found.ink.image, found.level, skew, opts);
+  if (skew !== 0 && layout.bands.length === 1) {
+    // One short word has no rows to line up (see line.ts): keep it as it is.
+    const box = maskBoundingBox(found.mask);
+    if (box && box.width < MIN_DESKEW_ASPECT * box.height) {
+      skew = 0;
+      layout = layOut(found.ink.image, found.level, 0, opts);
+    }
+  }
+  const { ink, rot, owner, bands } = layout;
+  const W = rot.width;
+  const lines: TextLine[] = [];
+  for (let i = 0; i < bands.length; i++) {
+    const own = i + 1;
+    // The line's pixels: their box in the deskewed canvas, and in the input (each pixel mapped back).
+    let x0 = W, y0 = rot.height, x1 = -1, y1 = -1;
+    let ix0 = Infinity, iy0 = Infinity, ix1 = -Infinity, iy1 = -Infinity;
+    const kx = gray.width / work.width;
+    const ky = gray.height / work.height;
+    for (let p = 0; p < owner.length; p++) {
+      if (owner[p] !== own) continue;
+      const x = p % W;
+      const y = (p - x) / W;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      const [sx, sy] = rot.inverse(x + 0.5, y + 0.5);
+      if (sx < ix0) ix0 = sx;
+      if (sx > ix1) ix1 = sx;
+      if (sy < iy0) iy0 = sy;
+      if (sy > iy1) iy1 = sy;
+    }
+    if (x1 < 0) continue;
+    const band = bands[i];
+    const pad = max(2, ceil((opts.padding ?? 0.5) * (band.coreBottom - band.coreTop)));
+    const crop: PixelBox = { x: max(0, x0 - pad), y: max(0, y0 - pad), width: 0, height: 0 };
+    crop.width = min(W, x1 + pad + 1) - crop.x;
+    crop.height = min(rot.height, y1 + pad + 1) - crop.y;
+    const bx = max(0, floor((ix0 - 0.5) * kx));
+    const by = max(0, floor((iy0 - 0.5) * ky));
+    const box: PixelBox = {
+      x: bx,
+      y: by,
+      width: min(gray.width, ceil((ix1 + 0.5) * kx)) - bx,
+      height: min(gray.height, ceil((iy1 + 0.5) * ky)) - by,
+    };
+    lines.push({ box, image: lineCrop(ink, owner, own, crop) });
+  }
+  return { lines, skewDegrees: skew, notes: [] };
+}
+
+/** The deskewed ink, who owns each ink pixel (line index + 1, 0 for nobody), and the bands. */
+interface Layout {
+  ink: FloatImage;
+  rot: Rotation;
+  owner: Int32Array;
+  bands: Band[];
+}
+
+/** Deskew by `skew`, ruled lines out, bands, components given to bands. */
+function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOptions): Layout {
+  const turned = skew === 0 ? { image: inkImage, rotation: rotation(inkImage.width, inkImage.height, 0, false) } : rotateImage(inkImage, -skew, { fill: 0 });
+  let ink = turned.image;
+  const rot = turned.rotation;
+  let mask = thresholdMask(ink, level);
+  const typical = typicalHeight(mask);
+  // The typical component is a letter or a joined word (1-2 bodies): scale the line limits to it.
+  const rules = removeRuledLines(mask, { size: typicalHeight, maxThickness: 0.2, minLength: 3 });
+  if (rules.count > 0) {
+    ink = eraseRuledInk(ink, mask, rules);
+    mask = rules.mask;
+  }
+  const { labels, comps } = componentFacts(mask);
+  const scale = rules.count > 0 ? typicalHeight(mask) : typical;
+  // Specks: smaller than a dot of a thin pen at this writing size.
+  const speck = max(3, (0.06 * scale) ** 2);
+  const W = mask.width;
+  // The row profile of each component's middle half: a line's ascenders and descenders reach into
+  // the gap between lines, but the middle of a letter (or a joined word) is its body.
+  const profile = new Float64Array(mask.height);
+  for (let p = 0; p < labels.length; p++) {
+    const c = comps[labels[p]];
+    if (!labels[p] || c.area < speck) continue;
+    const y = (p - (p % W)) / W;
+    const quarter = (c.bottom - c.top + 1) / 4;
+    if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
+  }
+  let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.35);
+  bands = dropWeakBands(bands, comps, scale);
+  for (const b of bands) setCore(b, mask, labels, comps, speck);
+  const owner = assign(labels, comps, bands, W, speck);
+  return { ink, rot, owner, bands };
+}
+
+/** Per component: area, top and bottom row; plus the label image. Entry 0 is the background. */
+function componentFacts(mask: Mask): { labels: Int32Array; comps: Component[] } {
+  const { labels, areas } = connectedComponents(mask);
+  const comps: Component[] = areas.map((area) => ({ area, top: mask.height, bottom: -1 }));
+  const W = mask.width;
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p];
+    if (id === 0) continue;
+    const y = (p - (p % W)) / W;
+    const c = comps[id];
+    if (y < c.top) c.top = y;
+    if (y > c.bottom) c.bottom = y;
+  }
+  return { labels, comps };
+}
+
+/**
+ * The writing's size: the 75th percentile of its components' heights (specks of under 4 pixels
+ * left out): a letter's or a joined word's height, above the dots and commas. 1 when empty.
+ */
+function typicalHeight(mask: Mask): number {
+  const { comps } = componentFacts(mask);
+  const heights = comps.slice(1).filter((c) => c.area >= 4).map((c) => c.bottom - c.top + 1);
+  return heights.length ? max(1, quantile(heights, 0.75)) : 1;
+}
+
+/**
+ * Splits rows into bands at the profile's valleys: the profile is smoothed over 1/4 of the
+ * writing's size; peaks either side of a valley are merged while the valley is higher than
+ * `ratio` of the lower peak, then while two peaks are closer than 0.9 of the writing's size (the
+ * top and bottom of one x-height are, two lines never). Empty rows always split.
+ */
+function splitBands(profile: Float64Array, scale: number, ratio: number): Band[] {
+  const H = profile.length;
+  const r = max(1, round(scale / 8));
+  const s = new Float64Array(H);
+  for (let y = 0; y < H; y++) {
+    let sum = 0;
+    for (let k = max(0, y - r); k <= min(H - 1, y + r); k++) sum += profile[k];
+    s[y] = sum / (2 * r + 1);
+  }
+  const bands: Band[] = [];
+  for (let y = 0; y < H; ) {
+    if (s[y] <= 0) {
+      y++;
+      continue;
+    }
+    let e = y;
+    while (e < H && s[e] > 0) e++;
+    for (const [a, b, peak] of splitRun(s, y, e, scale, ratio)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b });
+    y = e;
+  }
+  return bands;
+}
+
+/** Splits the run of inked rows start..end-1 at its deep valleys: [start, end, peak row] per band. */
+function splitRun(s: Float64Array, start: number, end: number, scale: number, ratio: number): Array<[number, number, number]> {
+  // Peaks (plateaus count once) and the lowest row between neighbours.
+  const peaks: number[] = [];
+  for (let y = start; y < end; y++) {
+    const left = y > start ? s[y - 1] : -1;
+    let e = y;
+    while (e + 1 < end && s[e + 1] === s[y]) e++;
+    const right = e + 1 < end ? s[e + 1] : -1;
+    if (s[y] > left && s[y] > right) peaks.push((y + e) >> 1);
+    y = e;
+  }
+  const valleyBetween = (a: number, b: number): number => {
+    let v = a;
+    for (let y = a; y <= b; y++) if (s[y] < s[v]) v = y;
+    return v;
+  };
+  const mergeWhile = (should: (i: number) => number): void => {
+    // Repeatedly merge the neighbouring pair that `should` scores highest (> 0); the higher peak stays.
+    for (;;) {
+      let best = -1;
+      let bestScore = 0;
+      for (let i = 0; i + 1 < peaks.length; i++) {
+        const score = should(i);
+        if (score > bestScore) {
+          bestScore = score;
+          best = i;
+        }
+      }
+      if (best < 0) return;
+      peaks.splice(s[peaks[best]] >= s[peaks[best + 1]] ? best + 1 : best, 1);
+    }
+  };
+  mergeWhile((i) => {
+    const v = s[valleyBetween(peaks[i], peaks[i + 1])];
+    const low = min(s[peaks[i]], s[peaks[i + 1]]);
+    return v > ratio * low ? v / low : 0;
+  });
+  const minPitch = 0.9 * scale;
+  mergeWhile((i) => (peaks[i + 1] - peaks[i] < minPitch ? minPitch - (peaks[i + 1] - peaks[i]) : 0));
+  const out: Array<[number, number, number]> = [];
+  let a = start;
+  for (let i = 0; i < peaks.length; i++) {
+    const b = i + 1 < peaks.length ? valleyBetween(peaks[i], peaks[i + 1]) + 1 : end;
+    out.push([a, b, peaks[i]]);
+    a = b;
+  }
+  return out;
+}
+
+/**
+ * Bands without a component at least 0.4 of the writing's size whose middle lies in them (a row
+ * of i-dots, an underline, specks) join the neighbouring band whose peak is nearer.
+ */
+function dropWeakBands(bands: Band[], comps: Component[], scale: number): Band[] {
+  const out = bands.map((b) => ({ ...b }));
+  const strong = (b: Band) => comps.some((c, id) => {
+    if (id === 0 || c.bottom - c.top + 1 < 0.4 * scale) return false;
+    const mid = (c.top + c.bottom) / 2;
+    return mid >= b.start && mid < b.end;
+  });
+  for (;;) {
+    const i = out.findIndex((b) => !strong(b));
+    if (i < 0 || out.length === 1) return out;
+    const up = i > 0 ? out[i].peak - out[i - 1].peak : Infinity;
+    const down = i + 1 < out.length ? out[i + 1].peak - out[i].peak : Infinity;
+    const j = up <= down ? i - 1 : i + 1;
+    const merged: Band = { ...out[j], start: min(out[i].start, out[j].start), end: max(out[i].end, out[j].end) };
+    out.splice(min(i, j), 2, merged);
+  }
+}
+
+/** The band's body rows (`bodyFromProfile` on its column-filled profile, specks left out). */
+function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[], speck: number): void {
+  const W = mask.width;
+  const rows = band.end - band.start;
+  const clean: Mask = { width: W, height: rows, data: new Uint8Array(W * rows) };
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < W; x++) {
+      const id = labels[(band.start + y) * W + x];
+      if (id && comps[id].area >= speck) clean.data[y * W + x] = 1;
+    }
+  }
+  const body = bodyFromProfile(filledProfile(clean, 0, rows));
+  if (body) {
+    band.coreTop = band.start + body.top;
+    band.coreBottom = band.start + body.baseline;
+  }
+}
+
+/**
+ * Gives each component's pixels to a band (owner = band index + 1; specks to nobody): small ones
+ * (under half the median body) to the nearest band body; one with a quarter or more of its ink in
+ * each of two band bodies is cut along the band boundaries; any other to the band holding most of it.
+ */
+function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number, speck: number): Int32Array {
+  const n = comps.length;
+  const B = bands.length;
+  const bandOf = new Int32Array(labels.length / W); // row -> band index
+  bands.forEach((b, i) => bandOf.fill(i, b.start, b.end));
+  for (let y = 0; y < bandOf.length; y++) {
+    // Rows outside every band (empty rows) go to the nearest band.
+    if (bands.length && (y < bands[0].start || y >= bands[B - 1].end)) bandOf[y] = y < bands[0].start ? 0 : B - 1;
+  }
+  for (let i = 0; i + 1 < B; i++) bandOf.fill(i + 1, bands[i].end, bands[i + 1].start);
+  const inBand = new Float64Array(n * B);
+  const inCore = new Float64Array(n * B);
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p];
+    if (id === 0) continue;
+    const y = (p - (p % W)) / W;
+    const b = bandOf[y];
+    inBand[id * B + b]++;
+    if (y >= bands[b].coreTop && y < bands[b].coreBottom) inCore[id * B + b]++;
+  }
+  const bodies = bands.map((b) => b.coreBottom - b.coreTop).sort((a, b) => a - b);
+  const medianBody = bodies[bodies.length >> 1] ?? 1;
+  const target = new Int32Array(n).fill(-1); // band index, or -2: cut along the bands
+  for (let id = 1; id < n; id++) {
+    const c = comps[id];
+    if (c.area < speck) continue;
+    if (c.bottom - c.top + 1 < 0.5 * medianBody) {
+      const mid = (c.top + c.bottom + 1) / 2;
+      let best = 0;
+      let bestDist = Infinity;
+      bands.forEach((b, i) => {
+        const d = mid < b.coreTop ? b.coreTop - mid : mid > b.coreBottom ? mid - b.coreBottom : 0;
+        if (d < bestDist) {
+          bestDist = d;
+          best = i;
+        }
+      });
+      target[id] = best;
+      continue;
+    }
+    let cores = 0;
+    let most = 0;
+    for (let b = 0; b < B; b++) {
+      if (inCore[id * B + b] >= 0.25 * c.area) cores++;
+      if (inBand[id * B + b] > inBand[id * B + most]) most = b;
+    }
+    target[id] = cores >= 2 ? -2 : most;
+  }
+  const owner = new Int32Array(labels.length);
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p];
+    if (id === 0 || target[id] === -1) continue;
+    owner[p] = (target[id] === -2 ? bandOf[(p - (p % W)) / W] : target[id]) + 1;
+  }
+  return owner;
+}
+
+/**
+ * The crop of line `own` as gray: 1 - ink (dark ink on white, the lighting already flattened),
+ * with pixels of other lines (and 2 px around them) set to white paper.
+ */
+function lineCrop(ink: FloatImage, owner: Int32Array, own: number, crop: PixelBox): FloatImage {
+  const W = ink.width;
+  const other: Mask = { width: crop.width, height: crop.height, data: new Uint8Array(crop.width * crop.height) };
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const o = owner[(crop.y + y) * W + crop.x + x];
+      if (o !== 0 && o !== own) other.data[y * crop.width + x] = 1;
+    }
+  }
+  const erase = dilate(other, 2);
+  const out = createImage(crop.width, crop.height);
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const p = (crop.y + y) * W + crop.x + x;
+      const i = y * crop.width + x;
+      out.data[i] = erase.data[i] && owner[p] !== own ? 1 : 1 - min(1, max(0, ink.data[p]));
+    }
+  }
+  return out;
+}

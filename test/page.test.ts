@@ -1,0 +1,82 @@
+/**
+ * findTextLines on generated pages (test/page_fixtures.ts): lines of handwriting-like strokes at
+ * known positions, uneven gaps, the page turned by up to 8 degrees, lines whose descenders touch
+ * the next line's ascenders, ruled paper, a single line, a blank page and a large photo. Every
+ * line must be found, in order, its box overlapping the box of its own rendering (IoU > 0.5).
+ */
+import { createImage } from '../src/image/gray';
+import { findTextLines } from '../src/image/page';
+import { createRng } from '../src/util/rng';
+import { PageSpec, iou, renderPage, trueBoxes } from './page_fixtures';
+
+async function expectLinesFound(spec: PageSpec): Promise<void> {
+  const page = await renderPage(spec);
+  const found = findTextLines(page, {}, 'page.png');
+  const truth = await trueBoxes(spec);
+  expect(found.notes).toEqual([]);
+  expect(found.lines).toHaveLength(truth.length);
+  // In order: each found box overlaps its own line's true box best.
+  found.lines.forEach((line, i) => expect(iou(line.box, truth[i])).toBeGreaterThan(0.5));
+  expect(Math.abs(found.skewDegrees - (spec.skew ?? 0))).toBeLessThan(0.5);
+  for (const line of found.lines) {
+    // A gray crop of dark ink on white paper: mostly paper, some ink.
+    const dark = line.image.data.filter((v) => v < 0.5).length / line.image.data.length;
+    expect(dark).toBeGreaterThan(0.01);
+    expect(dark).toBeLessThan(0.4);
+  }
+}
+
+describe('findTextLines', () => {
+  test.each([
+    ['2 lines, level', { width: 700, height: 300, lines: [{ text: 'HELLO there', x: 60, y: 40 }, { text: 'and then', x: 80, y: 150 }] }],
+    ['3 lines, uneven gaps', { width: 900, height: 420, lines: [{ text: 'HELLO to the door', x: 60, y: 40 }, { text: 'and then the end', x: 80, y: 110 }, { text: 'DATA at 10', x: 50, y: 250 }] }],
+    ['4 lines turned by +8 degrees', { width: 900, height: 520, skew: 8, lines: [
+      { text: 'HELLO there', x: 120, y: 90 }, { text: 'and then the end', x: 120, y: 170 }, { text: 'DATA at 10', x: 120, y: 290 }, { text: 'read it', x: 140, y: 360 }] }],
+    ['6 lines turned by -8 degrees, short and long', { width: 900, height: 620, skew: -8, lines: [
+      { text: 'a ladder', x: 120, y: 90 }, { text: 'and then the end', x: 100, y: 160 }, { text: 'DATA at 10 pin', x: 120, y: 260 },
+      { text: 'to', x: 140, y: 330 }, { text: 'hold the dog', x: 90, y: 400 }, { text: 'ELLA', x: 90, y: 480 }] }],
+    ['descenders touching the next line\'s ascenders', { width: 900, height: 360, skew: 4, lines: [
+      { text: 'gap yep gag pig', x: 60, y: 60 }, { text: 'hill lid tilt', x: 60, y: 112 }, { text: 'the end', x: 60, y: 200 }] }],
+    ['ruled paper, the writing on the lines', { width: 900, height: 420, rules: [96, 176, 256, 336], skew: 3, lines: [
+      { text: 'hold the dog', x: 60, y: 60 }, { text: 'and then the end', x: 60, y: 140 }, { text: 'DATA at 10', x: 60, y: 220 }] }],
+  ] as Array<[string, PageSpec]>)('%s: every line, in order, boxes overlapping the truth', async (_, spec) => {
+    await expectLinesFound(spec);
+  });
+
+  test('touching lines: a component joining two lines is cut between them, not given whole to one', async () => {
+    const spec: PageSpec = { width: 900, height: 300, lines: [{ text: 'gap yep gag pig', x: 60, y: 60 }, { text: 'hill lid tilt', x: 60, y: 112 }] };
+    const found = findTextLines(await renderPage(spec));
+    expect(found.lines).toHaveLength(2);
+    const truth = await trueBoxes(spec);
+    // Each crop stays near its own line: the first does not reach down to the second's baseline.
+    const [a, b] = found.lines.map((l) => l.box);
+    expect(a.y + a.height).toBeLessThan(truth[1].y + truth[1].height - 15);
+    expect(b.y).toBeGreaterThan(truth[0].y + 15);
+  });
+
+  test('one line of writing gives exactly one line; so does one short turned word', async () => {
+    await expectLinesFound({ width: 600, height: 200, lines: [{ text: 'and then', x: 60, y: 50 }] });
+    const word = findTextLines(await renderPage({ width: 300, height: 200, skew: 6, lines: [{ text: 'hat', x: 60, y: 50 }] }));
+    expect(word.lines).toHaveLength(1);
+    expect(word.skewDegrees).toBe(0); // too short to measure: left as it is
+  });
+
+  test('a blank page: no lines and a note', () => {
+    const rng = createRng(3);
+    const blank = createImage(400, 300);
+    for (let i = 0; i < blank.data.length; i++) blank.data[i] = 0.93 + rng.uniform(-0.02, 0.02);
+    const found = findTextLines(blank, {}, 'blank.png');
+    expect(found.lines).toEqual([]);
+    expect(found.notes.join(' ')).toMatch(/blank\.png: no ink/);
+  });
+
+  test('a large photo is shrunk, not refused; boxes are in its own pixels', async () => {
+    const spec: PageSpec = { width: 2000, height: 1100, size: 90, strokeWidth: 8, skew: -3, lines: [
+      { text: 'hold the dog', x: 200, y: 150 }, { text: 'and then', x: 220, y: 420 }, { text: 'DATA at 10', x: 200, y: 700 }] };
+    const found = findTextLines(await renderPage(spec), { maxSide: 800 });
+    const truth = await trueBoxes(spec);
+    expect(found.lines).toHaveLength(3);
+    found.lines.forEach((line, i) => expect(iou(line.box, truth[i])).toBeGreaterThan(0.5));
+    expect(Math.max(...found.lines.map((l) => l.image.width))).toBeLessThanOrEqual(800);
+  });
+});
