@@ -16,9 +16,12 @@ import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
 import { decodeRgba } from '../src/image/decode';
 import { preprocessLineRgba } from '../src/image/line';
+import { PixelBox } from '../src/image/gray';
+import { iou, renderPage, trueBoxes } from './page_fixtures';
 import { SampleSpec, WORD_SAMPLE_SPECS, renderSample } from '../src/image/samples';
 import { loadModel, saveModel } from '../src/io/saved_model';
-import { LineModelMetadata } from '../src/lines/read';
+import { LineModelMetadata, lineMetadataProblem } from '../src/lines/read';
+import { MAX_LINE_ASPECT, linePreprocessOptionsFor, padRight } from '../src/lines/line_model';
 import { crnn } from '../src/models/crnn';
 import { predictLineFiles } from '../src/read/lines';
 
@@ -26,7 +29,8 @@ const ROOT = path.join(__dirname, '..');
 const WORDS = path.join(ROOT, 'data', 'samples', 'words');
 const EMNIST = path.join(ROOT, 'saved_models', 'emnist');
 
-interface Row { file: string; text?: string; confidence?: number; notes?: string[]; error?: string }
+interface LineRow { text: string; confidence: number; box: { x: number; y: number; width: number; height: number } }
+interface Row { file: string; text?: string; confidence?: number; lines?: LineRow[]; notes?: string[]; error?: string }
 
 const TEXTS = WORD_SAMPLE_SPECS.map((s) => s.label);
 let dir: string;
@@ -106,9 +110,14 @@ describe('hwr predict with a line model', () => {
     const rows = JSON.parse(r.out) as Row[];
     expect(rows.map((x) => path.basename(x.file))).toEqual(fs.readdirSync(WORDS).sort());
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(['confidence', 'file', 'text']);
+      expect(Object.keys(row).sort()).toEqual(['confidence', 'file', 'lines', 'text']);
       expect(row.confidence).toBeGreaterThan(0);
       expect(row.confidence).toBeLessThanOrEqual(1);
+      // One word or line per sample: one line, the file's text and confidence, a box inside the image.
+      expect(row.lines).toHaveLength(1);
+      const [line] = row.lines as LineRow[];
+      expect([line.text, line.confidence]).toEqual([row.text, row.confidence]);
+      expect(line.box.width).toBeGreaterThan(20);
     }
     const right = rows.filter((x) => x.text === TEXTS[WORD_SAMPLE_SPECS.findIndex((s) => path.basename(s.file) === path.basename(x.file))]);
     console.log(`predict_lines.test: the tiny line model read ${right.length}/${rows.length}: ${rows.map((x) => `"${x.text}"`).join(' ')}`);
@@ -155,6 +164,77 @@ describe('hwr predict with a line model', () => {
     const dec = await run('predict', '--model', lineModelDir, '--decoder', 'viterbi', WORDS);
     expect(dec.code).toBe(2);
     expect(dec.err).toMatch(/--decoder must be greedy or beam/);
+  });
+});
+
+describe('hwr predict with a line model reads pages', () => {
+  let pageModelDir: string;
+  let pageFile: string;
+  let truthBoxes: PixelBox[];
+
+  beforeAll(async () => {
+    // A random-weight crnn: what it reads does not matter here, only how many lines and in which order.
+    const charset = ['a', 'd', 'e', 'h', 'n', 't', ' '];
+    const model = crnn({ numClasses: charset.length + 1, height: 28, blocks: [[4], [8]], features: 8, headUnits: 8, headLayers: 1, seed: 5 });
+    const meta: LineModelMetadata = {
+      family: 'crnn', task: 'lines', dataset: 'random', classes: charset, charset, blank: charset.length, height: 28, imageSize: 28, downsample: 4,
+      body: { height: 10, baseline: 19 },
+    };
+    pageModelDir = path.join(dir, 'random-lines');
+    await saveModel(model, pageModelDir, meta);
+    model.dispose();
+    // Two lines of writing on paper, the second shorter and lower.
+    const spec = { width: 700, height: 320, lines: [{ text: 'and then the end', x: 60, y: 50 }, { text: 'hat', x: 90, y: 170 }] };
+    const gray = await renderPage(spec);
+    pageFile = path.join(dir, 'two-lines.png');
+    await sharp(Buffer.from(Uint8Array.from(gray.data, (v) => Math.round(v * 255))), { raw: { width: gray.width, height: gray.height, channels: 1 } }).png().toFile(pageFile);
+    truthBoxes = await trueBoxes(spec);
+  }, 60_000);
+
+  test('a two-line image: --json gives both lines top to bottom, the text joined with a newline; the table indents them', async () => {
+    const grid = path.join(dir, 'page-grid.png');
+    const r = await run('predict', '--model', pageModelDir, '--json', '--out', grid, pageFile);
+    expect(r.code).toBe(0);
+    const [row] = JSON.parse(r.out) as Row[];
+    expect(row.lines).toHaveLength(2);
+    const lines = row.lines as LineRow[];
+    expect(row.text).toBe(lines.map((l) => l.text).join('\n'));
+    expect(row.confidence).toBeCloseTo(lines[0].confidence * lines[1].confidence, 6);
+    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['box', 'confidence', 'text']);
+    expect(lines[0].box.y + lines[0].box.height).toBeLessThan(lines[1].box.y);
+    lines.forEach((l, i) => expect(iou(l.box, truthBoxes[i])).toBeGreaterThan(0.5));
+    expect(fs.existsSync(grid)).toBe(true);
+    expect((await sharp(grid).metadata()).height).toBeGreaterThan(2 * 28 * 2); // one row per line
+    const table = await run('predict', '--model', pageModelDir, '--out', grid, pageFile);
+    expect(table.code).toBe(0);
+    const out = table.out.split('\n');
+    const at = out.findIndex((l) => l.includes('two-lines.png'));
+    expect(out[at]).toMatch(/two-lines\.png\s+2 lines\s+[\d.]+%/);
+    expect(out[at + 1]).toMatch(/^\s+"[^"]*"\s+[\d.]+%$/);
+    expect(out[at + 2]).toMatch(/^\s+"[^"]*"\s+[\d.]+%$/);
+  }, 60_000);
+
+  test('a model with body metadata: each line goes through the recipe with its body height and baseline', async () => {
+    const { model, metadata } = await loadModel(pageModelDir);
+    const meta = metadata as LineModelMetadata;
+    expect(linePreprocessOptionsFor(meta)).toEqual({ height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 });
+    const file = path.join(WORDS, 'line-and_then-photo.jpg');
+    const [p] = await predictLineFiles(model, meta, [file]);
+    const { rgba } = await decodeRgba(fs.readFileSync(file), file);
+    const expected = padRight(preprocessLineRgba(rgba, { height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 }));
+    expect(p.ok && Buffer.compare(Buffer.from(p.input), Buffer.from(expected.uint8))).toBe(0);
+    const older = padRight(preprocessLineRgba(rgba, { height: 28 }));
+    expect(Buffer.compare(Buffer.from(expected.uint8), Buffer.from(older.uint8))).not.toBe(0); // the two scalings differ
+    model.dispose();
+    expect(lineMetadataProblem({ ...meta, body: { height: 30, baseline: 20 } }, 'm.json')).toMatch(/m\.json: 'body' must be/);
+    expect(lineMetadataProblem(meta, 'm.json')).toBeNull();
+  }, 60_000);
+
+  test('a blank image reads as nothing, with a note', async () => {
+    const r = await run('predict', '--model', pageModelDir, '--json', '--out', path.join(dir, 'blank-grid.png'), path.join(dir, 'blank.png'));
+    const [row] = JSON.parse(r.out) as Row[];
+    expect(row).toMatchObject({ text: '', confidence: 0, lines: [] });
+    expect(row.notes?.join(' ')).toMatch(/blank\.png: no ink/);
   });
 });
 

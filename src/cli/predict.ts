@@ -5,7 +5,7 @@ import { predictFiles, savePredictionGrid } from '../read/characters';
 import { geometryForDataset } from '../image/preprocess';
 import { ModelMetadata } from '../io/saved_model';
 import { isLineModel, lineMetadataProblem } from '../lines/read';
-import { LinePrediction, predictLineFiles, predictSegmentedFiles, saveLinePredictionGrid } from '../read/lines';
+import { LinePrediction, predictLineFiles, predictSegmentedFiles, readsAsExpected, saveLinePredictionGrid } from '../read/lines';
 import { Command, UsageError, intOption } from './args';
 
 /** `hwr predict`: classify image files (photos, scans, canvas drawings) with a saved model. */
@@ -17,9 +17,10 @@ export const predictCommand: Command = {
   summary: 'Predict the character in each image (PNG, JPEG, WebP; folders are expanded). Each image is\n' +
     'preprocessed like MNIST/EMNIST (grayscale, polarity, crop, fit, centre). Prints label, confidence\n' +
     'and top-3 per file, and writes a grid of the inputs as the model saw them to outputs/prediction_visuals/.\n' +
-    'With a line model (saved_models/lines), reads the word or line in each image instead (scaled to the\n' +
-    'model\'s height, keeping the aspect ratio); with --segment, a character model reads it by splitting\n' +
-    'it into characters. Both print the text and its confidence per file.',
+    'With a line model (saved_models/lines), reads the writing in each image instead: a word, a line or a\n' +
+    'whole page (its lines found, deskewed and read top to bottom, one output line per line); with --segment,\n' +
+    'a character model reads one word or line by splitting it into characters. Both print the text and its\n' +
+    'confidence per file (with --json, a line model adds each line\'s text, confidence and box).',
   positionals: true,
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
@@ -100,17 +101,30 @@ async function predictLinesCli(
   if (preds.some((p) => p.ok)) saveLinePredictionGrid(preds, grid, { title: `${path.basename(path.resolve(modelDir))} (${how})` });
   if (values.json) {
     console.log(JSON.stringify(preds.map((p) => (p.ok
-      ? { file: p.file, text: p.text, confidence: p.confidence, ...(p.notes.length ? { notes: p.notes } : {}) }
+      ? {
+        file: p.file,
+        text: p.text,
+        confidence: p.confidence,
+        ...(p.lines ? { lines: p.lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })) } : {}),
+        ...(p.notes.length ? { notes: p.notes } : {}),
+      }
       : { file: p.file, error: p.error })), null, 2));
   } else {
     const width = Math.max(...preds.map((p) => p.file.length));
+    const percent = (c: number) => `${(100 * c).toFixed(1).padStart(5)}%`;
     for (const p of preds) {
       if (!p.ok) {
         console.log(`${p.file.padEnd(width)}  error: ${p.error}`);
         continue;
       }
-      const check = p.expected === null ? '' : p.expected === p.text ? '   (right)' : `   (expected "${p.expected}")`;
-      console.log(`${p.file.padEnd(width)}  "${p.text}"  ${(100 * p.confidence).toFixed(1).padStart(5)}%${check}`);
+      const check = p.expected === null ? '' : readsAsExpected(p) ? '   (right)' : `   (expected "${p.expected}")`;
+      if (p.lines && p.lines.length > 1) {
+        // A page: the file, then its lines indented under it, top to bottom.
+        console.log(`${p.file.padEnd(width)}  ${p.lines.length} lines  ${percent(p.confidence)}${check}`);
+        for (const l of p.lines) console.log(`${''.padEnd(width)}  "${l.text}"  ${percent(l.confidence)}`);
+      } else {
+        console.log(`${p.file.padEnd(width)}  "${p.text}"  ${percent(p.confidence)}${check}`);
+      }
       for (const note of p.notes) console.log(`${''.padEnd(width)}  note: ${note}`);
     }
     if (preds.some((p) => p.ok)) console.log(`\ninputs as the reader saw them: ${grid}`);

@@ -59,6 +59,8 @@ export interface LinePreprocessOptions extends InkMapOptions, RgbaToGrayOptions 
   deskew?: boolean;
   /** Largest skew of one line corrected, degrees. Default 10. */
   maxSkewDegrees?: number;
+  /** Say so in `notes` when the ink looks like several lines of text. Default true; page reading, which splits lines itself, turns it off. */
+  multiLineNote?: boolean;
 }
 
 /** The body (core) band of a line of writing: x-height for lower case, cap height for capitals. */
@@ -462,7 +464,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   const soft = normaliseInk(clean.ink, mask, found.strokeLevel, min(2 * ink.sigma, level / 2));
   const inkBox = maskBoundingBox(thresholdMask(soft, 0.05)) ?? maskBoundingBox(mask) ?? { x: 0, y: 0, width: soft.width, height: soft.height };
   const notes: string[] = [];
-  const bands = countTextBands(mask, inkBox);
+  const bands = opts.multiLineNote === false ? 1 : countTextBands(mask, inkBox);
   if (bands > 1) {
     notes.push(`${name}: the ink looks like ${bands} lines of text; one line per image is read, so crop the image to one line`);
   }

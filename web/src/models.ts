@@ -2,8 +2,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelIndex, ModelIndexEntry } from '../../src/web/model_index_format';
 import { PreprocessOptions, geometryForDataset } from '../../src/image/preprocess';
-import type { LinePreprocessOptions } from '../../src/image/line';
-import { LineModelMetadata, MAX_LINE_ASPECT, lineMetadataProblem, lineModelMismatch } from '../../src/lines/line_model';
+import { LineModelMetadata, lineMetadataProblem, lineModelMismatch } from '../../src/lines/line_model';
 
 export type { ModelIndex, ModelIndexEntry };
 
@@ -28,10 +27,8 @@ export function preprocessOptionsFor(entry: ModelIndexEntry): PreprocessOptions 
   return geometryForDataset(entry.dataset);
 }
 
-/** The line recipe's options for a line model: the ones `hwr predict` (predictLineFiles) uses. */
-export function linePreprocessOptionsFor(meta: LineModelMetadata): LinePreprocessOptions {
-  return { maxWidth: MAX_LINE_ASPECT * meta.height, height: meta.height };
-}
+/** The line recipe's options for a line model: `hwr predict`'s, decided in one place (body-height scaling when the metadata has `body`). */
+export { linePreprocessOptionsFor } from '../../src/lines/line_model';
 
 /** One line for the model picker, e.g. 'Digits (MNIST) · 99.42%'. */
 export function optionLabel(entry: ModelIndexEntry): string {

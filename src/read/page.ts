@@ -1,0 +1,103 @@
+/**
+ * Reading a page of handwriting with a line model: its lines found (image/page.ts), each through the
+ * line recipe with the model's own options (`linePreprocessOptionsFor`: its height, and body-height
+ * scaling when its metadata has `body`), all read in one batch (`readLineBatch`). Pure (tfjs and the
+ * line model's contract, no file access), so a browser could bundle it as well.
+ *
+ * An image of a single word or line is read whole, exactly as the web app and the line recipe alone
+ * read it; only a page of several lines is read crop by crop.
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { FloatImage, GrayImage, PixelBox } from '../image/gray';
+import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
+import { PageOptions, findTextLines } from '../image/page';
+import { RgbaImage, rgbaToGray } from '../image/rgba';
+import { LineModelMetadata, linePreprocessOptionsFor, padRight, readLineBatch } from '../lines/line_model';
+
+/** Options of `readPage`. */
+export interface ReadPageOptions {
+  /** Page layout options (maxSide, skew range, ...). */
+  page?: PageOptions;
+  /** Line recipe options on top of the model's (`linePreprocessOptionsFor`); `height` is always the model's. */
+  preprocess?: LinePreprocessOptions;
+  /** 'greedy' (default) or 'beam'. */
+  decoder?: 'greedy' | 'beam';
+  /** Beam width for 'beam' (default 10). */
+  beamWidth?: number;
+  /** The image's name in notes and errors (a file path). Default 'image'. */
+  name?: string;
+}
+
+/** One line of a page as the model read it. */
+export interface PageLineReading {
+  text: string;
+  /** Greedy: probability of the best path; beam: p(text | image) summed over the alignments kept. */
+  confidence: number;
+  /** Where the line's ink is in the input image, pixels. */
+  box: PixelBox;
+  /** The line as the model saw it: the line recipe's output padded on the right (`padRight`). */
+  line: PreprocessedLine;
+}
+
+/** A page read with a line model. */
+export interface PageReading {
+  /** The lines' texts joined with '\n', top to bottom; '' when nothing was found. */
+  text: string;
+  /** The product of the lines' confidences: how likely every line is right (0 when nothing was read). */
+  confidence: number;
+  lines: PageLineReading[];
+  /** Things worth telling the user (a blank image). */
+  notes: string[];
+  /** The page's skew, degrees (rows rising to the right positive). */
+  skewDegrees: number;
+}
+
+/** True for RGBA pixels (4 bytes a pixel), false for a gray image (one value a pixel). */
+function isRgba(img: GrayImage | RgbaImage): img is RgbaImage {
+  return img.data.length === img.width * img.height * 4 && img.width * img.height > 0 && !(img.data instanceof Float32Array);
+}
+
+/**
+ * Reads every line of writing in a gray or RGBA image with a line model (see the module comment).
+ * A blank image reads as '' with a note; a line far too wide for the model throws
+ * `LineTooWideError` naming the image (and the line).
+ */
+export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image: GrayImage | RgbaImage, opts: ReadPageOptions = {}): PageReading {
+  const name = opts.name ?? 'image';
+  const recipe: LinePreprocessOptions = { ...linePreprocessOptionsFor(meta), ...opts.preprocess, height: meta.height, multiLineNote: false };
+  // The gray image the line recipe makes from RGBA (`preprocessLineRgba`), so a single line reads exactly as it would alone.
+  const gray: GrayImage = isRgba(image) ? rgbaToGray(image, { maxSide: recipe.maxSide ?? 2048 }).image : image;
+  const layout = findTextLines(gray, opts.page, name);
+  const n = layout.lines.length;
+  const crops: Array<{ image: GrayImage | FloatImage; box: PixelBox; name: string }> = n === 1
+    ? [{ image: gray, box: layout.lines[0].box, name }]
+    : layout.lines.map((l, i) => ({ image: l.image, box: l.box, name: `${name} (line ${i + 1} of ${n})` }));
+  const notes = [...layout.notes];
+  const prepared: Array<{ line: PreprocessedLine; box: PixelBox }> = [];
+  for (const crop of crops) {
+    const line = padRight(preprocessLineGray(crop.image, recipe, crop.name));
+    notes.push(...line.notes);
+    if (!line.empty) prepared.push({ line, box: crop.box });
+  }
+  if (prepared.length === 0) {
+    if (notes.length === 0) notes.push(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
+    return { text: '', confidence: 0, lines: [], notes, skewDegrees: layout.skewDegrees };
+  }
+  // One batch, every line padded on the right to the widest (as training batches are).
+  const H = meta.height;
+  const width = Math.max(...prepared.map((p) => p.line.width));
+  const pixels = new Float32Array(prepared.length * H * width);
+  prepared.forEach(({ line }, i) => {
+    for (let y = 0; y < H; y++) pixels.set(line.pixels.subarray(y * line.width, (y + 1) * line.width), (i * H + y) * width);
+  });
+  const widths = Int32Array.from(prepared, (p) => p.line.inkEnd);
+  const read = readLineBatch(model, meta, pixels, prepared.length, width, { decoder: opts.decoder, beamWidth: opts.beamWidth, widths });
+  const lines = prepared.map((p, i) => ({ text: read[i].text, confidence: read[i].confidence, box: p.box, line: p.line }));
+  return {
+    text: lines.map((l) => l.text).join('\n'),
+    confidence: lines.reduce((acc, l) => acc * l.confidence, 1),
+    lines,
+    notes,
+    skewDegrees: layout.skewDegrees,
+  };
+}
