@@ -58,6 +58,27 @@ function main() {
   imageGrid(images, { cols: 2, scale: 1, titles, title: `Handwriting fonts, body ${body} px, seed ${seed}: "${text}"` }).save(out);
   console.log(`wrote ${path.relative(process.cwd(), out)} (${images.length} fonts)`);
   for (const line of excluded) console.log(`excluded ${line}`);
+  timeLines(seed);
+}
+
+// How long a 30-character line at body height 20 takes, over the usable fonts (they are drawn
+// fresh for every training step, on the main thread).
+function timeLines(seed) {
+  const { usableFonts } = require(path.join(dist, 'synth', 'fonts'));
+  const fonts = usableFonts().map(loadFont);
+  const text = 'The quick brown fox jumps over'; // 30 characters
+  const rng = createRng(deriveSeed(seed, 'font-sheet-timing'));
+  const draw = (i) => renderFontLine(text, fonts[i % fonts.length], rng, { bodyHeight: [20, 20] });
+  for (let i = 0; i < fonts.length; i++) draw(i); // warm-up: outline caches, JIT
+  const n = 10 * fonts.length;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) draw(i);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6 / n;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(
+    `${n} lines of ${text.length} characters at body 20 px: ${wall.toFixed(2)} ms each (${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms CPU)`,
+  );
 }
 
 try {

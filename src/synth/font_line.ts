@@ -98,10 +98,10 @@ function gaussian(rng: Rng): number {
 /**
  * Draws a line style for `font`. Slant is mostly 0..8 degrees forward (a normal around 4, sd 5,
  * clipped to +-15); letters that join get little tracking, since spacing breaks the joins; the pen
- * aims at a stroke of 0.08..0.35 body heights (log-uniform: fine pen to marker) from the font's own
+ * aims at a stroke of 0.07..0.3 body heights (log-uniform: fine pen to marker) from the font's own
  * stroke width, moving edges by at most 0.12 body heights, growing by at most a quarter of the font's
- * narrow counters (so letters do not fill in), thinning by at most a quarter of its hairlines (so
- * thin strokes do not vanish), and never thinning below 1 pixel.
+ * narrow counters (so letters do not fill in), thinning by at most 0.025 body heights and a quarter
+ * of its hairlines (so thin strokes and stroke ends do not vanish), and never below 1 pixel.
  */
 export function drawFontLineStyle(font: LoadedFont | string, rng: Rng, opts: FontLineOptions = {}): FontLineStyle {
   const f = resolveFont(font);
@@ -119,16 +119,18 @@ export function drawFontLineStyle(font: LoadedFont | string, rng: Rng, opts: Fon
   const lineRotation = rng.uniform(-2, 2);
   const glyphJitter = rng.uniform(0.3, 1) * (cursive ? CURSIVE_JITTER : 1);
   const elasticAmplitude = rng.uniform(0.05, 0.12);
-  const elasticWavelength = rng.uniform(1.5, 3);
+  const elasticWavelength = rng.uniform(2.5, 5);
   const m = f.metrics;
   const stroke = m.strokeWidth / (m.xHeight - m.bodyBottom); // body heights
-  const target = exp(rng.uniform(log(0.08), log(0.35)));
+  const target = exp(rng.uniform(log(0.07), log(0.3)));
   const minStroke = 1 / bodyHeight; // 1 pixel
-  // Growing by d closes white gaps narrower than 2 d, thinning by d erases strokes thinner than 2 d:
-  // keep at least half of the font's narrow counters and of its hairlines.
+  // Growing by d closes white gaps narrower than 2 d: keep at least half of the font's narrow
+  // counters. Thinning erases strokes thinner than 2 d and, unlike a thinner pen, pulls sharp stroke
+  // ends back by d / sin(half their angle): keep it small (the thin pens come mostly from the fonts
+  // drawn thin) and within a quarter of the font's hairlines.
   const body = m.xHeight - m.bodyBottom;
   const maxGrow = min(0.12, (0.25 * m.counterWidth) / body);
-  const maxThin = min(0.12, (0.25 * m.hairline) / body);
+  const maxThin = min(0.025, (0.25 * m.hairline) / body);
   let penOffset = max(-maxThin, min(maxGrow, (target - stroke) / 2));
   if (stroke + 2 * penOffset < minStroke) penOffset = (minStroke - stroke) / 2;
   return {

@@ -398,20 +398,21 @@ export function checkFont(font: string | LoadedFont): FontCheck {
   const sameAsCapital = pairs.filter((c) => sameOutline(f.glyph(c), f.glyph(c.toUpperCase()))).length;
   const bodyToCap = (m.xHeight - m.bodyBottom) / (m.capHeight - m.bodyBottom);
   const ascenderToBody = (m.ascender - m.bodyBottom) / (m.xHeight - m.bodyBottom);
+  // Any one sign makes a font caps-only. Body height alone is a weak one (gochi-hand writes a real
+  // lower case at 0.86 of its capitals' height), so its bar is higher than ~0.85.
   const shapeOverlap = median(
     SHAPE_LETTERS.filter((c) => f.drawable.has(c) && f.drawable.has(c.toUpperCase())).map((c) =>
       boxedOverlap(f.glyph(c), f.glyph(c.toUpperCase())),
     ),
   );
-  // Body height alone is a weak sign (gochi-hand writes a real lower case at 0.86 of its capitals),
-  // so its bar is higher than the others'.
-  const capsOnly = sameAsCapital >= pairs.length / 2 || bodyToCap > 0.9 || ascenderToBody < 1.15 || shapeOverlap > 0.75;
-  if (capsOnly) {
-    problems.push(
-      `caps-only: lower case drawn as capitals (${sameAsCapital}/${pairs.length} body letters are the capital's glyph, ` +
-        `body/cap height ${bodyToCap.toFixed(2)}, ascender/body ${ascenderToBody.toFixed(2)}, shape overlap with capitals ${shapeOverlap.toFixed(2)})`,
-    );
-  }
+  const signs = [
+    sameAsCapital >= pairs.length / 2 ? `${sameAsCapital}/${pairs.length} body letters are the capital's glyph` : '',
+    bodyToCap > 0.9 ? `body letters are ${bodyToCap.toFixed(2)} of the capitals' height` : '',
+    ascenderToBody < 1.15 ? `b d h k l rise only to ${ascenderToBody.toFixed(2)} of the body` : '',
+    shapeOverlap > 0.75 ? `lower case has the capitals' shapes (overlap ${shapeOverlap.toFixed(2)})` : '',
+  ].filter((x) => x !== '');
+  const capsOnly = signs.length > 0;
+  if (capsOnly) problems.push(`caps-only: lower case drawn as capitals or small capitals (${signs.join('; ')})`);
   if (Object.prototype.hasOwnProperty.call(REJECTED_BY_EYE, family)) problems.push(`rejected by eye: ${REJECTED_BY_EYE[family]}`);
   const check: FontCheck = {
     family,
