@@ -37,7 +37,7 @@ describe('findTextLines', () => {
       { text: 'to', x: 140, y: 330 }, { text: 'hold the dog', x: 90, y: 400 }, { text: 'ELLA', x: 90, y: 480 }] }],
     ['descenders touching the next line\'s ascenders', { width: 900, height: 360, skew: 4, lines: [
       { text: 'gap yep gag pig', x: 60, y: 60 }, { text: 'hill lid tilt', x: 60, y: 112 }, { text: 'the end', x: 60, y: 200 }] }],
-    ['ruled paper, the writing on the lines', { width: 900, height: 420, rules: [96, 176, 256, 336], skew: 3, lines: [
+    ['ruled paper with a margin line, the writing on the lines', { width: 900, height: 420, rules: [96, 176, 256, 336], margin: 40, skew: 3, lines: [
       { text: 'hold the dog', x: 60, y: 60 }, { text: 'and then the end', x: 60, y: 140 }, { text: 'DATA at 10', x: 60, y: 220 }] }],
   ] as Array<[string, PageSpec]>)('%s: every line, in order, boxes overlapping the truth', async (_, spec) => {
     await expectLinesFound(spec);

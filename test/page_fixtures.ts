@@ -57,6 +57,8 @@ export interface PageSpec {
   skew?: number;
   /** Rows of ruled lines (pixels, before turning), drawn in light blue. */
   rules?: number[];
+  /** Column of a notebook's margin line (pixels, before turning), drawn in red down the whole page. */
+  margin?: number;
   strokeWidth?: number;
 }
 
@@ -68,7 +70,8 @@ function svg(spec: PageSpec, only: number | null, paper: boolean): string {
   const lines = spec.lines.map((l, i) => (only !== null && only !== i ? '' :
     `<path d="${wordPath(l.text, 10 * i + 1).path}" transform="translate(${l.x} ${l.y}) scale(${k})" fill="none" stroke="${ink}" ` +
     `stroke-width="${spec.strokeWidth ?? 8}" stroke-linecap="round" stroke-linejoin="round"/>`)).join('');
-  const rules = paper ? (spec.rules ?? []).map((r) => `<rect x="0" y="${r}" width="${spec.width}" height="2" fill="#7d95c8"/>`).join('') : '';
+  let rules = paper ? (spec.rules ?? []).map((r) => `<rect x="-50" y="${r}" width="${spec.width + 100}" height="2" fill="#7d95c8"/>`).join('') : '';
+  if (paper && spec.margin !== undefined) rules += `<rect x="${spec.margin}" y="-50" width="3" height="${spec.height + 100}" fill="#b0443c"/>`;
   const bg = paper ? '<rect width="100%" height="100%" fill="#f4f1e8"/>' : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${spec.width}" height="${spec.height}">${bg}<g transform="${turn}">${rules}${lines}</g></svg>`;
 }

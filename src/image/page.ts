@@ -73,6 +73,10 @@ interface Component {
   area: number;
   top: number;
   bottom: number;
+  /** Neither a speck nor far taller than writing (a margin line, a page edge, a shadow). */
+  writing: boolean;
+  /** Too tall to be writing: erased from every line's crop. */
+  tall: boolean;
 }
 
 /**
@@ -161,30 +165,35 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   }
   const { labels, comps } = componentFacts(mask);
   const scale = rules.count > 0 ? typicalHeight(mask) : typical;
-  // Specks: smaller than a dot of a thin pen at this writing size.
+  // Specks: smaller than a dot of a thin pen at this writing size. Far taller than the writing: a
+  // margin line, a page edge, a shadow (joined letters of two touching lines are ~3x as tall).
   const speck = max(3, (0.06 * scale) ** 2);
+  for (const c of comps) {
+    c.tall = c.bottom - c.top + 1 > 4 * scale;
+    c.writing = c.area >= speck && !c.tall;
+  }
   const W = mask.width;
   // The row profile of each component's middle half: a line's ascenders and descenders reach into
   // the gap between lines, but the middle of a letter (or a joined word) is its body.
   const profile = new Float64Array(mask.height);
   for (let p = 0; p < labels.length; p++) {
     const c = comps[labels[p]];
-    if (!labels[p] || c.area < speck) continue;
+    if (!labels[p] || !c.writing) continue;
     const y = (p - (p % W)) / W;
     const quarter = (c.bottom - c.top + 1) / 4;
     if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
   }
   let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.35);
   bands = dropWeakBands(bands, comps, scale);
-  for (const b of bands) setCore(b, mask, labels, comps, speck);
-  const owner = assign(labels, comps, bands, W, speck);
+  for (const b of bands) setCore(b, mask, labels, comps);
+  const owner = assign(labels, comps, bands, W);
   return { ink, rot, owner, bands };
 }
 
 /** Per component: area, top and bottom row; plus the label image. Entry 0 is the background. */
 function componentFacts(mask: Mask): { labels: Int32Array; comps: Component[] } {
   const { labels, areas } = connectedComponents(mask);
-  const comps: Component[] = areas.map((area) => ({ area, top: mask.height, bottom: -1 }));
+  const comps: Component[] = areas.map((area) => ({ area, top: mask.height, bottom: -1, writing: true, tall: false }));
   const W = mask.width;
   for (let p = 0; p < labels.length; p++) {
     const id = labels[p];
@@ -293,7 +302,7 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
 function dropWeakBands(bands: Band[], comps: Component[], scale: number): Band[] {
   const out = bands.map((b) => ({ ...b }));
   const strong = (b: Band) => comps.some((c, id) => {
-    if (id === 0 || c.bottom - c.top + 1 < 0.4 * scale) return false;
+    if (id === 0 || !c.writing || c.bottom - c.top + 1 < 0.4 * scale) return false;
     const mid = (c.top + c.bottom) / 2;
     return mid >= b.start && mid < b.end;
   });
@@ -308,15 +317,15 @@ function dropWeakBands(bands: Band[], comps: Component[], scale: number): Band[]
   }
 }
 
-/** The band's body rows (`bodyFromProfile` on its column-filled profile, specks left out). */
-function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[], speck: number): void {
+/** The band's body rows (`bodyFromProfile` on its column-filled profile, writing only). */
+function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[]): void {
   const W = mask.width;
   const rows = band.end - band.start;
   const clean: Mask = { width: W, height: rows, data: new Uint8Array(W * rows) };
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < W; x++) {
       const id = labels[(band.start + y) * W + x];
-      if (id && comps[id].area >= speck) clean.data[y * W + x] = 1;
+      if (id && comps[id].writing) clean.data[y * W + x] = 1;
     }
   }
   const body = bodyFromProfile(filledProfile(clean, 0, rows));
@@ -327,11 +336,11 @@ function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[],
 }
 
 /**
- * Gives each component's pixels to a band (owner = band index + 1; specks to nobody): small ones
+ * Gives each component's pixels to a band (owner = band index + 1; specks 0, too tall -1): small ones
  * (under half the median body) to the nearest band body; one with a quarter or more of its ink in
  * each of two band bodies is cut along the band boundaries; any other to the band holding most of it.
  */
-function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number, speck: number): Int32Array {
+function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number): Int32Array {
   const n = comps.length;
   const B = bands.length;
   const bandOf = new Int32Array(labels.length / W); // row -> band index
@@ -356,7 +365,7 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
   const target = new Int32Array(n).fill(-1); // band index, or -2: cut along the bands
   for (let id = 1; id < n; id++) {
     const c = comps[id];
-    if (c.area < speck) continue;
+    if (!c.writing) continue;
     if (c.bottom - c.top + 1 < 0.5 * medianBody) {
       const mid = (c.top + c.bottom + 1) / 2;
       let best = 0;
@@ -382,7 +391,9 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
   const owner = new Int32Array(labels.length);
   for (let p = 0; p < labels.length; p++) {
     const id = labels[p];
-    if (id === 0 || target[id] === -1) continue;
+    if (id === 0) continue;
+    if (comps[id].tall) owner[p] = -1;
+    if (target[id] === -1) continue;
     owner[p] = (target[id] === -2 ? bandOf[(p - (p % W)) / W] : target[id]) + 1;
   }
   return owner;
