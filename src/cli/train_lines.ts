@@ -7,8 +7,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend, describeBackend } from '../runtime/backend';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Dataset } from '../data/dataset';
 import { loadEmnistPart } from '../data/emnist';
-import { LineMode, createLineGenerator } from '../synth/lines';
+import { HandwritingOptions, LineGeometry, createHandwritingGenerator, splitFonts } from '../synth/handwriting';
+import { LineSource } from '../synth/line_source';
+import { TEXT_CORPORA } from '../synth/text';
+import { LineTestOptions, LineTestSet, lineTestSources } from '../lines/test_sets';
 import { CRNN_DOWNSAMPLE, CRNN_HEADS, CrnnHead, crnn } from '../models/crnn';
 import { formatSummary, summarizeModel } from '../models/cnn';
 import { TrainingInterruptedError, resolveWorkers, train } from '../train/train';
@@ -37,10 +42,9 @@ export const LINE_TRAIN_OPTIONS = {
   head: { type: 'string', help: `lines: crnn head (${CRNN_HEADS.join(', ')})`, default: "the lines recipe's" },
   'lines-per-epoch': { type: 'string', help: 'lines: new synthetic lines per epoch', default: "the lines recipe's" },
   'val-lines': { type: 'string', help: 'lines: validation lines', default: "the lines recipe's" },
-  'test-lines': { type: 'string', help: 'lines: test lines evaluated after training', default: '1000' },
-  mode: { type: 'string', help: 'lines: text of training lines (words, random, digits)', default: 'words' },
-  'random-share': { type: 'string', help: 'lines: share of training lines that are random strings', default: "the lines recipe's" },
-  height: { type: 'string', help: 'lines: line height in pixels', default: '28' },
+  'test-lines': { type: 'string', help: 'lines: test lines of each kind evaluated after training', default: '1000' },
+  'emnist-share': { type: 'string', help: 'lines: share of lines written with EMNIST letters (the rest with fonts)', default: "the lines recipe's" },
+  'no-emnist': { type: 'boolean', help: 'lines: write every line with handwriting fonts (no EMNIST ByClass needed)' },
   'warmup-epochs': { type: 'string', help: 'lines: first epochs on short lines (1-2 words), a curriculum', default: "the lines recipe's" },
 } as const;
 
@@ -51,6 +55,22 @@ export interface LineTrainEnv {
   stopOnInterrupt: () => { signal: AbortSignal; dispose: () => void };
 }
 
+/**
+ * EMNIST ByClass (62 classes with case) for line models, from --emnist-dir/--split or
+ * EMNIST_DIR/EMNIST_SPLIT; undefined with --no-emnist. A split without lower case (Balanced, dev47)
+ * cannot write case-sensitive lines: an error that says which split to use instead.
+ */
+export function lineEmnist(values: Values, part: 'train' | 'test'): Dataset | undefined {
+  if (values['no-emnist']) return undefined;
+  const chars = loadEmnistPart(part, { dir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
+  const missing = [...'abdegnqrt', ...'ABDEGNQRT'].filter((c) => !chars.classes.includes(c));
+  if (missing.length > 0) {
+    throw new UsageError(`${chars.name} has no class for ${missing.join(' ')}: line models write upper and lower case, so they need EMNIST ByClass ` +
+      `(62 classes: --split byclass from NIST, or --emnist-dir ../shared/data/emnist62 --split emnist62), or --no-emnist to write with fonts only.`);
+  }
+  return chars;
+}
+
 /** Runs `hwr train --dataset lines` with the parsed options; returns the exit code. */
 export async function trainLines(values: Values, argv: string[], env: LineTrainEnv): Promise<number> {
   const recipe = recipeFor('lines');
@@ -59,46 +79,44 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   if (values.model !== undefined && values.model !== 'crnn') throw new UsageError(`--dataset lines trains the crnn family, got --model '${String(values.model)}'.`);
   const head = String(values.head ?? recipe.crnn?.head ?? 'conv') as CrnnHead;
   if (!CRNN_HEADS.includes(head)) throw new UsageError(`--head must be one of ${CRNN_HEADS.join(', ')}, got '${head}'.`);
-  const mode = String(values.mode ?? lr.mode) as LineMode;
-  if (!['words', 'random', 'digits'].includes(mode)) throw new UsageError(`--mode must be words, random or digits, got '${mode}'.`);
-  const height = intOption(values, 'height', lr.height);
+  const geometry: LineGeometry = { height: lr.height, bodyHeight: lr.bodyHeight, baselineRow: lr.baselineRow };
   const epochs = dryRun ? 1 : intOption(values, 'epochs', recipe.epochs);
   const seed = intOption(values, 'seed', 42);
   const linesPerEpoch = dryRun ? 64 : intOption(values, 'lines-per-epoch', lr.linesPerEpoch);
   const valLines = dryRun ? 32 : intOption(values, 'val-lines', lr.valLines);
   const testLines = dryRun ? 32 : intOption(values, 'test-lines', 1000);
-  const randomShare = mode === 'words' ? numberOption(values, 'random-share', lr.randomShare) : 0;
   const batchSize = intOption(values, 'batch-size', recipe.batchSize);
   const warmupEpochs = dryRun ? 0 : intOption(values, 'warmup-epochs', lr.warmupEpochs);
+  const emnistShare = numberOption(values, 'emnist-share', lr.emnistShare);
+  if (!(emnistShare >= 0 && emnistShare <= 1)) throw new UsageError(`--emnist-share must be in [0, 1], got ${emnistShare}.`);
 
   const commit = gitCommit(); // at the start: the code that trains, whatever is committed meanwhile
   const backend = await initBackend({ backend: values.backend as never });
   console.error(describeBackend(backend));
-  const emnist = { dir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined };
-  const trainChars = loadEmnistPart('train', emnist);
-  const testChars = loadEmnistPart('test', emnist);
-  const dataset = `${trainChars.name}-lines`;
+  const trainChars = lineEmnist(values, 'train');
+  const testChars = lineEmnist(values, 'test');
+  const dataset = trainChars ? `handwriting-fonts+${trainChars.name}` : 'handwriting-fonts';
   const outDir = String(values.out ?? (dryRun ? `outputs/dry-run/lines` : 'saved_models/lines'));
   const checkpointDir = String(values.checkpoint ?? `outputs/checkpoints/${path.basename(outDir)}`);
 
-  const lineOpts = { chars: trainChars, height };
+  const text = { sharedWords: lr.sharedWords };
+  const source = (split: 'train' | 'val', extra: Partial<HandwritingOptions> = {}) =>
+    createHandwritingGenerator({ split, seed, geometry, emnist: trainChars, emnistShare, text, ...extra });
   const task = linesTask({
-    train: createLineGenerator({ ...lineOpts, split: 'train', mode, seed }),
-    extra: randomShare > 0 ? createLineGenerator({ ...lineOpts, split: 'train', mode: 'random', seed }) : undefined,
-    extraShare: randomShare,
-    warmup: warmupEpochs > 0 ? createLineGenerator({ ...lineOpts, split: 'train', mode, seed, minWords: 1, maxWords: lr.warmupMaxWords }) : undefined,
+    train: source('train'),
+    warmup: warmupEpochs > 0 ? source('train', { text: { ...text, maxWords: lr.warmupMaxWords } }) : undefined,
     warmupEpochs,
-    val: valLines > 0 ? createLineGenerator({ ...lineOpts, split: 'val', mode, seed }) : undefined,
+    val: valLines > 0 ? source('val') : undefined,
     linesPerEpoch, valLines, seed, downsample: CRNN_DOWNSAMPLE,
   });
   const numClasses = task.charset.length + 1;
   const blocks = blocksOption(values, { minBlocks: 2, expected: 'two or more blocks of filter counts like 16/32/64' }) ?? recipe.crnn?.blocks;
   const model = crnn({
-    ...recipe.crnn, head, numClasses, height, seed, blocks,
+    ...recipe.crnn, head, numClasses, height: geometry.height, seed, blocks,
     dropout: numberOption(values, 'dropout', recipe.crnn?.dropout ?? 0),
   });
-  console.error(`${dataset}: ${linesPerEpoch.toLocaleString('en-US')} new ${mode} lines per epoch` +
-    `${randomShare > 0 ? ` (${Math.round(100 * randomShare)}% random strings)` : ''}` +
+  console.error(`${dataset}: ${linesPerEpoch.toLocaleString('en-US')} new lines per epoch` +
+    ` (${trainChars ? `${Math.round(100 * emnistShare)}% EMNIST letters, ` : ''}fonts: ${splitFonts('train').length} families)` +
     `${warmupEpochs > 0 ? `, the first ${warmupEpochs} epoch(s) of 1-${lr.warmupMaxWords} words` : ''}, ${valLines} validation lines; ` +
     `charset ${task.charset.length} + blank`);
   console.error(formatSummary(model));
@@ -133,23 +151,19 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
 
   const meta: LineModelMetadata = {
     family: 'crnn', task: 'lines', dataset, classes: [...task.charset], charset: [...task.charset], blank: task.charset.length,
-    height, imageSize: height, downsample: CRNN_DOWNSAMPLE,
+    height: geometry.height, imageSize: geometry.height, downsample: CRNN_DOWNSAMPLE,
+    body: { height: geometry.bodyHeight, baseline: geometry.baselineRow },
     crnn: { ...recipe.crnn, head, blocks },
-    lines: { mode, randomShare, linesPerEpoch, valLines, lineSeed: seed, warmupEpochs, warmupMaxWords: lr.warmupMaxWords },
+    lines: {
+      generator: 'handwriting', emnist: trainChars?.name ?? null, emnistShare: trainChars ? emnistShare : 0, linesPerEpoch, valLines, lineSeed: seed,
+      warmupEpochs, warmupMaxWords: lr.warmupMaxWords, sharedWords: lr.sharedWords,
+      trainFonts: splitFonts('train'), valFonts: splitFonts('val'), testFonts: splitFonts('test'), corpora: TEXT_CORPORA.map((c) => `${c.package}@${c.version} (${c.licence})`),
+    },
   };
-  const test: Record<string, LineEvaluation> = {};
-  for (const m of [mode, ...(mode === 'words' ? ['random' as const] : [])]) {
-    const lines = createLineGenerator({ chars: testChars, height, split: 'test', mode: m, seed });
-    test[m] = evaluateLines(model, meta, lines, { n: testLines });
-  }
+  const test = evaluateLineTestSets(model, meta, { emnist: testChars, seed, geometry, sharedWords: lr.sharedWords }, testLines);
   console.log(formatLineEvaluations(test));
-  const main = test[mode];
   await saveModel(model, outDir, {
-    ...meta,
-    testCer: main.greedy.cer, testCerPerLine: main.greedy.cerPerLineMean, testWer: main.greedy.wer,
-    testCerBeam: main.beam?.cer, testWerBeam: main.beam?.wer,
-    ...(test.random ? { testCerRandom: test.random.greedy.cer, testWerRandom: test.random.greedy.wer, testCerRandomBeam: test.random.beam?.cer } : {}),
-    testLines, testCount: testLines,
+    ...meta, ...lineTestFigures(test), testLines, testCount: testLines,
     epochs: result.history.length, bestEpoch: result.bestEpoch, ctcSkipped: task.skipped, ctcNonFinite: result.ctcSkipped?.nonFinite ?? 0,
     backend: backend.name, trainingSeconds: Math.round(result.seconds), linesPerSec: Number(result.imagesPerSec.toFixed(2)),
     workers: result.workers, machine: { ...machineInfo(), loadAverageAtStart: Number(loadStart.toFixed(2)), loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) },
@@ -159,13 +173,35 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   const evalFile = dryRun ? `${outDir}/evaluation.json` : `outputs/evaluation-${path.basename(outDir)}.json`;
   fs.mkdirSync(path.dirname(evalFile), { recursive: true });
   fs.writeFileSync(evalFile, JSON.stringify(lineReport(test), null, 2) + '\n');
-  console.log(`\nmodel saved to ${outDir} (greedy CER ${(100 * main.greedy.cer).toFixed(2)}% on ${testLines} test lines); report in ${evalFile}`);
+  console.log(`\nmodel saved to ${outDir} (greedy CER ${(100 * test.fonts!.greedy.cer).toFixed(2)}% on ${testLines} held-out-font test lines); report in ${evalFile}`);
   return 0;
 }
 
+/** Every test set of `lineTestSources` read by the model: `testLines` lines each, greedy and beam. */
+export function evaluateLineTestSets(model: tfl.LayersModel, meta: LineModelMetadata, opts: LineTestOptions, testLines: number, beamWidth = 10): Partial<Record<LineTestSet, LineEvaluation>> {
+  const out: Partial<Record<LineTestSet, LineEvaluation>> = {};
+  for (const [name, lines] of Object.entries(lineTestSources(opts)) as Array<[LineTestSet, LineSource]>) {
+    const started = Date.now();
+    out[name] = evaluateLines(model, meta, lines, { n: testLines, beamWidth });
+    console.error(`${name}: ${testLines} test lines made and read in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return out;
+}
+
+/** The metadata figures of a line model's test sets: the held-out-font lines' are the headline (testCer). */
+export function lineTestFigures(test: Partial<Record<LineTestSet, LineEvaluation>>): Record<string, number | undefined> {
+  const { fonts, emnist, random } = test;
+  return {
+    testCer: fonts?.greedy.cer, testCerLoose: fonts?.greedy.cerLoose, testCerPerLine: fonts?.greedy.cerPerLineMean, testWer: fonts?.greedy.wer,
+    testCerBeam: fonts?.beam?.cer, testWerBeam: fonts?.beam?.wer,
+    testCerEmnist: emnist?.greedy.cer, testCerEmnistBeam: emnist?.beam?.cer, testWerEmnist: emnist?.greedy.wer,
+    testCerRandom: random?.greedy.cer, testCerRandomBeam: random?.beam?.cer, testWerRandom: random?.greedy.wer,
+  };
+}
+
 /** The JSON report of line evaluations: the first one's headline figures on top, every line of each below. */
-export function lineReport(reports: Record<string, LineEvaluation>): Record<string, unknown> {
-  const [first] = Object.values(reports);
+export function lineReport(reports: Partial<Record<string, LineEvaluation>>): Record<string, unknown> {
+  const [first] = Object.values(reports) as LineEvaluation[];
   return {
     cer: first.greedy.cer, cerPerLineMean: first.greedy.cerPerLineMean, wer: first.greedy.wer, n: first.n, mode: first.mode,
     worst: first.worst,

@@ -5,7 +5,6 @@
  */
 import { CnnOptions, ModelFamily } from '../models/cnn';
 import { CrnnOptions } from '../models/crnn';
-import { LineMode } from '../synth/lines';
 import { AugmentOptions } from '../data/augment';
 
 /** A model family with its options, and the training settings that go with it. */
@@ -28,21 +27,23 @@ export interface Recipe {
   lines?: LineRecipe;
 }
 
-/** The synthetic lines a line model trains on (src/data/lines.ts, src/lines/task.ts). */
+/** The synthetic handwriting a line model trains on (src/synth/handwriting.ts, src/lines/task.ts). */
 export interface LineRecipe {
   /** New lines drawn per epoch. */
   linesPerEpoch: number;
-  /** Validation lines (held-out images and words). */
+  /** Validation lines (fonts, EMNIST images and words no training line uses). */
   valLines: number;
-  /** Text of the training lines. */
-  mode: LineMode;
-  /** Share of training lines that are random character strings instead (no word context to lean on). */
-  randomShare: number;
-  /** Line height, pixels. */
+  /** Share of lines written with EMNIST letters (the rest with handwriting fonts) when EMNIST ByClass is at hand. */
+  emnistShare: number;
+  /** Model input: height, body (x-) height and baseline row, pixels. */
   height: number;
+  bodyHeight: number;
+  baselineRow: number;
   /** Curriculum: epochs of short lines (at most `warmupMaxWords` words) before the full lines; 0 for none. */
   warmupEpochs: number;
   warmupMaxWords: number;
+  /** The commonest SUBTLEXus words every split may write (text.ts `sharedWords`): function words real text is full of. */
+  sharedWords: number;
 }
 
 /** The datasets that have a recipe. */
@@ -63,15 +64,17 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     batchSize: 128, learningRate: 0.002, validationSplit: 0.05, balance: true, labelSmoothing: 0.1, patience: 3,
     augment: { rotation: 5, shift: 1, scale: 0.05 },
   },
-  // Lines of EMNIST characters (hwr train --dataset lines). 8 epochs without warm-up reached 4.70% greedy
-  // test CER (CTC's all-blank plateau took 1.5 of them; val CER still falling): hence 14 epochs, the first
-  // of short lines. A BiLSTM head costs 2.5x the conv head per step on wasm, batch norm 1.8x
-  // (bench/lines_step.ts). See docs/LINES.md.
+  // Realistic synthetic handwriting (hwr train --dataset lines): fonts and EMNIST ByClass letters on
+  // paper, read in through the real-image line recipe at height 40. Chosen by measurement on held-out
+  // fonts: see docs/LINES.md.
   lines: {
-    family: 'crnn', model: {}, epochs: 14, batchSize: 32, learningRate: 0.003,
-    validationSplit: 0, balance: false, labelSmoothing: 0, patience: 3,
-    crnn: { head: 'conv', blocks: [[16], [32], [64]], features: 128, headUnits: 128, headLayers: 3, headKernel: 7, dropout: 0 },
-    lines: { linesPerEpoch: 20000, valLines: 1000, mode: 'words', randomShare: 0.2, height: 28, warmupEpochs: 1, warmupMaxWords: 2 },
+    family: 'crnn', model: {}, epochs: 12, batchSize: 32, learningRate: 0.002,
+    validationSplit: 0, balance: false, labelSmoothing: 0, patience: 4,
+    crnn: { head: 'conv', blocks: [[16], [32], [64, 64], [96]], features: 192, headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, dropout: 0.1 },
+    lines: {
+      linesPerEpoch: 20000, valLines: 1000, emnistShare: 0.5, height: 40, bodyHeight: 14, baselineRow: 26,
+      warmupEpochs: 1, warmupMaxWords: 2, sharedWords: 100,
+    },
   },
 };
 

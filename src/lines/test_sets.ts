@@ -1,0 +1,37 @@
+/**
+ * The synthetic test lines a line model is measured on, the same for `hwr train` (after training)
+ * and `hwr evaluate`: every set uses the test split of everything (the five held-out font families,
+ * EMNIST test images, test-vocabulary words) and the same paper-and-camera mix as training.
+ * - 'fonts': written with the held-out handwriting fonts only: the headline figure, and the best proxy
+ *   for real handwriting the repo can build (issue 16);
+ * - 'emnist': written with EMNIST ByClass test letters only (real people's letters, placed by class);
+ * - 'random': random strings of letters and digits, both sources: reading without any word context.
+ */
+import { Dataset } from '../data/dataset';
+import { deriveSeed } from '../util/rng';
+import { HandwritingGenerator, LineGeometry, createHandwritingGenerator, splitFonts } from '../synth/handwriting';
+
+export type LineTestSet = 'fonts' | 'emnist' | 'random';
+
+/** Options of `lineTestSources`. */
+export interface LineTestOptions {
+  /** EMNIST ByClass test part; without it there is no 'emnist' set and 'random' is written with fonts only. */
+  emnist?: Dataset;
+  seed: number;
+  geometry: LineGeometry;
+  /** Commonest words every split may write (the model's recipe). */
+  sharedWords: number;
+}
+
+/** The test sets, by name (see the module comment); 'emnist' only with EMNIST test images. */
+export function lineTestSources(opts: LineTestOptions): Partial<Record<LineTestSet, HandwritingGenerator>> {
+  const { emnist, seed, geometry, sharedWords } = opts;
+  if (emnist && emnist.split !== 'test') throw new Error(`lineTestSources: EMNIST must be the test part, got ${emnist.name} ${emnist.split}`);
+  // Each set its own texts: the sets differ in more than the hand that writes them.
+  const common = (name: LineTestSet) => ({ split: 'test' as const, seed: deriveSeed(seed, 'test-set', name), geometry, name });
+  return {
+    fonts: createHandwritingGenerator({ ...common('fonts'), fonts: splitFonts('test'), text: { sharedWords } }),
+    ...(emnist ? { emnist: createHandwritingGenerator({ ...common('emnist'), fonts: [], emnist, text: { sharedWords } }) } : {}),
+    random: createHandwritingGenerator({ ...common('random'), emnist, text: { mode: 'random', sharedWords } }),
+  };
+}
