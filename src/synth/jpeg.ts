@@ -172,27 +172,67 @@ export function jpegRoundTrip(image: RgbaImage, quality: number, opts: JpegOptio
   }
   quantisePlane(y, width, height, quantTable(LUMA_QUANT, quality));
   const chroma = quantTable(CHROMA_QUANT, quality);
-  if (opts.subsampleChroma ?? true) {
-    const cw = (width + 1) >> 1;
-    const ch = (height + 1) >> 1;
-    for (const plane of [cb, cr]) {
-      const small = halve(plane, width, height);
-      quantisePlane(small, cw, ch, chroma);
-      double(small, cw, ch, plane, width, height);
-    }
-  } else {
+  const out = new Uint8Array(n * 4);
+  if (!(opts.subsampleChroma ?? true)) {
     quantisePlane(cb, width, height, chroma);
     quantisePlane(cr, width, height, chroma);
+    toRgb(y, cb, cr, data, out, n);
+    return { width, height, data: out };
   }
-  const out = new Uint8Array(n * 4);
-  for (let i = 0, p = 0; i < n; i++, p += 4) {
-    const l = y[i] + 128;
-    out[p] = clampByte(l + 1.402 * cr[i]);
-    out[p + 1] = clampByte(l - 0.344136 * cb[i] - 0.714136 * cr[i]);
-    out[p + 2] = clampByte(l + 1.772 * cb[i]);
-    out[p + 3] = data[p + 3];
+  const cw = (width + 1) >> 1;
+  const ch = (height + 1) >> 1;
+  const cbSmall = halve(cb, width, height);
+  const crSmall = halve(cr, width, height);
+  quantisePlane(cbSmall, cw, ch, chroma);
+  quantisePlane(crSmall, cw, ch, chroma);
+  // Upsample the chroma a row at a time (bilinear: full-resolution pixel x sits at (x + 0.5) / 2 - 0.5).
+  const xi = new Int32Array(width);
+  const xj = new Int32Array(width);
+  const xf = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const pos = max(0, min(cw - 1, (x + 0.5) / 2 - 0.5));
+    xi[x] = floor(pos);
+    xj[x] = min(cw - 1, xi[x] + 1);
+    xf[x] = pos - xi[x];
+  }
+  const cbRow = new Float32Array(cw);
+  const crRow = new Float32Array(cw);
+  for (let row = 0; row < height; row++) {
+    const pos = max(0, min(ch - 1, (row + 0.5) / 2 - 0.5));
+    const j0 = floor(pos);
+    const j1 = min(ch - 1, j0 + 1);
+    const fy = pos - j0;
+    for (let i = 0, a = j0 * cw, b = j1 * cw; i < cw; i++) {
+      cbRow[i] = cbSmall[a + i] + fy * (cbSmall[b + i] - cbSmall[a + i]);
+      crRow[i] = crSmall[a + i] + fy * (crSmall[b + i] - crSmall[a + i]);
+    }
+    for (let x = 0, i = row * width, p = 4 * i; x < width; x++, i++, p += 4) {
+      const i0 = xi[x];
+      const i1 = xj[x];
+      const f = xf[x];
+      const b = cbRow[i0] + f * (cbRow[i1] - cbRow[i0]);
+      const r = crRow[i0] + f * (crRow[i1] - crRow[i0]);
+      const l = y[i] + 128;
+      out[p] = clampByte(l + 1.402 * r);
+      out[p + 1] = clampByte(l - 0.344136 * b - 0.714136 * r);
+      out[p + 2] = clampByte(l + 1.772 * b);
+      out[p + 3] = data[p + 3];
+    }
   }
   return { width, height, data: out };
+}
+
+/** YCbCr planes (Y level-shifted, Cb and Cr centred on 0) -> RGB bytes, alpha copied from `alpha`'s bytes. */
+function toRgb(y: Float32Array, cb: Float32Array, cr: Float32Array, alpha: ArrayLike<number>, out: Uint8Array, n: number): void {
+  for (let i = 0, p = 0; i < n; i++, p += 4) {
+    const l = y[i] + 128;
+    const b = cb[i];
+    const r = cr[i];
+    out[p] = clampByte(l + 1.402 * r);
+    out[p + 1] = clampByte(l - 0.344136 * b - 0.714136 * r);
+    out[p + 2] = clampByte(l + 1.772 * b);
+    out[p + 3] = alpha[p + 3];
+  }
 }
 
 function clampByte(v: number): number {
@@ -204,18 +244,20 @@ function clampByte(v: number): number {
  * past the edge are filled by repeating the last row and column, as encoders pad.
  */
 function quantisePlane(plane: Float32Array, width: number, height: number, table: Float32Array): void {
-  // Fold the AAN scales into the steps: divide fastForward's output by `down`, multiply by `up`
-  // (fastInverse wants AAN[u] AAN[v] and returns 8x the samples).
+  // Fold the AAN scales into the steps: fastForward's output times `down` is the coefficient over
+  // its step; the rounded value times `up` is what fastInverse takes (the coefficient times
+  // AAN[u] AAN[v]), with fastInverse's factor of 8 taken out in advance.
   const down = new Float64Array(64);
   const up = new Float64Array(64);
   for (let k = 0; k < 64; k++) {
     down[k] = 1 / (table[k] * AAN_2D[k]);
-    up[k] = (table[k] * AAN_2D[k]) / 8;
+    up[k] = (table[k] * AAN_2D[k]) / 64;
   }
   const block = new Float64Array(64);
   for (let by = 0; by < height; by += 8) {
     for (let bx = 0; bx < width; bx += 8) {
-      if (bx + 8 <= width && by + 8 <= height) {
+      const inside = bx + 8 <= width && by + 8 <= height;
+      if (inside) {
         for (let j = 0, o = by * width + bx; j < 8; j++, o += width) for (let i = 0; i < 8; i++) block[j * 8 + i] = plane[o + i];
       } else {
         for (let j = 0; j < 8; j++) {
@@ -224,14 +266,30 @@ function quantisePlane(plane: Float32Array, width: number, height: number, table
         }
       }
       fastForward(block);
-      for (let k = 0; k < 64; k++) block[k] = round(block[k] * down[k]) * up[k];
-      fastInverse(block);
-      for (let j = 0; j < 8 && by + j < height; j++) {
-        const row = (by + j) * width;
-        for (let i = 0; i < 8 && bx + i < width; i++) plane[row + bx + i] = block[j * 8 + i] / 8;
+      let ac = 0;
+      for (let k = 0; k < 64; k++) {
+        const q = round(block[k] * down[k]);
+        block[k] = q * up[k];
+        ac |= q;
+      }
+      // A block with only its mean left (most paper at low quality) is flat: no inverse needed.
+      if ((ac | 0) !== 0 && hasAc(block)) fastInverse(block);
+      else block.fill(block[0]);
+      if (inside) {
+        for (let j = 0, o = by * width + bx; j < 8; j++, o += width) for (let i = 0; i < 8; i++) plane[o + i] = block[j * 8 + i];
+      } else {
+        for (let j = 0; j < 8 && by + j < height; j++) {
+          const row = (by + j) * width;
+          for (let i = 0; i < 8 && bx + i < width; i++) plane[row + bx + i] = block[j * 8 + i];
+        }
       }
     }
   }
+}
+
+function hasAc(block: Float64Array): boolean {
+  for (let k = 1; k < 64; k++) if (block[k] !== 0) return true;
+  return false;
 }
 
 /** The plane averaged over 2x2 pixels ([ceil(h/2) * ceil(w/2)]); an odd last row or column averages with itself. */
@@ -249,30 +307,4 @@ function halve(plane: Float32Array, width: number, height: number): Float32Array
     }
   }
   return out;
-}
-
-/** Bilinear upsampling by 2 of `small` into `out`: full-resolution pixel x sits at (x + 0.5) / 2 - 0.5 in `small`. */
-function double(small: Float32Array, cw: number, ch: number, out: Float32Array, width: number, height: number): void {
-  const xi = new Int32Array(width);
-  const xj = new Int32Array(width);
-  const xf = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const pos = max(0, min(cw - 1, (x + 0.5) / 2 - 0.5));
-    xi[x] = floor(pos);
-    xj[x] = min(cw - 1, xi[x] + 1);
-    xf[x] = pos - xi[x];
-  }
-  for (let y = 0; y < height; y++) {
-    const pos = max(0, min(ch - 1, (y + 0.5) / 2 - 0.5));
-    const j0 = floor(pos);
-    const j1 = min(ch - 1, j0 + 1);
-    const fy = pos - j0;
-    const r0 = j0 * cw;
-    const r1 = j1 * cw;
-    for (let x = 0, o = y * width; x < width; x++, o++) {
-      const a = small[r0 + xi[x]] + xf[x] * (small[r0 + xj[x]] - small[r0 + xi[x]]);
-      const b = small[r1 + xi[x]] + xf[x] * (small[r1 + xj[x]] - small[r1 + xi[x]]);
-      out[o] = a + fy * (b - a);
-    }
-  }
 }

@@ -5,7 +5,7 @@
  * pixel (a closure call each time is too slow for a few hundred thousand values): they step an
  * inline 32-bit LCG seeded from the Rng and read a table of normal samples drawn from it.
  */
-import { Rng } from '../util/rng';
+import { Rng, createRng } from '../util/rng';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { ceil, cos, floor, log, max, min, sin, sqrt, PI } = Math;
@@ -104,4 +104,15 @@ export function normalTable(rng: Rng): Float32Array {
 /** A 32-bit starting state for an inline LCG stream. */
 export function lcgSeed(rng: Rng): number {
   return (rng.next() * 4294967296) | 0;
+}
+
+let shared: Float32Array | null = null;
+
+/**
+ * One `normalTable` for every image, made on first use from a fixed seed: images differ by where
+ * their LCG starts in it, and no image pays for 4,096 Box-Muller draws.
+ */
+export function sharedNormals(): Float32Array {
+  if (!shared) shared = normalTable(createRng(0x6e6f726d));
+  return shared;
 }

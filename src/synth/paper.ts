@@ -15,7 +15,7 @@ import { RgbaImage } from '../image/rgba';
 import { Rng, createRng, deriveSeed } from '../util/rng';
 import { InkLine } from './ink';
 import { jpegRoundTrip } from './jpeg';
-import { LCG_ADD, LCG_MUL, NORMAL_SHIFT, createNoiseGrid, lcgSeed, noisePlane, normalTable, sampleNoise } from './noise';
+import { LCG_ADD, LCG_MUL, NORMAL_SHIFT, NORMAL_TABLE_SIZE, createNoiseGrid, lcgSeed, sampleNoise, sharedNormals } from './noise';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { abs, ceil, cos, exp, floor, imul, log, max, min, pow, round, sin, sqrt, tan, PI } = Math;
@@ -65,7 +65,7 @@ export interface PaperOptions {
   jpegQuality?: [number, number];
   /** Ink faded towards the paper (light pen, pale pencil, washed-out photo). Default 0.3. */
   lowContrastProbability?: number;
-  /** Smallest ink-to-paper luminance difference, as a share of the lighter one. Default 0.25. */
+  /** Faded ink's floor: dark ink absorbs at least this share of the paper's light; light ink is at least this much (0..1) brighter than its board. Default 0.25. */
   minContrast?: number;
   /** Largest drop of light across the image from a linear or radial gradient. Default 0.3. */
   maxGradient?: number;
@@ -341,15 +341,15 @@ function mix(a: Rgb, b: Rgb, k: number): Rgb {
 }
 
 /**
- * The ink moved towards the paper by `fade` (0 = as is, 1 = the paper), but never so far that
- * their luminance differs by less than `minContrast` of the lighter one: faint, still legible.
+ * The ink moved towards the paper by `fade` (0 = as is, 1 = the paper), but never so far that it
+ * turns illegible: dark ink keeps absorbing at least `minContrast` of the paper's light, light ink
+ * stays at least `minContrast` brighter than its board (how the line recipe measures ink either way).
  */
 function fadeInk(paper: Rgb, ink: Rgb, fade: number, minContrast: number): Rgb {
   const lp = luma(paper);
   const d = abs(luma(ink) - lp);
   if (d === 0) return ink;
-  // Dark ink: k d >= m lp. Light ink: k d >= m (lp + k d), i.e. k >= m lp / ((1 - m) d).
-  const kMin = luma(ink) < lp ? (minContrast * lp) / d : (minContrast * lp) / ((1 - minContrast) * d);
+  const kMin = luma(ink) < lp ? (minContrast * lp) / d : minContrast / d;
   return mix(paper, ink, min(1, max(1 - fade, kMin)));
 }
 
@@ -412,7 +412,7 @@ export function drawPaperLook(line: InkLine, rng: Rng, opts: PaperOptions = {}):
   if (rules?.margin) rules.margin.distance = min(rules.margin.distance, 0.8 * margins.left);
   const neighbour = (room: number): NeighbourLook | null => {
     const present = chance(o.neighbourProbability);
-    const depth = rng.uniform(0.1, 0.6);
+    const depth = rng.uniform(0.1, 0.4);
     const shift = rng.uniform(-0.5, 0.5);
     // Keep a gap of 0.3 body heights to this line's ink: a crop never cuts into its own line.
     return present && room >= 0.45 ? { depth: min(depth, room - 0.3), shift } : null;
@@ -511,7 +511,7 @@ interface SourceInk {
   y0: number;
   x1: number;
   y1: number;
-  /** Typical stroke width, line pixels: the median ink mass of a row's runs (most runs cross a stroke). */
+  /** Typical stroke width, line pixels (`medianStrokeWidth`); 0 when there are no rules to draw. */
   strokeWidth: number;
 }
 
@@ -570,16 +570,9 @@ function sourceInk(line: InkLine, look: PaperLook): SourceInk {
   let y0 = h;
   let x1 = -1;
   let y1 = -1;
-  const runs: number[] = [];
   for (let y = 0; y < h; y++) {
-    let run = 0;
     for (let x = 0, i = y * w; x < w; x++, i++) {
       const c = ink[i];
-      if (c > 0.1) run += c;
-      else if (run > 0) {
-        runs.push(run);
-        run = 0;
-      }
       if (c <= 0) continue;
       if (c > 0.05) {
         if (x < x0) x0 = x;
@@ -595,7 +588,6 @@ function sourceInk(line: InkLine, look: PaperLook): SourceInk {
       }
       data[(y + 1) * pw + x + 1] = a;
     }
-    if (run > 0) runs.push(run);
   }
   if (x1 < 0) {
     // No ink: frame the whole line, so a blank line still gives a photo of blank paper.
@@ -604,9 +596,29 @@ function sourceInk(line: InkLine, look: PaperLook): SourceInk {
     x1 = w - 1;
     y1 = h - 1;
   }
-  runs.sort((a, b) => a - b);
-  const strokeWidth = runs.length > 0 ? runs[runs.length >> 1] : 0.1 * bodyHeight;
+  // Only rules need the stroke width (they must stay thinner than the ink).
+  const strokeWidth = look.rules ? medianStrokeWidth(line) : 0;
   return { data, width: pw, height: h + 2, x0, y0, x1: x1 + 1, y1: y1 + 1, strokeWidth };
+}
+
+/** Typical stroke width, line pixels: the median ink mass of a row's runs of ink (most runs cross a stroke). */
+function medianStrokeWidth(line: InkLine): number {
+  const { width: w, height: h, ink } = line;
+  const runs: number[] = [];
+  for (let y = 0; y < h; y++) {
+    let run = 0;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = ink[i];
+      if (c > 0.1) run += c;
+      else if (run > 0) {
+        runs.push(run);
+        run = 0;
+      }
+    }
+    if (run > 0) runs.push(run);
+  }
+  runs.sort((a, b) => a - b);
+  return runs.length > 0 ? runs[runs.length >> 1] : 0.1 * line.bodyHeight;
 }
 
 /** Line coordinates (u, v) -> output pixel coordinates. */
@@ -682,23 +694,41 @@ function sampleInk(data: Float32Array, pw: number, ph: number, u: number, v: num
 }
 
 /**
+ * Where a neighbouring line's nearest ink runs, as a row v of line coordinates: parallel to the
+ * writing, reaching `depth` line pixels into the frame at its deepest point (a rotated line crosses
+ * the frame's edge at a slant), but never closer than 0.3 body heights to this line's ink.
+ */
+function neighbourEdge(f: CameraFrame, src: SourceInk, depth: number, shift: number, bodyHeight: number, above: boolean): number {
+  const target = above ? depth * f.scale : f.height - depth * f.scale; // output rows
+  let v = above ? src.y0 - depth : src.y1 + depth;
+  for (let it = 0; it < 3; it++) {
+    // Its ink spans x0..x1 of its own line, x0 - shift..x1 - shift of this one.
+    const a = toOutput(f, src.x0 - shift, v)[1];
+    const b = toOutput(f, src.x1 - shift, v)[1];
+    const reach = above ? max(a, b) : min(a, b);
+    v -= (reach - target) / (f.scale * f.cos); // rows of output per row of line: scale x cos(rotation)
+  }
+  return above ? min(v, src.y0 - 0.3 * bodyHeight) : max(v, src.y1 + 0.3 * bodyHeight);
+}
+
+/**
  * The ink coverage in the output frame ([height * width]): each output pixel maps back through
- * the camera to the line; when shrinking, n x n samples per pixel average its footprint (no
+ * the camera to the line; when shrinking a lot, n x n samples per pixel average its footprint (no
  * aliasing). Neighbouring lines are the same ink moved up or down a line.
  */
 function warpInk(src: SourceInk, f: CameraFrame, look: PaperLook, bodyHeight: number): Float32Array {
   const { width: W, height: H } = f;
   const out = new Float32Array(W * H);
-  const n = f.scale < 1 ? ceil(1 / f.scale - 1e-6) : 1;
+  // Down to a scale of 0.7 bilinear sampling still sees every ink pixel; below it, n x n samples do.
+  const n = f.scale < 0.7 ? ceil(1 / f.scale - 1e-6) : 1;
   const weight = 1 / (n * n);
   const { data, width: pw, height: ph, x0, y0, x1, y1 } = src;
   const { above, below } = look.neighbours;
-  const m = look.margins;
-  // Above: its lowest ink (y1) shows `depth` below the top edge; below: its highest (y0) above the bottom edge.
+  // Above: its lowest ink (y1) reaches `depth` below the top edge; below: its highest (y0) `depth` above the bottom edge.
   const aboveDx = above ? above.shift * (x1 - x0) : 0;
-  const aboveDy = above ? y1 - (y0 - m.top * bodyHeight + above.depth * bodyHeight) : 0;
+  const aboveDy = above ? y1 - neighbourEdge(f, src, above.depth * bodyHeight, aboveDx, bodyHeight, true) : 0;
   const belowDx = below ? below.shift * (x1 - x0) : 0;
-  const belowDy = below ? y0 - (y1 + m.bottom * bodyHeight - below.depth * bodyHeight) : 0;
+  const belowDy = below ? y0 - neighbourEdge(f, src, below.depth * bodyHeight, belowDx, bodyHeight, false) : 0;
   const { cos: c, sin: s, scale, kx, ky, tx, ty, cu, cv } = f;
   const cs = c / scale;
   const ss = s / scale;
@@ -719,6 +749,24 @@ function warpInk(src: SourceInk, f: CameraFrame, look: PaperLook, bodyHeight: nu
     const lo = min(...corners);
     const hi = max(...corners);
     if (!bands.some(([a, b]) => hi >= a && lo <= b)) continue;
+    if (n === 1) {
+      // One sample a pixel, at its centre: rx, ry and d step by constants along the row.
+      const qy = y + 0.5 - ty;
+      const q0 = 0.5 - tx;
+      let rx = cs * q0 + ss * qy;
+      let ry = cs * qy - ss * q0;
+      let d = 1 - kx * rx - ky * ry;
+      const dd = -kx * cs + ky * ss;
+      for (let x = 0, o = y * W; x < W; x++, o++, rx += cs, ry -= ss, d += dd) {
+        const u = cu + rx / d;
+        const v = cv + ry / d;
+        let cov = sampleInk(data, pw, ph, u, v);
+        if (above && v < y0) cov = max(cov, sampleInk(data, pw, ph, u + aboveDx, v + aboveDy));
+        if (below && v > y1) cov = max(cov, sampleInk(data, pw, ph, u + belowDx, v + belowDy));
+        out[o] = cov;
+      }
+      continue;
+    }
     for (let x = 0; x < W; x++) {
       let acc = 0;
       for (let j = 0; j < n; j++) {
@@ -764,7 +812,12 @@ export function gaussianBlur(plane: Float32Array, width: number, height: number,
     padded.fill(plane[o], 0, r);
     padded.fill(plane[o + width - 1], r + width);
     padded.set(plane.subarray(o, o + width), r);
+    // Windows without ink stay zero: `last` is the last non-zero value the window reaches.
+    let last = -1;
+    for (let k = 0; k < taps - 1; k++) if (padded[k] !== 0) last = k;
     for (let x = 0; x < width; x++) {
+      if (padded[x + taps - 1] !== 0) last = x + taps - 1;
+      if (last < x) continue;
       let acc = 0;
       for (let k = 0; k < taps; k++) acc += kernel[k] * padded[x + k];
       rows[o + x] = acc;
@@ -863,13 +916,45 @@ function lineProfile(width: number, sigma: number): LineProfile {
   return { table, reach };
 }
 
-/** Tone curve: linear brightness (0..LUT_RANGE) -> byte value after exposure, clipping and gamma. */
-const LUT_SIZE = 4096;
-const LUT_RANGE = 1.5;
-function toneCurve(exposure: number, gamma: number): Float32Array {
-  const lut = new Float32Array(LUT_SIZE);
-  for (let i = 0; i < LUT_SIZE; i++) lut[i] = 255 * pow(min(1, (exposure * i * LUT_RANGE) / (LUT_SIZE - 1)), gamma);
-  return lut;
+/** Spacing of the grid the light is computed on, output pixels: light varies over body heights, not pixels. */
+const LIGHT_STEP = 8;
+
+/**
+ * The light falling on the paper ([rows * cols], every LIGHT_STEP pixels from pixel 0, two columns
+ * and rows past the edge): gradient (linear or radial), vignetting, a shadow with a soft edge and
+ * the paper's mottling, each a factor; then exposure and gamma, as 255 (exposure x light)^gamma.
+ * A pixel is its colour^gamma times this, clipped at 255: (colour x light)^gamma exactly, because
+ * light multiplies. (Partly covered pixels mix paper and ink after the gamma, not before: a
+ * difference at stroke edges only.)
+ */
+function lightGrid(W: number, H: number, look: PaperLook, textureCell: number, rng: Rng): { cols: number; rows: number; light: Float32Array } {
+  const L = look.lighting;
+  const gain = 255 * pow(look.exposure, look.gamma);
+  const cols = floor((W - 1) / LIGHT_STEP) + 2;
+  const rows = floor((H - 1) / LIGHT_STEP) + 2;
+  const texture = look.texture > 0 ? createNoiseGrid(W + LIGHT_STEP, H + LIGHT_STEP, textureCell, rng) : null;
+  const half = max(W, H) / 2;
+  const soft = max(0.01, L.shadowSoftness);
+  const [gdx, gdy] = [cos(L.gradientAngle), sin(L.gradientAngle)];
+  const [sdx, sdy] = [cos(L.shadowAngle), sin(L.shadowAngle)];
+  const light = new Float32Array(cols * rows);
+  for (let j = 0; j < rows; j++) {
+    const y = j * LIGHT_STEP;
+    const ys = (y + 0.5 - H / 2) / half; // image coordinates: -1..1 along the longer side
+    for (let i = 0; i < cols; i++) {
+      const x = i * LIGHT_STEP;
+      const xs = (x + 0.5 - W / 2) / half;
+      const g = L.radial ? ((xs - L.centre[0]) ** 2 + (ys - L.centre[1]) ** 2) / 4 : 0.5 + 0.5 * (gdx * xs + gdy * ys);
+      let k = (1 - L.gradient * min(1, g)) * (1 - L.vignette * min(1, (xs * xs + ys * ys) / 2));
+      if (L.shadow > 0) {
+        const e = min(1, max(0, 0.5 + (0.5 * (sdx * xs + sdy * ys - L.shadowOffset)) / soft));
+        k *= 1 - L.shadow * e * e * (3 - 2 * e);
+      }
+      if (texture) k *= 1 + look.texture * (2 * sampleNoise(texture, x, y) - 1);
+      light[j * cols + i] = gain * pow(max(0, k), look.gamma);
+    }
+  }
+  return { cols, rows, light };
 }
 
 /**
@@ -881,41 +966,25 @@ function develop(coverage: Float32Array, f: CameraFrame, look: PaperLook, src: S
   const bodyHeight = line.bodyHeight;
   const scale = f.scale;
   const rng = createRng(deriveSeed(look.seed, 'develop'));
-  const texture = look.texture > 0 ? noisePlane(W, H, max(2, look.textureCell * bodyHeight * scale), rng) : null;
-  const normals = normalTable(rng);
+  const { cols, light } = lightGrid(W, H, look, max(2, look.textureCell * bodyHeight * scale), rng);
+  const normals = sharedNormals();
   let st = lcgSeed(rng);
-  const lut = toneCurve(look.exposure, look.gamma);
-  const lutScale = (LUT_SIZE - 1) / LUT_RANGE;
-  const [P0, P1, P2] = look.paper;
-  const [I0, I1, I2] = look.ink;
-
-  // Light: gradient and vignette are sums of an x term and a y term; the shadow's edge is a linear ramp.
-  const L = look.lighting;
-  const half = max(W, H) / 2;
-  const gx = new Float32Array(W);
-  const vx = new Float32Array(W);
-  const sx = new Float32Array(W);
-  const gy = new Float32Array(H);
-  const vy = new Float32Array(H);
-  const sy = new Float32Array(H);
-  const soft = max(0.01, L.shadowSoftness);
+  // Colours after the gamma (see `lightGrid`).
+  const toned = (c: Rgb): Rgb => c.map((v) => pow(v, look.gamma)) as Rgb;
+  const [P0, P1, P2] = toned(look.paper);
+  const [I0, I1, I2] = toned(look.ink);
+  const colIndex = new Int32Array(W);
+  const colWeight = new Float32Array(W);
   for (let x = 0; x < W; x++) {
-    const xs = (x + 0.5 - W / 2) / half;
-    gx[x] = L.radial ? ((xs - L.centre[0]) * (xs - L.centre[0])) / 4 : 0.5 + 0.5 * cos(L.gradientAngle) * xs;
-    vx[x] = (xs * xs) / 2;
-    sx[x] = (cos(L.shadowAngle) * xs - L.shadowOffset) / soft;
+    colIndex[x] = floor(x / LIGHT_STEP);
+    colWeight[x] = x / LIGHT_STEP - colIndex[x];
   }
-  for (let y = 0; y < H; y++) {
-    const ys = (y + 0.5 - H / 2) / half;
-    gy[y] = L.radial ? ((ys - L.centre[1]) * (ys - L.centre[1])) / 4 : 0.5 * sin(L.gradientAngle) * ys;
-    vy[y] = (ys * ys) / 2;
-    sy[y] = (sin(L.shadowAngle) * ys) / soft;
-  }
+  const lightRow = new Float32Array(cols);
 
   // Rules, in line coordinates; never wider than the ink's strokes.
   const R = look.rules;
   const footprint = 0.3 / scale; // an output pixel's box, in line pixels
-  const blurSigma = (look.blur * bodyHeight) + (look.motion ? (look.motion.length * bodyHeight) / sqrt(12) : 0);
+  const blurSigma = look.blur * bodyHeight + (look.motion ? (look.motion.length * bodyHeight) / sqrt(12) : 0);
   const ruleSigma = sqrt(blurSigma * blurSigma + footprint * footprint + 0.1);
   const ruleWidth = R ? min(R.width * bodyHeight, 0.8 * src.strokeWidth) : 0;
   const rule = R ? lineProfile(ruleWidth, ruleSigma) : null;
@@ -925,45 +994,44 @@ function develop(coverage: Float32Array, f: CameraFrame, look: PaperLook, src: S
   const ruleY = R ? line.baseline + R.offset * bodyHeight : 0;
   const ruleX = R ? src.x0 + R.phase * spacing : 0;
   const marginX = R?.margin ? src.x0 - R.margin.distance * bodyHeight : 0;
-  const [R0, R1, R2] = R ? R.colour : BLACK;
+  const [R0, R1, R2] = toned(R ? R.colour : BLACK);
   const ruleAlpha = R ? R.alpha : 0;
   const grid = R ? R.grid : false;
-  const [M0, M1, M2] = R?.margin ? R.margin.colour : BLACK;
+  const [M0, M1, M2] = toned(R?.margin ? R.margin.colour : BLACK);
   const marginAlpha = R?.margin ? R.margin.alpha : 0;
   const { cos: c, sin: s, kx, ky, tx, ty, cu, cv } = f;
   const cs = c / scale;
   const ss = s / scale;
 
-  const gradient = L.gradient;
-  const vignette = L.vignette;
-  const shadow = L.shadow;
   const noise = look.noise * 255;
   const grainAmp = look.paperGrain;
-  const textureAmp = look.texture;
+  const noisy = noise > 0 || grainAmp > 0;
+  const mask = NORMAL_TABLE_SIZE - 1;
   const pepper = look.saltPepper * 4294967296 - 2147483648; // compared with a signed 32-bit LCG state
   const data = new Uint8Array(W * H * 4);
+  const pixels = new Uint32Array(data.buffer); // one store a pixel; RGBA bytes are little-endian ABGR words
   for (let y = 0; y < H; y++) {
-    const gyy = gy[y];
-    const vyy = vy[y];
-    const syy = sy[y];
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
+    const j = floor(y / LIGHT_STEP);
+    const fy = y / LIGHT_STEP - j;
+    for (let i = 0, a = j * cols, b = a + cols; i < cols; i++) lightRow[i] = light[a + i] + fy * (light[b + i] - light[a + i]);
+    const rx0 = cs * (0.5 - tx) + ss * (y + 0.5 - ty);
+    const ry0 = cs * (y + 0.5 - ty) - ss * (0.5 - tx);
+    for (let x = 0, i = y * W; x < W; x++, i++) {
       let pr = P0;
       let pg = P1;
       let pb = P2;
       if (rule) {
-        const qx = x + 0.5 - tx;
-        const qy = y + 0.5 - ty;
-        const rx = cs * qx + ss * qy;
-        const ry = cs * qy - ss * qx;
+        // Back to line coordinates, as in warpInk (x steps rx, ry and d by constants).
+        const rx = rx0 + cs * x;
+        const ry = ry0 - ss * x;
         const d = 1 - kx * rx - ky * ry;
         const u = cu + rx / d;
         const v = cv + ry / d;
         const table = rule.table;
         const reach = rule.reach;
         let r = 0;
-        const vr = v - ruleY - tilt * (u - cu);
-        const dv = vr - spacing * floor(vr / spacing + 0.5);
+        const across = v - ruleY - tilt * (u - cu);
+        const dv = across - spacing * floor(across / spacing + 0.5);
         if (dv > -reach && dv < reach) r = table[((dv + reach) * RES + 0.5) | 0];
         if (grid) {
           const ur = u - ruleX + tilt * (v - cv);
@@ -974,63 +1042,53 @@ function develop(coverage: Float32Array, f: CameraFrame, look: PaperLook, src: S
           }
         }
         if (r > 0) {
-          const a = r * ruleAlpha;
-          pr += a * (R0 - pr);
-          pg += a * (R1 - pg);
-          pb += a * (R2 - pb);
+          const k = r * ruleAlpha;
+          pr += k * (R0 - pr);
+          pg += k * (R1 - pg);
+          pb += k * (R2 - pb);
         }
         if (marginLine) {
           const dm = u - marginX + tilt * (v - cv);
           if (dm > -marginLine.reach && dm < marginLine.reach) {
-            const a = marginLine.table[((dm + marginLine.reach) * RES + 0.5) | 0] * marginAlpha;
-            pr += a * (M0 - pr);
-            pg += a * (M1 - pg);
-            pb += a * (M2 - pb);
+            const k = marginLine.table[((dm + marginLine.reach) * RES + 0.5) | 0] * marginAlpha;
+            pr += k * (M0 - pr);
+            pg += k * (M1 - pg);
+            pb += k * (M2 - pb);
           }
         }
       }
       const a = coverage[i];
-      // Light: gradient, vignette, shadow (smoothstep across its edge), paper mottling and grain.
-      const g = gx[x] + gyy;
-      const vig = vx[x] + vyy;
-      let light = (1 - gradient * (g < 1 ? g : 1)) * (1 - vignette * (vig < 1 ? vig : 1));
-      if (shadow > 0) {
-        let e = 0.5 + 0.5 * (sx[x] + syy);
-        e = e < 0 ? 0 : e > 1 ? 1 : e;
-        light *= 1 - shadow * e * e * (3 - 2 * e);
+      if (a > 0) {
+        pr += a * (I0 - pr);
+        pg += a * (I1 - pg);
+        pb += a * (I2 - pb);
       }
-      if (texture) light *= 1 + textureAmp * (2 * texture[i] - 1);
-      if (grainAmp > 0) {
+      const ci = colIndex[x];
+      const k = lightRow[ci] + colWeight[x] * (lightRow[ci + 1] - lightRow[ci]);
+      let vr = pr * k;
+      let vg = pg * k;
+      let vb = pb * k;
+      if (noisy) {
+        // Paper grain (the same for the three channels, proportional to brightness), then sensor
+        // noise per channel: four normals from two LCG steps (bits 20-31 and 8-19).
         st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
-        light *= 1 + grainAmp * normals[st >>> NORMAL_SHIFT];
-      }
-      const k = light * lutScale;
-      let ir = ((pr + a * (I0 - pr)) * k + 0.5) | 0;
-      let ig = ((pg + a * (I1 - pg)) * k + 0.5) | 0;
-      let ib = ((pb + a * (I2 - pb)) * k + 0.5) | 0;
-      ir = ir < 0 ? 0 : ir >= LUT_SIZE ? LUT_SIZE - 1 : ir;
-      ig = ig < 0 ? 0 : ig >= LUT_SIZE ? LUT_SIZE - 1 : ig;
-      ib = ib < 0 ? 0 : ib >= LUT_SIZE ? LUT_SIZE - 1 : ib;
-      let vr = lut[ir];
-      let vg = lut[ig];
-      let vb = lut[ib];
-      if (noise > 0) {
+        const grain = 1 + grainAmp * normals[st >>> NORMAL_SHIFT];
+        vr = vr * grain + noise * normals[(st >>> 8) & mask];
         st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
-        vr += noise * normals[st >>> NORMAL_SHIFT];
-        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
-        vg += noise * normals[st >>> NORMAL_SHIFT];
-        st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
-        vb += noise * normals[st >>> NORMAL_SHIFT];
+        vg = vg * grain + noise * normals[st >>> NORMAL_SHIFT];
+        vb = vb * grain + noise * normals[(st >>> 8) & mask];
       }
       if (pepper > -2147483648) {
         st = (imul(st, LCG_MUL) + LCG_ADD) | 0;
         if (st < pepper) vr = vg = vb = (st >>> 16) & 1 ? 255 : 0;
       }
-      const p = 4 * i;
-      data[p] = vr <= 0 ? 0 : vr >= 255 ? 255 : (vr + 0.5) | 0;
-      data[p + 1] = vg <= 0 ? 0 : vg >= 255 ? 255 : (vg + 0.5) | 0;
-      data[p + 2] = vb <= 0 ? 0 : vb >= 255 ? 255 : (vb + 0.5) | 0;
-      data[p + 3] = 255;
+      let ir = (vr + 0.5) | 0;
+      let ig = (vg + 0.5) | 0;
+      let ib = (vb + 0.5) | 0;
+      ir = ir < 0 ? 0 : ir > 255 ? 255 : ir;
+      ig = ig < 0 ? 0 : ig > 255 ? 255 : ig;
+      ib = ib < 0 ? 0 : ib > 255 ? 255 : ib;
+      pixels[i] = (0xff000000 | (ib << 16) | (ig << 8) | ir) >>> 0;
     }
   }
   return { width: W, height: H, data };
