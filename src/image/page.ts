@@ -101,41 +101,51 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   }
   const { ink, rot, owner, bands } = layout;
   const W = rot.width;
+  const B = bands.length;
+  // Each line's pixels, in one pass: their box in the deskewed canvas, and in the work image (each
+  // pixel centre mapped back: the turn is affine, so its extremes are some pixel's).
+  const x0 = new Float64Array(B).fill(Infinity);
+  const y0 = new Float64Array(B).fill(Infinity);
+  const x1 = new Float64Array(B).fill(-Infinity);
+  const y1 = new Float64Array(B).fill(-Infinity);
+  const sx0 = new Float64Array(B).fill(Infinity);
+  const sy0 = new Float64Array(B).fill(Infinity);
+  const sx1 = new Float64Array(B).fill(-Infinity);
+  const sy1 = new Float64Array(B).fill(-Infinity);
+  for (let p = 0; p < owner.length; p++) {
+    const i = owner[p] - 1;
+    if (i < 0) continue;
+    const x = p % W;
+    const y = (p - x) / W;
+    if (x < x0[i]) x0[i] = x;
+    if (x > x1[i]) x1[i] = x;
+    if (y < y0[i]) y0[i] = y;
+    if (y > y1[i]) y1[i] = y;
+    const [sx, sy] = rot.inverse(x + 0.5, y + 0.5);
+    if (sx < sx0[i]) sx0[i] = sx;
+    if (sx > sx1[i]) sx1[i] = sx;
+    if (sy < sy0[i]) sy0[i] = sy;
+    if (sy > sy1[i]) sy1[i] = sy;
+  }
+  const kx = gray.width / work.width;
+  const ky = gray.height / work.height;
   const lines: TextLine[] = [];
-  for (let i = 0; i < bands.length; i++) {
+  for (let i = 0; i < B; i++) {
+    if (x1[i] < 0) continue;
     const own = i + 1;
-    // The line's pixels: their box in the deskewed canvas, and in the input (each pixel mapped back).
-    let x0 = W, y0 = rot.height, x1 = -1, y1 = -1;
-    let ix0 = Infinity, iy0 = Infinity, ix1 = -Infinity, iy1 = -Infinity;
-    const kx = gray.width / work.width;
-    const ky = gray.height / work.height;
-    for (let p = 0; p < owner.length; p++) {
-      if (owner[p] !== own) continue;
-      const x = p % W;
-      const y = (p - x) / W;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      const [sx, sy] = rot.inverse(x + 0.5, y + 0.5);
-      if (sx < ix0) ix0 = sx;
-      if (sx > ix1) ix1 = sx;
-      if (sy < iy0) iy0 = sy;
-      if (sy > iy1) iy1 = sy;
-    }
-    if (x1 < 0) continue;
     const band = bands[i];
     const pad = max(2, ceil((opts.padding ?? 0.5) * (band.coreBottom - band.coreTop)));
-    const crop: PixelBox = { x: max(0, x0 - pad), y: max(0, y0 - pad), width: 0, height: 0 };
-    crop.width = min(W, x1 + pad + 1) - crop.x;
-    crop.height = min(rot.height, y1 + pad + 1) - crop.y;
-    const bx = max(0, floor((ix0 - 0.5) * kx));
-    const by = max(0, floor((iy0 - 0.5) * ky));
+    const crop: PixelBox = { x: max(0, x0[i] - pad), y: max(0, y0[i] - pad), width: 0, height: 0 };
+    crop.width = min(W, x1[i] + pad + 1) - crop.x;
+    crop.height = min(rot.height, y1[i] + pad + 1) - crop.y;
+    // Pixel centres +- 0.5 are the pixels' edges; scaled back to the input's pixels.
+    const bx = max(0, floor((sx0[i] - 0.5) * kx));
+    const by = max(0, floor((sy0[i] - 0.5) * ky));
     const box: PixelBox = {
       x: bx,
       y: by,
-      width: min(gray.width, ceil((ix1 + 0.5) * kx)) - bx,
-      height: min(gray.height, ceil((iy1 + 0.5) * ky)) - by,
+      width: min(gray.width, ceil((sx1[i] + 0.5) * kx)) - bx,
+      height: min(gray.height, ceil((sy1[i] + 0.5) * ky)) - by,
     };
     lines.push({ box, image: lineCrop(ink, owner, own, crop) });
   }
