@@ -197,6 +197,7 @@ export function jpegRoundTrip(image: RgbaImage, quality: number, opts: JpegOptio
   }
   const cbRow = new Float32Array(cw);
   const crRow = new Float32Array(cw);
+  const pixels = new Uint32Array(out.buffer); // one store a pixel: RGBA bytes are a little-endian word
   for (let row = 0; row < height; row++) {
     const pos = max(0, min(ch - 1, (row + 0.5) / 2 - 0.5));
     const j0 = floor(pos);
@@ -213,10 +214,7 @@ export function jpegRoundTrip(image: RgbaImage, quality: number, opts: JpegOptio
       const b = cbRow[i0] + f * (cbRow[i1] - cbRow[i0]);
       const r = crRow[i0] + f * (crRow[i1] - crRow[i0]);
       const l = y[i] + 128;
-      out[p] = clampByte(l + 1.402 * r);
-      out[p + 1] = clampByte(l - 0.344136 * b - 0.714136 * r);
-      out[p + 2] = clampByte(l + 1.772 * b);
-      out[p + 3] = data[p + 3];
+      pixels[i] = ((data[p + 3] << 24) | (clampByte(l + 1.772 * b) << 16) | (clampByte(l - 0.344136 * b - 0.714136 * r) << 8) | clampByte(l + 1.402 * r)) >>> 0;
     }
   }
   return { width, height, data: out };
@@ -235,8 +233,10 @@ function toRgb(y: Float32Array, cb: Float32Array, cr: Float32Array, alpha: Array
   }
 }
 
+/** 0..255, rounded. */
 function clampByte(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
+  const i = (v + 0.5) | 0;
+  return i < 0 ? 0 : i > 255 ? 255 : i;
 }
 
 /**
@@ -268,12 +268,14 @@ function quantisePlane(plane: Float32Array, width: number, height: number, table
       fastForward(block);
       let ac = 0;
       for (let k = 0; k < 64; k++) {
-        const q = round(block[k] * down[k]);
+        // Rounding by truncation of a positive number (Math.round is a call in the hot loop):
+        // coefficients over their steps stay within +-2^11.
+        const q = ((block[k] * down[k] + 16384.5) | 0) - 16384;
         block[k] = q * up[k];
-        ac |= q;
+        if (k > 0) ac |= q;
       }
       // A block with only its mean left (most paper at low quality) is flat: no inverse needed.
-      if ((ac | 0) !== 0 && hasAc(block)) fastInverse(block);
+      if (ac !== 0) fastInverse(block);
       else block.fill(block[0]);
       if (inside) {
         for (let j = 0, o = by * width + bx; j < 8; j++, o += width) for (let i = 0; i < 8; i++) plane[o + i] = block[j * 8 + i];
@@ -285,11 +287,6 @@ function quantisePlane(plane: Float32Array, width: number, height: number, table
       }
     }
   }
-}
-
-function hasAc(block: Float64Array): boolean {
-  for (let k = 1; k < 64; k++) if (block[k] !== 0) return true;
-  return false;
 }
 
 /** The plane averaged over 2x2 pixels ([ceil(h/2) * ceil(w/2)]); an odd last row or column averages with itself. */

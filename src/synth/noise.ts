@@ -3,7 +3,7 @@
  * stroke) and fast per-pixel noise (paper grain, pencil grain, sensor noise). Everything starts from
  * a seeded `Rng`, so a seed replays a field exactly. Per-pixel streams do not call the Rng once per
  * pixel (a closure call each time is too slow for a few hundred thousand values): they step an
- * inline 32-bit LCG seeded from the Rng and read a table of normal samples drawn from it.
+ * inline 32-bit LCG seeded from the Rng and read a shared table of normal samples.
  */
 import { Rng, createRng } from '../util/rng';
 
@@ -56,37 +56,6 @@ export function sampleNoise(grid: NoiseGrid, x: number, y: number): number {
   const top = values[k] + fx * (values[k + 1] - values[k]);
   const bottom = values[k + cols] + fx * (values[k + cols + 1] - values[k + cols]);
   return top + fy * (bottom - top);
-}
-
-/**
- * Value noise over a whole width x height plane ([height * width], values 0..1), the same as
- * `sampleNoise` at every pixel but with the interpolation weights shared by a row and a column.
- */
-export function noisePlane(width: number, height: number, cell: number, rng: Rng): Float32Array {
-  const grid = createNoiseGrid(width, height, cell, rng);
-  const { cols, values } = grid;
-  const colIndex = new Int32Array(width);
-  const colWeight = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const gx = min(cols - 1.001, x / cell);
-    colIndex[x] = floor(gx);
-    const f = gx - colIndex[x];
-    colWeight[x] = f * f * (3 - 2 * f);
-  }
-  const out = new Float32Array(width * height);
-  const row = new Float32Array(cols); // the grid interpolated to this pixel row
-  for (let y = 0; y < height; y++) {
-    const gy = min(grid.rows - 1.001, y / cell);
-    const j = floor(gy);
-    let fy = gy - j;
-    fy = fy * fy * (3 - 2 * fy);
-    for (let i = 0; i < cols; i++) row[i] = values[j * cols + i] + fy * (values[(j + 1) * cols + i] - values[j * cols + i]);
-    for (let x = 0, o = y * width; x < width; x++, o++) {
-      const i = colIndex[x];
-      out[o] = row[i] + colWeight[x] * (row[i + 1] - row[i]);
-    }
-  }
-  return out;
 }
 
 /** `NORMAL_TABLE_SIZE` standard normal samples (Box-Muller on `rng`), read by an LCG in hot loops. */
