@@ -29,6 +29,9 @@ export interface KernelsWasm {
   reluGrad(x: number, dy: number, dx: number, n: number): void;
   biasAdd(x: number, b: number, out: number, rows: number, C: number): void;
   sumRows(x: number, out: number, acc: number, rows: number, cols: number, divisor: number): void;
+  winogradFilter(w: number, U: number, C: number, OC: number, flip: number): void;
+  winogradForward(xp: number, U: number, y: number, bias: number, epilogue: number, V: number, M: number, N: number, Hp: number, Wp: number, C: number, OH: number, OW: number, OC: number, TB: number): void;
+  winogradFilterGrad(xp: number, dy: number, dw: number, V: number, Z: number, dU: number, N: number, Hp: number, Wp: number, C: number, OH: number, OW: number, OC: number, TB: number): void;
   batchNormForward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, acc: number, rows: number, C: number, eps: number): void;
   batchNormBackward(x: number, dy: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, acc: number, rows: number, C: number, eps: number): void;
   adamUpdate(value: number, m: number, v: number, g: number, outValue: number, outM: number, outV: number, n: number,
