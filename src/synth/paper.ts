@@ -65,7 +65,7 @@ export interface PaperOptions {
   jpegQuality?: [number, number];
   /** Ink faded towards the paper (light pen, pale pencil, washed-out photo). Default 0.3. */
   lowContrastProbability?: number;
-  /** Faded ink's floor: dark ink absorbs at least this share of the paper's light; light ink is at least this much (0..1) brighter than its board. Default 0.25. */
+  /** Faded ink's floor, for the ink as it shows on average (after opacity, grain and pressure): dark ink absorbs at least this share of the paper's light; light ink is at least this much (0..1) brighter than its board. Default 0.25. */
   minContrast?: number;
   /** Largest drop of light across the image from a linear or radial gradient. Default 0.3. */
   maxGradient?: number;
@@ -376,11 +376,14 @@ export function drawPaperLook(line: InkLine, rng: Rng, opts: PaperOptions = {}):
   const faded = chance(o.lowContrastProbability);
   const fadeU = rng.next();
   const fade = fadeU * fadeU; // mostly a little faded, now and then down to the contrast floor
-  const ink = fadeInk(paper, jitter(inkSwatch.rgb, 0.04 * t, rng), faded ? t * fade : 0, o.minContrast);
+  const unfaded = jitter(inkSwatch.rgb, 0.04 * t, rng);
   const inkOpacity = 1 - t * rng.uniform(0, 0.15);
   const grain = inkSwatch.grain ?? 0;
   const inkGrain = t * grain * rng.uniform(0.6, 1.2);
   const pressure = t * (1 + grain) * rng.uniform(0, o.maxPressure);
+  // The floor holds for the ink as it shows on average: opacity, grain and pressure thin it out.
+  const showing = inkOpacity * (1 - inkGrain / 2) * (1 - pressure / 2);
+  const ink = fadeInk(paper, unfaded, faded ? t * fade : 0, o.minContrast / showing);
   const pressureCell = rng.uniform(0.5, 2);
   const texture = t * rng.uniform(0, o.maxTexture);
   const textureCell = rng.uniform(1, 4);
