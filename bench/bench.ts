@@ -17,6 +17,11 @@
  * only figures taken back to back are compared, and the ratios are medians over the pairs.
  * Model: conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, flatten, dense128-relu,
  * dense10-softmax ('valid' padding, the Keras default); Adam 1e-3; batch 128; real MNIST.
+ *
+ * Every run names its CPU (/proc/cpuinfo) and measures its clock (bench/cpu.ts): figures from
+ * different machines are not comparable. Training steps and conv kernels are also given in
+ * GFLOP/s (2 per multiply-add of the direct convolution, whatever algorithm ran) and as a share of
+ * the 128-bit SIMD FMA peak at that clock (16 FLOP a cycle per core).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -29,6 +34,7 @@ import { loadMnist, loadMnistPart } from '../src/data/mnist';
 import { createDataParallelTrainer } from '../src/parallel/data_parallel';
 import { stockWasmKernel } from '../src/kernels';
 import { createOptimizer } from '../src/engine/optimizer';
+import { clockGHz, cpuDescription, cpuModel, simdPeakGflops } from './cpu';
 
 const BATCH = 128;
 const INFER_BATCH = 1000;
@@ -56,6 +62,8 @@ export interface BackendBench {
   trainImagesPerSec: number;
   /** Images per second of this process's own CPU time: less sensitive to other load on the machine. */
   trainImagesPerCpuSec: number;
+  /** FLOPs of one image's training step (2 per multiply-add; see trainFlopPerImage). */
+  trainFlopPerImage: number;
   trainSteps: number;
   inferImagesPerSec: number;
   inferImagesPerCpuSec: number;
@@ -71,7 +79,7 @@ export interface BackendBench {
 }
 
 /** One conv layer's kernels at the benchmark shapes (equal multiply-adds in all three), and tfjs-wasm's own (XNNPACK) forward conv. */
-interface ConvKernelTimes { layer: string; forwardMs: number; backpropFilterMs: number; backpropInputMs: number | null; stockForwardMs: number | null }
+interface ConvKernelTimes { layer: string; flop: number; forwardMs: number; backpropFilterMs: number; backpropInputMs: number | null; stockForwardMs: number | null }
 
 /** The conv layers of the benchmark CNN at batch 128: input and filter shapes. */
 const CONV_LAYERS: { layer: string; x: [number, number, number, number]; f: [number, number, number, number]; inputGrad: boolean }[] = [
@@ -105,8 +113,10 @@ function timeConvKernels(reps: number): ConvKernelTimes[] {
       return round(best);
     };
     const stock = stockWasmKernel('Conv2D');
+    const [oh, ow] = [dyShape[1], dyShape[2]];
     const times = {
       layer,
+      flop: 2 * xShape[0] * oh * ow * fShape[0] * fShape[1] * fShape[2] * fShape[3],
       stockForwardMs: stock && tf.getBackend() === 'wasm'
         ? fastest(() => stock.kernelFunc({ inputs: { x, filter }, attrs: attrs as never, backend: tf.backend() }) as tf.TensorInfo)
         : null,
@@ -135,6 +145,41 @@ export function benchmarkCnn(): tfl.LayersModel {
   });
   model.compile({ optimizer: createOptimizer(1e-3), loss: 'categoricalCrossentropy' });
   return model;
+}
+
+/**
+ * FLOPs (2 per multiply-add) of one image's training step through a sequential model's conv and
+ * dense layers: the forward pass, the filter gradient, and the input gradient of every layer but
+ * the first (training does not need the image's gradient). Pooling, activations and the
+ * optimizer are left out: they are a few percent and not multiply-adds.
+ */
+export function trainFlopPerImage(model: tfl.LayersModel): number {
+  let flop = 0;
+  model.layers.forEach((layer, i) => {
+    const kernel = layer.weights[0]?.shape as number[] | undefined; // [fh, fw, c, outC] or [in, out]
+    const weights = kernel ? kernel.reduce((a, b) => a * b, 1) : 0;
+    let macs = 0;
+    if (layer.getClassName() === 'Conv2D') {
+      const [, oh, ow] = layer.outputShape as number[];
+      macs = oh * ow * weights;
+    } else if (layer.getClassName() === 'Dense') {
+      macs = weights;
+    }
+    flop += 2 * macs * (i === 0 ? 2 : 3);
+  });
+  return flop;
+}
+
+/** GFLOP/s of `images` per second at `flopPerImage`, and its share of `cores` cores' SIMD peak at the measured clock. */
+function throughput(imagesPerSec: number, flopPerImage: number, cores: number): string {
+  const gflops = (imagesPerSec * flopPerImage) / 1e9;
+  return `${gflops.toFixed(1)} GFLOP/s, ${((100 * gflops) / (cores * simdPeakGflops(clockGHz()))).toFixed(0)}% of ${cores === 1 ? 'one core\'s' : `${cores} cores'`} SIMD peak`;
+}
+
+/** A conv kernel's time with its GFLOP/s and share of one core's SIMD peak. */
+function kernelRate(ms: number, flop: number): string {
+  const gflops = flop / (ms * 1e6);
+  return `${ms.toFixed(2)} ms = ${gflops.toFixed(1)} GFLOP/s ${((100 * gflops) / simdPeakGflops(clockGHz())).toFixed(0)}%`;
 }
 
 /** Real MNIST batches as tensors: xs [n, 28, 28, 1] in 0..1, ys one-hot [n, 10]. */
@@ -257,6 +302,7 @@ async function benchOne(name: BackendName, quick: boolean): Promise<BackendBench
     description: describeBackend(report),
     trainImagesPerSec: round((plan.steps * BATCH) / trainSec, 1),
     trainImagesPerCpuSec: round((plan.steps * BATCH) / trainCpuSec, 1),
+    trainFlopPerImage: trainFlopPerImage(model),
     trainSteps: plan.steps,
     inferImagesPerSec: round((plan.inferRuns * INFER_BATCH) / inferSec, 1),
     inferImagesPerCpuSec: round((plan.inferRuns * INFER_BATCH) / inferCpuSec, 1),
@@ -275,6 +321,7 @@ export interface ParallelBench {
   mode: 'wasm-parallel';
   workers: number;
   trainImagesPerSec: number;
+  trainFlopPerImage: number;
   /** Per second of CPU time summed over all threads: near the single-thread figure = little parallel overhead. */
   trainImagesPerCpuSec: number;
   trainSteps: number;
@@ -309,6 +356,7 @@ async function benchParallel(quick: boolean): Promise<ParallelBench> {
       workers: trainer.workers,
       trainImagesPerSec: round((plan.steps * BATCH) / trainSec, 1),
       trainImagesPerCpuSec: round((plan.steps * BATCH) / trainCpuSec, 1),
+      trainFlopPerImage: trainFlopPerImage(model),
       trainSteps: plan.steps,
       inferImagesPerSec: round((plan.inferRuns * INFER_BATCH) / inferSec, 1),
       peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
@@ -322,14 +370,14 @@ async function benchParallel(quick: boolean): Promise<ParallelBench> {
 
 function printParallel(r: ParallelBench): void {
   console.log(`\n== wasm data-parallel, ${r.workers} worker threads`);
-  console.log(`train  ${r.trainImagesPerSec} images/s wall, ${r.trainImagesPerCpuSec} per CPU-second of all threads (batch ${BATCH} split across workers, ${r.trainSteps} steps, loss ${r.finalLoss})`);
+  console.log(`train  ${r.trainImagesPerSec} images/s wall (${throughput(r.trainImagesPerSec, r.trainFlopPerImage, r.workers)}), ${r.trainImagesPerCpuSec} per CPU-second of all threads (batch ${BATCH} split across workers, ${r.trainSteps} steps, loss ${r.finalLoss})`);
   console.log(`infer  ${r.inferImagesPerSec} images/s wall (batch ${INFER_BATCH} split across workers)`);
   console.log(`peak RSS ${r.peakRssMB} MB (all threads); load average ${r.loadavg1m} on ${os.cpus().length} cores`);
 }
 
 function printResult(r: BackendBench): void {
   console.log(`\n== ${r.description}`);
-  console.log(`train  ${r.trainImagesPerSec} images/s wall, ${r.trainImagesPerCpuSec} per CPU-second (batch ${BATCH}, ${r.trainSteps} steps, loss ${r.finalLoss})`);
+  console.log(`train  ${r.trainImagesPerSec} images/s wall (${throughput(r.trainImagesPerSec, r.trainFlopPerImage, 1)}), ${r.trainImagesPerCpuSec} per CPU-second (batch ${BATCH}, ${r.trainSteps} steps, loss ${r.finalLoss}; ${(r.trainFlopPerImage / 1e6).toFixed(1)} MFLOP per image)`);
   console.log(`infer  ${r.inferImagesPerSec} images/s wall, ${r.inferImagesPerCpuSec} per CPU-second (batch ${INFER_BATCH})`);
   console.log(`latency one image: median ${r.latencyMsMedian} ms, p90 ${r.latencyMsP90} ms`);
   console.log(`peak RSS ${r.peakRssMB} MB; load average ${r.loadavg1m} on ${os.cpus().length} cores`);
@@ -338,11 +386,11 @@ function printResult(r: BackendBench): void {
     console.log(`  ${k.kernel.padEnd(28)} ${k.ms.toFixed(2).padStart(9)} ms  ${String(k.calls).padStart(3)} calls  ${(k.share * 100).toFixed(1).padStart(5)}%`);
   }
   if (r.convKernels.length > 0) {
-    console.log('conv kernels at the benchmark shapes (fastest call; gradients / forward, same multiply-adds):');
+    console.log(`conv kernels at the benchmark shapes (fastest call; GFLOP/s of the direct convolution's multiply-adds, share of one core's SIMD peak at ${clockGHz().toFixed(2)} GHz):`);
     for (const c of r.convKernels) {
-      const input = c.backpropInputMs == null ? 'BackpropInput not used in training' : `BackpropInput ${c.backpropInputMs.toFixed(2)} ms (${(c.backpropInputMs / c.forwardMs).toFixed(2)}x)`;
+      const input = c.backpropInputMs == null ? 'BackpropInput not used in training' : `BackpropInput ${kernelRate(c.backpropInputMs, c.flop)}`;
       const stock = c.stockForwardMs == null ? '' : `; tfjs-wasm's own (XNNPACK) Conv2D ${c.stockForwardMs.toFixed(2)} ms`;
-      console.log(`  ${c.layer.padEnd(36)} Conv2D ${c.forwardMs.toFixed(2)} ms, BackpropFilter ${c.backpropFilterMs.toFixed(2)} ms (${(c.backpropFilterMs / c.forwardMs).toFixed(2)}x), ${input}${stock}`);
+      console.log(`  ${c.layer.padEnd(36)} Conv2D ${kernelRate(c.forwardMs, c.flop)}, BackpropFilter ${kernelRate(c.backpropFilterMs, c.flop)}, ${input}${stock}`);
     }
   }
 }
@@ -425,12 +473,15 @@ function compare(pairs: Pair[]): Comparison[] {
 function printComparison(rows: Comparison[], pairs: Pair[]): void {
   const torch = pairs.map((p) => ('torch' in p.torch1 ? p.torch1.torch : undefined)).find((v) => v) ?? '?';
   console.log(`\n== This project vs PyTorch ${torch}, benchmark CNN, batch ${BATCH} (${pairs.length} back-to-back pair(s); medians; ratio = median of the pairs' ratios)`);
-  console.log(`  ${'images/s'.padEnd(16)} ${'ours'.padStart(8)} ${'PyTorch'.padStart(8)} ${'ratio'.padStart(6)}  target  per pair`);
+  const flop = pairs.map((p) => ('trainFlopPerImage' in p.ours1 ? p.ours1.trainFlopPerImage : undefined)).find((v) => v);
+  console.log(`  ${cpuDescription()}`);
+  console.log(`  ${'images/s'.padEnd(16)} ${'ours'.padStart(8)} ${'PyTorch'.padStart(8)} ${'ratio'.padStart(6)}  target  ours in GFLOP/s, share of SIMD peak       per pair`);
   for (const r of rows) {
     if (r.ratios.length === 0) continue;
     const ratio = median(r.ratios);
     const verdict = r.target == null ? '      ' : `${ratio >= r.target ? '>=' : '< '}${r.target.toFixed(1)}x`;
-    console.log(`  ${r.what.padEnd(16)} ${median(r.ours).toFixed(0).padStart(8)} ${median(r.torch).toFixed(0).padStart(8)} ${ratio.toFixed(2).padStart(5)}x  ${verdict}  ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+    const rate = r.what.startsWith('train') && flop ? throughput(median(r.ours), flop, r.what.includes('1 thread') ? 1 : 2) : '';
+    console.log(`  ${r.what.padEnd(16)} ${median(r.ours).toFixed(0).padStart(8)} ${median(r.torch).toFixed(0).padStart(8)} ${ratio.toFixed(2).padStart(5)}x  ${verdict}  ${rate.padEnd(40)}  ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`);
   }
   const loads = pairs.map((p) => [p.ours1, p.torch1, p.ours2, p.torch2].map((r) => ('loadavg1m' in r ? r.loadavg1m.toFixed(2) : '-')).join('/'));
   console.log(`  load average (1 min) after ours-1/torch-1/ours-2/torch-2, per pair: ${loads.join('; ')} (${os.cpus().length} cores: above ~1 means other jobs shared them)`);
@@ -453,7 +504,7 @@ async function main(): Promise<void> {
   const only = option(args, 'backends')?.split(',');
   const pairCount = Number(option(args, 'pairs') ?? (quick ? 1 : 3));
   const noTorch = only != null ? 'not with --backends' : option(args, 'torch') === 'off' ? '--torch=off' : torchUnavailable();
-  console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}`);
+  console.log(`${cpuDescription()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`);
   const loadStart = process.hrtime.bigint();
   const mnist = loadMnist();
   const mnistLoadSeconds = round(Number(process.hrtime.bigint() - loadStart) / 1e9, 3);
@@ -485,7 +536,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     command: `node dist/bench/bench.js ${args.join(' ')}`.trim(),
     note: 'wall-clock figures depend on other load on the machine (see loadavg); per-CPU-second figures count only this process\'s CPU time',
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => round(x)), node: process.version },
+    machine: { cpus: os.cpus().length, cpuModel: cpuModel(), measuredClockGHz: round(clockGHz()), simd128PeakGflopsPerCore: round(simdPeakGflops(clockGHz()), 1), loadavg: os.loadavg().map((x) => round(x)), node: process.version },
     model: 'conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, flatten, dense128-relu, dense10-softmax; valid padding; Adam 1e-3; MNIST',
     batch: BATCH,
     mnistLoadSeconds,
