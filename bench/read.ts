@@ -1,0 +1,325 @@
+/**
+ * `npm run bench:read` (issue 16, part 6): the committed line reader side by side with Tesseract on
+ * the same image files.
+ *   npm run build && npm run bench:read -- [--lines 100] [--seed 7] [--model saved_models/lines]
+ *     [--emnist-dir ../shared/data/emnist62 --split emnist62] [--out outputs/bench-read.json]
+ *
+ * Image sets, N lines each (test split of everything: held-out fonts, EMNIST test letters, test
+ * words; deterministic by --seed):
+ * - fonts-clean / fonts-degraded: held-out handwriting fonts on clean white paper / under the
+ *   training mix of paper and camera (15% of those clean too, as in training and `hwr evaluate`);
+ * - emnist-clean / emnist-degraded: EMNIST ByClass test letters, likewise (skipped, with a note,
+ *   when EMNIST ByClass is not found);
+ * - samples: the word and line images in data/samples/words, texts from their file names.
+ * A set's clean and degraded lines share their texts and writers: only paper and camera differ.
+ * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
+ *
+ * Every image is written as a PNG into outputs/bench-read/images/ (kept for people to look at) and
+ * that file goes to every reader: the line model as `hwr predict` reads it, tesseract.js (psm 7, one
+ * line) and Debian's tesseract when installed. Prints CER (case-sensitive), loose CER, WER, exact
+ * lines and ms per line (wall, the reader alone from the file, after one warm-up read), the CPU and
+ * load average, a verdict per set; writes everything, each line's target and readings, to --out.
+ *
+ * Exit 0 whatever the figures (a benchmark), 2 on bad arguments, 1 when the model cannot be used.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import sharp from 'sharp';
+import { Dataset } from '../src/data/dataset';
+import { decodeRgba, readImageBytes } from '../src/image/decode';
+import { RgbaImage } from '../src/image/rgba';
+import { textFromFilename } from '../src/image/samples';
+import { LineModelMetadata, loadLineModel } from '../src/lines/read';
+import { describeBackend, initBackend } from '../src/runtime/backend';
+import { HandwritingGenerator, LINE_GEOMETRY, createHandwritingGenerator, splitFonts } from '../src/synth/handwriting';
+import { recipeFor } from '../src/train/recipes';
+import { deriveSeed } from '../src/util/rng';
+import { gitCommit } from '../src/cli/common';
+import { lineEmnist } from '../src/cli/train_lines';
+import { cpuModel } from './cpu';
+import { dropPngChunks } from './png_chunks';
+import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
+import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
+
+const USAGE = `usage: npm run bench:read -- [--lines N] [--seed S] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR] [--out FILE]
+  --lines N        lines per synthetic set (default 100)
+  --seed S         seed of the synthetic sets (default 7)
+  --model DIR      line model folder (default saved_models/lines)
+  --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
+  --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
+  --samples DIR    word and line images named word-TEXT-... / line-TEXT-... (default data/samples/words)
+  --out FILE       JSON report (default outputs/bench-read.json; images go to outputs/bench-read/images/)`;
+
+/** Bad command-line arguments: exit code 2. */
+export class ArgumentError extends Error {}
+
+/** Parsed options of the bench. */
+export interface BenchReadOptions {
+  lines: number;
+  seed: number;
+  model: string;
+  emnistDir?: string;
+  split?: string;
+  samples: string;
+  out: string;
+}
+
+/** Parses the command line; throws `ArgumentError` on anything it does not understand. */
+export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        lines: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new ArgumentError(e instanceof Error ? e.message : String(e));
+  }
+  if (values.help) throw new ArgumentError('');
+  const int = (name: string, def: number, min: number): number => {
+    const v = values[name];
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new ArgumentError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
+    return n;
+  };
+  return {
+    lines: int('lines', 100, 1),
+    seed: int('seed', 7, 0),
+    model: String(values.model ?? 'saved_models/lines'),
+    emnistDir: values['emnist-dir'] as string | undefined,
+    split: values.split as string | undefined,
+    samples: String(values.samples ?? path.join('data', 'samples', 'words')),
+    out: String(values.out ?? path.join('outputs', 'bench-read.json')),
+  };
+}
+
+/** One image of a set: the file every reader gets and the text it holds. */
+export interface BenchImage {
+  file: string;
+  target: string;
+  /** Where it came from: 'font:<family>', 'emnist' or the sample's file. */
+  source: string;
+  /** Paper-and-camera strength of a synthetic line (0 clean). */
+  strength?: number;
+  psm: Psm;
+}
+
+export interface BenchSet {
+  name: string;
+  description: string;
+  images: BenchImage[];
+  skipped?: string;
+}
+
+/** Tesseract's page segmentation for a target: one line, or a block of several. */
+const psmFor = (target: string): Psm => (target.includes('\n') ? 6 : 7);
+
+/** Writes RGBA pixels as a PNG that claims no resolution (see png_chunks.ts). */
+async function writePng(rgba: RgbaImage, file: string): Promise<void> {
+  const data = Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength);
+  const png = await sharp(data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } }).png().toBuffer();
+  fs.writeFileSync(file, dropPngChunks(png, ['pHYs'], file));
+}
+
+/** Writes the first n photos of a generator (the RGBA before the line recipe) as PNGs. */
+async function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string): Promise<BenchSet> {
+  const images: BenchImage[] = [];
+  for (let i = 0; i < n; i++) {
+    const { photo, line } = gen.stages(i);
+    const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
+    await writePng(photo.image, file);
+    images.push({ file, target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) });
+  }
+  return { name, description, images };
+}
+
+/** The sample images whose names carry their text, decoded (EXIF applied) and written as PNGs. */
+async function samplesSet(samplesDir: string, dir: string): Promise<BenchSet> {
+  const name = 'samples';
+  if (!fs.existsSync(samplesDir)) return { name, description: samplesDir, images: [], skipped: `${samplesDir} not found (pass --samples DIR)` };
+  const files = fs.readdirSync(samplesDir).filter((f) => /\.(png|jpe?g|webp)$/i.test(f) && textFromFilename(f) !== null).sort();
+  if (files.length === 0) return { name, description: samplesDir, images: [], skipped: `no word-TEXT-... or line-TEXT-... images in ${samplesDir}` };
+  const images: BenchImage[] = [];
+  for (const f of files) {
+    const src = path.join(samplesDir, f);
+    const { rgba } = await decodeRgba(await readImageBytes(src), src);
+    const file = path.join(dir, `samples-${f.replace(/\.[^.]+$/, '')}.png`);
+    await writePng(rgba, file);
+    const target = textFromFilename(f)!;
+    images.push({ file, target, source: src, psm: psmFor(target) });
+  }
+  return { name, description: `${samplesDir}: ${files.length} word and line images, texts from their file names`, images };
+}
+
+/** EMNIST ByClass test letters, or why not (the sets are then skipped). */
+function loadEmnistTest(opts: BenchReadOptions): Dataset | { error: string } {
+  try {
+    const d = lineEmnist({ 'emnist-dir': opts.emnistDir, split: opts.split }, 'test');
+    return d ?? { error: 'no EMNIST' };
+  } catch (e) {
+    return { error: `${e instanceof Error ? e.message.split('\n')[0] : String(e)} (pass --emnist-dir and --split, or EMNIST_DIR and EMNIST_SPLIT)` };
+  }
+}
+
+/** Builds every image set (writing their PNGs into `dir`). */
+async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: string): Promise<{ sets: BenchSet[]; sharedWords: number }> {
+  const info = (meta.lines ?? {}) as { sharedWords?: number };
+  const sharedWords = info.sharedWords ?? recipeFor('lines').lines!.sharedWords;
+  const n = opts.lines;
+  const clean = { cleanShare: 1, strength: [0, 0] as [number, number] };
+  // lineTestSources's seeds and texts, with the photo wanted; the geometry only shapes the model input, not the photo.
+  const gen = (name: 'fonts' | 'emnist', extra: object) => createHandwritingGenerator({
+    split: 'test', seed: deriveSeed(opts.seed, 'test-set', name), geometry: LINE_GEOMETRY, name, text: { sharedWords }, ...extra,
+  });
+  const fonts = { fonts: splitFonts('test') };
+  const sets: BenchSet[] = [];
+  console.error(`writing ${n} lines per synthetic set into ${dir} ...`);
+  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts.join(', ')}), clean white paper, test words`, gen('fonts', { ...fonts, ...clean }), n, dir));
+  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', gen('fonts', fonts), n, dir));
+  const emnist = loadEmnistTest(opts);
+  if ('error' in emnist) {
+    for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
+  } else {
+    const letters = { fonts: [], emnist };
+    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, gen('emnist', { ...letters, ...clean }), n, dir));
+    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, gen('emnist', letters), n, dir));
+  }
+  sets.push(await samplesSet(opts.samples, dir));
+  return { sets, sharedWords };
+}
+
+/** Reads every image of a set with one reader, timing each read alone. */
+export async function readSet(reader: Reader, set: BenchSet): Promise<Reading[]> {
+  const out: Reading[] = [];
+  for (const img of set.images) {
+    const t0 = process.hrtime.bigint();
+    try {
+      const text = await reader.read(img.file, img.psm);
+      out.push({ text: normaliseReading(text), ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    } catch (e) {
+      out.push({ text: '', ms: Number(process.hrtime.bigint() - t0) / 1e6, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return out;
+}
+
+/** Loads the model with errors that say what to do; exits 1 when it cannot be used. */
+async function loadModelOrExit(dir: string): Promise<Awaited<ReturnType<typeof loadLineModel>>> {
+  if (!fs.existsSync(path.join(dir, 'metadata.json'))) {
+    console.error(`bench:read: ${dir} is not a model folder (no metadata.json there); pass --model DIR with a line model, or train one with 'hwr train --dataset lines'.`);
+    process.exit(1);
+  }
+  try {
+    return await loadLineModel(dir);
+  } catch (e) {
+    // The loader's errors name the folder and say what to pass instead.
+    console.error(`bench:read: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  let opts: BenchReadOptions;
+  try {
+    opts = parseBenchReadArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof ArgumentError)) throw e;
+    if (e.message) console.error(`bench:read: ${e.message}`);
+    console.error(USAGE);
+    process.exit(e.message ? 2 : 0);
+  }
+  const loadStart = os.loadavg();
+  const backend = await initBackend();
+  const { model, metadata } = await loadModelOrExit(opts.model);
+  const notes: string[] = [];
+  if (!metadata.body) {
+    notes.push(`${opts.model} is a line model of the older kind (no 'body' in its metadata: ${metadata.charset.length} characters at height ${metadata.height}, ` +
+      `trained on EMNIST-glyph lines): readPage still reads it, but it was not made for images like these`);
+  }
+  const imagesDir = path.join(path.dirname(opts.out), 'bench-read', 'images');
+  fs.rmSync(imagesDir, { recursive: true, force: true });
+  fs.mkdirSync(imagesDir, { recursive: true });
+  const { sets, sharedWords } = await buildSets(opts, metadata, imagesDir);
+
+  const readers: Reader[] = [lineModelReader(model, metadata, 'line model', `${opts.model}: ${metadata.family} ${metadata.dataset}, height ${metadata.height}, ` +
+    `${metadata.charset.length} characters, readPage (greedy) on the decoded file, ${describeBackend(backend)}`)];
+  for (const make of [tesseractJsReader, tesseractCliReader]) {
+    const r = await make();
+    if ('error' in r) notes.push(`no ${make === tesseractJsReader ? 'tesseract.js' : 'Debian tesseract'} row: ${r.error}`);
+    else readers.push(r);
+  }
+  const first = sets.find((s) => s.images.length > 0)?.images[0];
+  const readings: Record<string, Record<string, Reading[]>> = {};
+  for (const reader of readers) {
+    if (first) await reader.read(first.file, first.psm).catch(() => ''); // warm-up, not timed
+    for (const set of sets) {
+      if (set.skipped) continue;
+      process.stderr.write(`${set.name}: ${reader.name} reading ${set.images.length} images ...\n`);
+      (readings[set.name] ??= {})[reader.name] = await readSet(reader, set);
+    }
+    await reader.close();
+  }
+  const loadEnd = os.loadavg();
+
+  const reports: SetReport[] = sets.map((set) => (set.skipped
+    ? { set: set.name, scores: [], skipped: set.skipped }
+    : { set: set.name, scores: readers.map((r) => scoreReader(r.name, r.kind, set.images.map((i) => i.target), readings[set.name][r.name])) }));
+  const cpu = `${cpuModel()} x ${os.cpus().length}`;
+  const load = `load average ${loadStart[0].toFixed(2)} at the start, ${loadEnd[0].toFixed(2)} at the end (1 min)`;
+  const verdicts = formatVerdicts(reports);
+
+  console.log(`bench:read: ${opts.lines} lines per synthetic set, seed ${opts.seed}; ${cpu}; ${load}`);
+  for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
+  for (const note of notes) console.log(`note: ${note}`);
+  console.log('ms/line: wall time of the reader alone from the image file to its text, after one warm-up read' +
+    (readers.some((r) => r.name === 'tesseract (Debian)') ? '; Debian tesseract starts a process and loads its model for every image' : ''));
+  console.log('');
+  console.log(formatTable(reports));
+  console.log('');
+  for (const v of verdicts) console.log(v);
+
+  const json = {
+    bench: 'read',
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    command: process.argv.slice(2),
+    options: opts,
+    cpu,
+    cpus: os.cpus().length,
+    loadAverage: { start: loadStart, end: loadEnd },
+    backend: backend.name,
+    model: { dir: opts.model, family: metadata.family, dataset: metadata.dataset, height: metadata.height, body: metadata.body ?? null, charset: metadata.charset.join('') },
+    sharedWords,
+    readers: readers.map((r) => ({ name: r.name, kind: r.kind, describe: r.describe })),
+    notes,
+    sets: sets.map((set, k) => ({
+      name: set.name,
+      description: set.description,
+      skipped: set.skipped,
+      scores: reports[k].scores,
+      lines: set.images.map((img, i) => ({
+        ...img,
+        readings: Object.fromEntries(readers.map((r) => [r.name, readings[set.name]?.[r.name]?.[i]])),
+      })),
+    })),
+    verdicts,
+  };
+  fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+  fs.writeFileSync(opts.out, JSON.stringify(json, null, 2) + '\n');
+  console.log(`\nreport written to ${opts.out}; images in ${imagesDir}`);
+}
+
+if (require.main === module) {
+  main().then(() => process.exit(0), (err) => {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.exit(1);
+  });
+}
