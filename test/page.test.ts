@@ -39,6 +39,8 @@ describe('findTextLines', () => {
       { text: 'gap yep gag pig', x: 60, y: 60 }, { text: 'hill lid tilt', x: 60, y: 112 }, { text: 'the end', x: 60, y: 200 }] }],
     ['ruled paper with a margin line, the writing on the lines', { width: 900, height: 420, rules: [96, 176, 256, 336], margin: 40, skew: 3, lines: [
       { text: 'hold the dog', x: 60, y: 60 }, { text: 'and then the end', x: 60, y: 140 }, { text: 'DATA at 10', x: 60, y: 220 }] }],
+    ['dirt: 600 dark specks strewn over the page', { width: 900, height: 420, specks: 600, skew: -2, lines: [
+      { text: 'hold the dog', x: 60, y: 60 }, { text: 'and then the end', x: 60, y: 150 }, { text: 'DATA at 10', x: 60, y: 250 }] }],
   ] as Array<[string, PageSpec]>)('%s: every line, in order, boxes overlapping the truth', async (_, spec) => {
     await expectLinesFound(spec);
   });
@@ -52,6 +54,21 @@ describe('findTextLines', () => {
     const [a, b] = found.lines.map((l) => l.box);
     expect(a.y + a.height).toBeLessThan(truth[1].y + truth[1].height - 15);
     expect(b.y).toBeGreaterThan(truth[0].y + 15);
+  });
+
+  test('i-dots, a comma and a full stop stay with their line; dirt away from the writing joins no line', async () => {
+    const spec: PageSpec = { width: 700, height: 300, lines: [{ text: 'hand dad', x: 60, y: 40 }, { text: 'in an inn, tan.', x: 60, y: 130 }] };
+    const truth = await trueBoxes(spec);
+    const page = await renderPage(spec);
+    // A speck of dirt far right of the second line, and one below it.
+    for (const [x, y] of [[600, 150], [200, 240]]) for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) page.data[(y + dy) * page.width + x + dx] = 0.2;
+    const found = findTextLines(page);
+    expect(found.lines).toHaveLength(2);
+    const box = found.lines[1].box;
+    // The dots are the second line's highest ink, the full stop its rightmost, the comma its lowest.
+    expect(Math.abs(box.y - truth[1].y)).toBeLessThanOrEqual(2);
+    expect(Math.abs(box.x + box.width - (truth[1].x + truth[1].width))).toBeLessThanOrEqual(2);
+    expect(Math.abs(box.y + box.height - (truth[1].y + truth[1].height))).toBeLessThanOrEqual(2);
   });
 
   test('one line of writing gives exactly one line; so does one short turned word', async () => {

@@ -1,12 +1,13 @@
 /**
  * Generated pages of handwriting-like strokes for the page-layout tests: lines of words drawn with
- * render.ts's glyphs plus a few with descenders, ascenders and dots (g, p, y, l, i, o, r), at known
+ * render.ts's glyphs plus a few with descenders, ascenders and dots (g, p, y, l, i, o, r, full stop, comma), at known
  * positions, the whole page turned by a skew; each line's true box is the box of its own
  * rendering. Rasterised by sharp (librsvg), so no font is needed.
  */
 import sharp from 'sharp';
 import { FloatImage, PixelBox } from '../src/image/gray';
 import { glyphPath } from '../src/image/render';
+import { createRng } from '../src/util/rng';
 
 /** Glyphs the render module lacks, in its 100 x 100 box (baseline 90, x-height at 44). */
 const EXTRA: Record<string, string> = {
@@ -17,6 +18,8 @@ const EXTRA: Record<string, string> = {
   i: 'M48,46 L48,90 M48,26 L49,28',
   o: 'M50,44 C24,44 24,90 50,90 C76,90 76,44 50,44',
   r: 'M32,44 L32,90 M32,62 C40,44 58,42 70,48',
+  '.': 'M48,88 L49,89',
+  ',': 'M50,86 L44,104',
 };
 
 /** A word or line as SVG path data in glyph units; returns the path and its width. */
@@ -59,6 +62,8 @@ export interface PageSpec {
   rules?: number[];
   /** Column of a notebook's margin line (pixels, before turning), drawn in red down the whole page. */
   margin?: number;
+  /** Dark specks of dirt, 1-3 px, strewn over the page (seeded). */
+  specks?: number;
   strokeWidth?: number;
 }
 
@@ -72,6 +77,13 @@ function svg(spec: PageSpec, only: number | null, paper: boolean): string {
     `stroke-width="${spec.strokeWidth ?? 8}" stroke-linecap="round" stroke-linejoin="round"/>`)).join('');
   let rules = paper ? (spec.rules ?? []).map((r) => `<rect x="-50" y="${r}" width="${spec.width + 100}" height="2" fill="#7d95c8"/>`).join('') : '';
   if (paper && spec.margin !== undefined) rules += `<rect x="${spec.margin}" y="-50" width="3" height="${spec.height + 100}" fill="#b0443c"/>`;
+  if (paper && spec.specks) {
+    const rng = createRng(7);
+    for (let k = 0; k < spec.specks; k++) {
+      const side = 1 + rng.int(3);
+      rules += `<rect x="${rng.int(spec.width)}" y="${rng.int(spec.height)}" width="${side}" height="${side}" fill="#2a2a2a"/>`;
+    }
+  }
   const bg = paper ? '<rect width="100%" height="100%" fill="#f4f1e8"/>' : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${spec.width}" height="${spec.height}">${bg}<g transform="${turn}">${rules}${lines}</g></svg>`;
 }

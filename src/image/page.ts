@@ -12,7 +12,7 @@
  * bodies (a descender touching an ascender) is cut at the valley between them. Each line's crop is
  * deskewed, lighting-flattened gray (dark ink on white) with the other lines' ink erased.
  */
-import { FloatImage, GrayImage, PixelBox, createImage, quantile, toFloat } from './gray';
+import { FloatImage, GrayImage, PixelBox, createImage, toFloat } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
 import { InkMapOptions } from './lighting';
 import { MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk } from './line';
@@ -77,6 +77,10 @@ interface Component {
   writing: boolean;
   /** Too tall to be writing: erased from every line's crop. */
   tall: boolean;
+  /** Writing at least 0.3 of the writing's size: a letter or a word, not a dot, a comma or a speck. */
+  letter: boolean;
+  left: number;
+  right: number;
 }
 
 /**
@@ -149,7 +153,8 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
     };
     lines.push({ box, image: lineCrop(ink, owner, own, crop) });
   }
-  return { lines, skewDegrees: skew, notes: [] };
+  const notes = lines.length ? [] : [`${name}: no writing found (only ruled lines or specks); nothing to read`];
+  return { lines, skewDegrees: skew, notes };
 }
 
 /** The deskewed ink, who owns each ink pixel (line index + 1, 0 for nobody), and the bands. */
@@ -179,22 +184,24 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   // margin line, a page edge, a shadow (joined letters of two touching lines are ~3x as tall).
   const speck = max(3, (0.06 * scale) ** 2);
   for (const c of comps) {
-    c.tall = c.bottom - c.top + 1 > 4 * scale;
+    c.tall = c.bottom - c.top + 1 > 4 * scale || isBlob(c, mask);
     c.writing = c.area >= speck && !c.tall;
+    c.letter = c.writing && c.bottom - c.top + 1 >= 0.3 * scale;
   }
   const W = mask.width;
-  // The row profile of each component's middle half: a line's ascenders and descenders reach into
-  // the gap between lines, but the middle of a letter (or a joined word) is its body.
+  // The row profile of each letter's (or joined word's) middle half: a line's ascenders and
+  // descenders reach into the gap between lines, but the middle of a letter is its body; dots,
+  // commas and specks do not make rows of writing.
   const profile = new Float64Array(mask.height);
   for (let p = 0; p < labels.length; p++) {
     const c = comps[labels[p]];
-    if (!labels[p] || !c.writing) continue;
+    if (!labels[p] || !c.letter) continue;
     const y = (p - (p % W)) / W;
     const quarter = (c.bottom - c.top + 1) / 4;
     if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
   }
   let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.35);
-  bands = dropWeakBands(bands, comps, scale);
+  bands = strongBands(bands, comps, scale);
   for (const b of bands) setCore(b, mask, labels, comps);
   const owner = assign(labels, comps, bands, W);
   return { ink, rot, owner, bands };
@@ -203,27 +210,44 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
 /** Per component: area, top and bottom row; plus the label image. Entry 0 is the background. */
 function componentFacts(mask: Mask): { labels: Int32Array; comps: Component[] } {
   const { labels, areas } = connectedComponents(mask);
-  const comps: Component[] = areas.map((area) => ({ area, top: mask.height, bottom: -1, writing: true, tall: false }));
   const W = mask.width;
+  const comps: Component[] = areas.map((area) => ({ area, top: mask.height, bottom: -1, left: W, right: -1, writing: true, tall: false, letter: true }));
   for (let p = 0; p < labels.length; p++) {
     const id = labels[p];
     if (id === 0) continue;
-    const y = (p - (p % W)) / W;
+    const x = p % W;
+    const y = (p - x) / W;
     const c = comps[id];
     if (y < c.top) c.top = y;
     if (y > c.bottom) c.bottom = y;
+    if (x < c.left) c.left = x;
+    if (x > c.right) c.right = x;
   }
   return { labels, comps };
 }
 
+/** A component touching the image's edge and spanning half of it: the dark surroundings of a photographed page, not writing. */
+function isBlob(c: Component, mask: Mask): boolean {
+  const edge = c.left === 0 || c.top === 0 || c.right === mask.width - 1 || c.bottom === mask.height - 1;
+  return edge && (c.right - c.left + 1 > mask.width / 2 || c.bottom - c.top + 1 > mask.height / 2);
+}
+
 /**
- * The writing's size: the 75th percentile of its components' heights (specks of under 4 pixels
- * left out): a letter's or a joined word's height, above the dots and commas. 1 when empty.
+ * The writing's size: the median height of its components weighted by their ink (so a letter or
+ * a joined word sets it, and neither the dots and commas nor a photo's many specks of grain do;
+ * blobs at the image's edge are left out). 1 when empty.
  */
 function typicalHeight(mask: Mask): number {
   const { comps } = componentFacts(mask);
-  const heights = comps.slice(1).filter((c) => c.area >= 4).map((c) => c.bottom - c.top + 1);
-  return heights.length ? max(1, quantile(heights, 0.75)) : 1;
+  const items = comps.slice(1).filter((c) => !isBlob(c, mask)).map((c) => ({ h: c.bottom - c.top + 1, w: c.area })).sort((a, b) => a.h - b.h);
+  let total = 0;
+  for (const it of items) total += it.w;
+  let acc = 0;
+  for (const it of items) {
+    acc += it.w;
+    if (acc >= total / 2) return max(1, it.h);
+  }
+  return 1;
 }
 
 /**
@@ -306,28 +330,19 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
 }
 
 /**
- * Bands without a component at least 0.4 of the writing's size whose middle lies in them (a row
- * of i-dots, an underline, specks) join the neighbouring band whose peak is nearer.
+ * Keeps the bands holding a letter or word at least 0.4 of the writing's size with its middle in
+ * them: a band of i-dots, an underline or specks is no line (its marks still go to the nearest
+ * line's body when they are near it, see `assign`).
  */
-function dropWeakBands(bands: Band[], comps: Component[], scale: number): Band[] {
-  const out = bands.map((b) => ({ ...b }));
-  const strong = (b: Band) => comps.some((c, id) => {
-    if (id === 0 || !c.writing || c.bottom - c.top + 1 < 0.4 * scale) return false;
+function strongBands(bands: Band[], comps: Component[], scale: number): Band[] {
+  return bands.filter((b) => comps.some((c, id) => {
+    if (id === 0 || !c.letter || c.bottom - c.top + 1 < 0.4 * scale) return false;
     const mid = (c.top + c.bottom) / 2;
     return mid >= b.start && mid < b.end;
-  });
-  for (;;) {
-    const i = out.findIndex((b) => !strong(b));
-    if (i < 0 || out.length === 1) return out;
-    const up = i > 0 ? out[i].peak - out[i - 1].peak : Infinity;
-    const down = i + 1 < out.length ? out[i + 1].peak - out[i].peak : Infinity;
-    const j = up <= down ? i - 1 : i + 1;
-    const merged: Band = { ...out[j], start: min(out[i].start, out[j].start), end: max(out[i].end, out[j].end) };
-    out.splice(min(i, j), 2, merged);
-  }
+  }));
 }
 
-/** The band's body rows (`bodyFromProfile` on its column-filled profile, writing only). */
+/** The band's body rows (`bodyFromProfile` on its column-filled profile of letters and words only). */
 function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[]): void {
   const W = mask.width;
   const rows = band.end - band.start;
@@ -335,7 +350,7 @@ function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[])
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < W; x++) {
       const id = labels[(band.start + y) * W + x];
-      if (id && comps[id].writing) clean.data[y * W + x] = 1;
+      if (id && comps[id].letter) clean.data[y * W + x] = 1;
     }
   }
   const body = bodyFromProfile(filledProfile(clean, 0, rows));
@@ -346,20 +361,24 @@ function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[])
 }
 
 /**
- * Gives each component's pixels to a band (owner = band index + 1; specks 0, too tall -1): small ones
- * (under half the median body) to the nearest band body; one with a quarter or more of its ink in
- * each of two band bodies is cut along the band boundaries; any other to the band holding most of it.
+ * Gives each component's pixels to a band (owner = band index + 1; nobody 0, too tall -1): one
+ * with a quarter or more of its ink in each of two band bodies is cut along the band boundaries;
+ * any other letter or word to the band holding most of it; small ones (under half the median body)
+ * to the nearest band body when they are near it (an i-dot, a comma), else to nobody (dirt).
  */
 function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number): Int32Array {
   const n = comps.length;
   const B = bands.length;
-  const bandOf = new Int32Array(labels.length / W); // row -> band index
-  bands.forEach((b, i) => bandOf.fill(i, b.start, b.end));
+  if (B === 0) return new Int32Array(labels.length);
+  // Row -> band: its own band's, else (rows between bands) the band whose body is nearer.
+  const bandOf = new Int32Array(labels.length / W);
+  let i = 0;
   for (let y = 0; y < bandOf.length; y++) {
-    // Rows outside every band (empty rows) go to the nearest band.
-    if (bands.length && (y < bands[0].start || y >= bands[B - 1].end)) bandOf[y] = y < bands[0].start ? 0 : B - 1;
+    while (i + 1 < B && y >= bands[i + 1].start) i++;
+    const inside = y >= bands[i].start && y < bands[i].end;
+    const below = i + 1 < B && y >= bands[i].end && bands[i + 1].coreTop - y < y - bands[i].coreBottom;
+    bandOf[y] = inside ? i : below ? i + 1 : i;
   }
-  for (let i = 0; i + 1 < B; i++) bandOf.fill(i + 1, bands[i].end, bands[i + 1].start);
   const inBand = new Float64Array(n * B);
   const inCore = new Float64Array(n * B);
   for (let p = 0; p < labels.length; p++) {
@@ -371,25 +390,15 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
     if (y >= bands[b].coreTop && y < bands[b].coreBottom) inCore[id * B + b]++;
   }
   const bodies = bands.map((b) => b.coreBottom - b.coreTop).sort((a, b) => a - b);
-  const medianBody = bodies[bodies.length >> 1] ?? 1;
+  const medianBody = bodies[(bodies.length - 1) >> 1] ?? 1;
   const target = new Int32Array(n).fill(-1); // band index, or -2: cut along the bands
+  const small = (c: Component) => c.bottom - c.top + 1 < 0.5 * medianBody;
+  // Letters and words first; they also set how far each line reaches left and right.
+  const left = new Float64Array(B).fill(Infinity);
+  const right = new Float64Array(B).fill(-Infinity);
   for (let id = 1; id < n; id++) {
     const c = comps[id];
-    if (!c.writing) continue;
-    if (c.bottom - c.top + 1 < 0.5 * medianBody) {
-      const mid = (c.top + c.bottom + 1) / 2;
-      let best = 0;
-      let bestDist = Infinity;
-      bands.forEach((b, i) => {
-        const d = mid < b.coreTop ? b.coreTop - mid : mid > b.coreBottom ? mid - b.coreBottom : 0;
-        if (d < bestDist) {
-          bestDist = d;
-          best = i;
-        }
-      });
-      target[id] = best;
-      continue;
-    }
+    if (!c.writing || small(c)) continue;
     let cores = 0;
     let most = 0;
     for (let b = 0; b < B; b++) {
@@ -397,6 +406,29 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
       if (inBand[id * B + b] > inBand[id * B + most]) most = b;
     }
     target[id] = cores >= 2 ? -2 : most;
+    for (let b = 0; b < B; b++) {
+      if (b !== most && !(cores >= 2 && inBand[id * B + b] > 0)) continue;
+      left[b] = min(left[b], c.left);
+      right[b] = max(right[b], c.right);
+    }
+  }
+  // Dots, commas, dashes: to the nearest body if they are near it (within 0.6 of its height above
+  // or below, as an i-dot or a comma is, and within the line's reach); dirt elsewhere to no line.
+  for (let id = 1; id < n; id++) {
+    const c = comps[id];
+    if (!c.writing || !small(c)) continue;
+    let best = -1;
+    let bestDist = Infinity;
+    bands.forEach((b, i) => {
+      const d = c.bottom < b.coreTop ? b.coreTop - c.bottom - 1 : c.top >= b.coreBottom ? c.top - b.coreBottom : 0;
+      if (d < bestDist) {
+        bestDist = d;
+        best = i;
+      }
+    });
+    if (best < 0) continue;
+    const body = bands[best].coreBottom - bands[best].coreTop;
+    if (bestDist <= 0.6 * body && c.right >= left[best] - 0.5 * body && c.left <= right[best] + 0.5 * body) target[id] = best;
   }
   const owner = new Int32Array(labels.length);
   for (let p = 0; p < labels.length; p++) {
