@@ -93,7 +93,8 @@ async function benchModel(modelDir: string, interpreter: () => Promise<LiteRtInt
   for (const q of ['none', 'float16', 'int8'] as TfliteQuantization[]) {
     const file = path.join(OUT, name, `${name}-${q}.tflite`); // labels.txt beside it
     const r = exportTflite(model, metadata.classes, file, { quantize: q, calibration: q === 'int8' ? calibration : undefined, description: `bench ${modelDir} ${q}` });
-    const out = await tfliteOutputs(await interpreter(), file, test);
+    // RGB input by default (as hwr export writes it): the gray test images go in as R = G = B.
+    const out = await tfliteOutputs(await interpreter(), file, test, { channels: r.channels === 3 ? 3 : 1 });
     add(`tflite ${q === 'none' ? 'float32' : q}`, r.bytes, out.output, out.ms / test.count);
   }
   calibration.dispose();

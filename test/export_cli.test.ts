@@ -68,10 +68,11 @@ test('tflite int8: calibrates on training images, writes the file and labels.txt
   expect(text).toMatch(/LiteRT on 200 mnist test images: accuracy .* \(tfjs\) -> .* \(tflite\).*: pass \(accuracy within 1 point of tfjs\)/);
   expect(fs.readdirSync(path.dirname(out)).sort()).toEqual(['labels.txt', 'tiny-int8.tflite']);
   expect(fs.readFileSync(path.join(path.dirname(out), 'labels.txt'), 'utf8').trim().split('\n')).toEqual(classes);
-  // The file really is a full-integer model that the interpreter runs with float input and output.
+  // The file really is a full-integer model that the interpreter runs with float input and output, RGB by default.
   const interp = await LiteRtInterpreter.start();
   try {
-    const r = await interp.run(out, new Float32Array(784), 1);
+    const r = await interp.run(out, new Float32Array(28 * 28 * 3), 1);
+    expect(r.inputShape).toEqual([1, 28, 28, 3]);
     expect(r.outputShape).toEqual([1, 10]);
     expect(r.output.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 1);
   } finally {
@@ -84,6 +85,10 @@ test('bad options are usage errors (exit 2) naming the allowed values', async ()
   expect(errors.join('\n')).toMatch(/--quantize for tflite must be one of none, float16, int8/);
   expect(await hwr('export', '--model', modelDir, '--format', 'onnx')).toBe(2);
   expect(errors.join('\n')).toMatch(/--format must be web or tflite/);
+  expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--input', 'bgr')).toBe(2);
+  expect(errors.join('\n')).toMatch(/--input must be one of gray, rgb, got 'bgr'/);
+  expect(await hwr('export', '--model', modelDir, '--format', 'web', '--input', 'rgb')).toBe(2);
+  expect(errors.join('\n')).toMatch(/--input applies to --format tflite only/);
 });
 
 test('an unwritable --out fails with a clear message and leaves nothing', async () => {
@@ -99,9 +104,18 @@ describe('tflite verification is part of the contract', () => {
   const out = () => path.join(dir, 'verify', 'tiny.tflite');
   afterEach(() => jest.restoreAllMocks());
 
-  test('float32 that agrees: exit 0, pass against the float32 thresholds', async () => {
+  test('float32 that agrees: exit 0, pass against the float32 thresholds (RGB by default, the gray images fed as R = G = B)', async () => {
     expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--out', out(), '--limit', '100', '--backend', 'cpu')).toBe(0);
-    expect(logs.join('\n')).toMatch(/LiteRT on 100 mnist test images: .*top-1 agreement 100\.00%.*: pass \(agreement >= 99\.99% and max abs dp <= 0\.0001\)/);
+    const text = logs.join('\n');
+    expect(text).toMatch(/input \[1, 28, 28, 3\] RGB \(the model reads the mean of R, G and B\), white ink on black/);
+    expect(text).toMatch(/LiteRT on 100 mnist test images: .*top-1 agreement 100\.00%.*each image fed as RGB with R = G = B: pass \(agreement >= 99\.99% and max abs dp <= 0\.0001\)/);
+  });
+
+  test('--input gray: the 1-channel file, verified against the same thresholds', async () => {
+    expect(await hwr('export', '--model', modelDir, '--format', 'tflite', '--input', 'gray', '--out', out(), '--limit', '100', '--backend', 'cpu')).toBe(0);
+    const text = logs.join('\n');
+    expect(text).toMatch(/input \[1, 28, 28, 1\] gray/);
+    expect(text).toMatch(/LiteRT on 100 mnist test images: .*top-1 agreement 100\.00%.*ms\/image: pass \(agreement >= 99\.99%/);
   });
 
   test('LiteRT cannot start: exit 1, the reason and the --no-verify hint; the file is there', async () => {

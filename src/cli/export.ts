@@ -12,7 +12,7 @@ import { loadModel, ModelMetadata } from '../io/saved_model';
 import { Dataset } from '../data/dataset';
 import { predictDataset } from '../eval/predict_dataset';
 import {
-  exportTflite, exportWeb, loadWebExport, TFLITE_QUANTIZATIONS, TfliteQuantization, WEB_QUANTIZATIONS, WebQuantization,
+  exportTflite, exportWeb, loadWebExport, TFLITE_INPUTS, TFLITE_QUANTIZATIONS, TfliteInput, TfliteQuantization, WEB_QUANTIZATIONS, WebQuantization,
   writeFilesAtomically,
 } from '../export';
 import { calibrationImages } from '../export/tflite/calibrate';
@@ -52,7 +52,7 @@ function checkClasses(ds: Dataset, metadata: ModelMetadata, modelDir: string): v
  * thresholds of its quantization (TFLITE_THRESHOLDS); returns the exit code: 1 when LiteRT
  * cannot start or the file misses them, so a script never ships an unchecked or wrong file.
  */
-async function verifyTflite(model: tfl.LayersModel, file: string, quantize: TfliteQuantization, test: Dataset): Promise<number> {
+async function verifyTflite(model: tfl.LayersModel, file: string, quantize: TfliteQuantization, test: Dataset, channels: 1 | 3): Promise<number> {
   let interp: LiteRtInterpreter;
   try {
     interp = await LiteRtInterpreter.start();
@@ -63,11 +63,13 @@ async function verifyTflite(model: tfl.LayersModel, file: string, quantize: Tfli
   }
   try {
     const ref = predictDataset(model, test);
-    const got = await tfliteOutputs(interp, file, test);
+    // An RGB file reads each gray test image as R = G = B: it must answer as the gray tfjs model does.
+    const got = await tfliteOutputs(interp, file, test, { channels });
     const a = compareOutputs(ref.probs, got.output, test.labels, test.classes.length);
     const v = tfliteVerdict(quantize, a);
     console.log(`LiteRT on ${a.count.toLocaleString('en-US')} ${test.name} test images: accuracy ${pct(a.referenceAccuracy)} (tfjs) -> ${pct(a.accuracy)} (tflite), ` +
-      `top-1 agreement ${pct(a.agreement)}, max |dp| ${a.maxAbsDiff.toExponential(2)}, ${(got.ms / a.count).toFixed(2)} ms/image: ${v.pass ? 'pass' : 'FAIL'} (${v.check})`);
+      `top-1 agreement ${pct(a.agreement)}, max |dp| ${a.maxAbsDiff.toExponential(2)}, ${(got.ms / a.count).toFixed(2)} ms/image` +
+      `${channels === 3 ? ', each image fed as RGB with R = G = B' : ''}: ${v.pass ? 'pass' : 'FAIL'} (${v.check})`);
     if (!v.pass) console.error(`hwr export: ${file} misses the ${quantize === 'none' ? 'float32' : quantize} threshold (${v.check}): do not ship it; try another --quantize.`);
     return v.pass ? 0 : 1;
   } finally {
@@ -83,6 +85,11 @@ export const exportCommand: Command = {
     'stored float32, float16 or uint8 (standard weightsManifest quantization; stock tf.loadLayersModel\n' +
     'reads it). --format tflite: a TensorFlow Lite flatbuffer, float32, float16 or full int8 (calibrated\n' +
     'on training images), with labels.txt beside it. Prints sizes and the test accuracy before/after.\n' +
+    'A character model\'s .tflite carries TFLite metadata (normalisation, labels.txt inside) and reads RGB\n' +
+    '[1, h, w, 3] by default (--input rgb; the model reads the mean of R, G and B), which is what Android\'s\n' +
+    'Task Library and MediaPipe ImageClassifier load as it is; --input gray keeps the 1-channel input\n' +
+    '(those loaders reject it). Either way the model reads WHITE ink on BLACK: an app must invert a photo of\n' +
+    'dark ink on paper. Line models read gray lines (--input gray only).\n' +
     'A .tflite is verified: run through the LiteRT interpreter (@litertjs/core, a dev dependency) on the\n' +
     'test images against the tfjs model; the exit code is 1 when it misses the agreement thresholds or\n' +
     'LiteRT cannot start (--no-verify skips the check).',
@@ -96,6 +103,7 @@ export const exportCommand: Command = {
     split: { type: 'string', help: 'EMNIST split (default: the one in the model\'s metadata)' },
     limit: { type: 'string', help: 'evaluate on the first N test images only (line models: N synthetic test lines, default 200)' },
     'skip-eval': { type: 'boolean', help: 'do not measure test accuracy (tflite: implies --no-verify)' },
+    input: { type: 'string', help: 'tflite: rgb (3 channels, loads in the Task Library) or gray (1 channel)', default: 'rgb for character models, gray for line models' },
     'no-verify': { type: 'boolean', help: 'tflite: do not run the file through LiteRT (it is then not verified)' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
   },
@@ -113,6 +121,11 @@ export const exportCommand: Command = {
     const evaluate = values['skip-eval'] !== true;
     const verify = format === 'tflite' && evaluate && values['no-verify'] !== true;
     const calibrationCount = intOption(values, 'calibration', 300);
+    const input = values.input === undefined ? undefined : String(values.input);
+    if (input !== undefined && !(TFLITE_INPUTS as readonly string[]).includes(input)) {
+      throw new UsageError(`hwr export: --input must be one of ${TFLITE_INPUTS.join(', ')}, got '${input}'.`);
+    }
+    if (input !== undefined && format !== 'tflite') throw new UsageError('hwr export: --input applies to --format tflite only.');
 
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
@@ -156,13 +169,14 @@ export const exportCommand: Command = {
     }
     const description = `handwriting-tfjs ${command} (source ${modelDir}, ${metadata.dataset}, ${quantize}` +
       `${calibration ? `, calibrated on ${calibration.shape[0]} training images` : ''})`;
-    const r = exportTflite(model, metadata.classes, out, { quantize: quantize as TfliteQuantization, calibration, description });
+    const r = exportTflite(model, metadata.classes, out, { quantize: quantize as TfliteQuantization, calibration, description, input: input as TfliteInput | undefined });
     calibration?.dispose();
-    console.log(`wrote ${out} (${kb(r.bytes)}; source ${kb(before)}) and ${r.labelsFile}`);
+    console.log(`wrote ${out} (${kb(r.bytes)}; source ${kb(before)}) and ${r.labelsFile}; input [1, ${model.inputs[0].shape.slice(1, 3).join(', ')}, ${r.channels}] ` +
+      `${r.input === 'rgb' ? 'RGB (the model reads the mean of R, G and B)' : 'gray'}, white ink on black (invert dark ink on paper)`);
     if (!verify || !test) {
       console.log(`not verified (${values['no-verify'] === true ? '--no-verify' : '--skip-eval'}): ${out} was not run through LiteRT.`);
       return 0;
     }
-    return verifyTflite(model, out, quantize as TfliteQuantization, test);
+    return verifyTflite(model, out, quantize as TfliteQuantization, test, r.channels === 3 ? 3 : 1);
   },
 };

@@ -13,7 +13,7 @@ import {
   compareLineReadings, lineAgreementVerdict, lineBatch, lineTfliteBuilder, syntheticLines, SyntheticLineOptions,
 } from '../export/tflite/verify_lines';
 import type { LineModelMetadata } from '../lines/line_model';
-import { intOption } from './args';
+import { intOption, UsageError } from './args';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -31,6 +31,10 @@ export async function exportLineModelTflite(
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
   };
+  if (values.input !== undefined && values.input !== 'gray') {
+    throw new UsageError(`hwr export: a line model's .tflite reads gray lines (--input gray); got --input ${values.input}. ` +
+      'The Task Library\'s RGB ImageClassifier does not read lines, so an RGB input would buy nothing.');
+  }
   const verify = values['skip-eval'] !== true && values['no-verify'] !== true;
   let calibration;
   if (quantize === 'int8') {
@@ -39,7 +43,7 @@ export async function exportLineModelTflite(
     console.log(`calibrating int8 ranges on ${n} synthetic training lines`);
   }
   const description = `handwriting-tfjs ${command} (source ${modelDir}, ${metadata.dataset}, line model, ${quantize}; input width free)`;
-  const r = exportTflite(model, metadata.charset, out, { quantize, calibration, description });
+  const r = exportTflite(model, metadata.charset, out, { quantize, calibration, description, input: 'gray' });
   console.log(`wrote ${out} (${kb(r.bytes)}; input [1, ${metadata.height}, width, 1], any width) and ${r.labelsFile}`);
   if (!verify) {
     calibration?.dispose();

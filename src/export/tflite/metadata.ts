@@ -291,9 +291,11 @@ export interface ClassifierInfo {
 }
 
 /**
- * The metadata of a character model whose graph reads [h, w, 1] (or RGB [h, w, 3]) images in 0..1
- * and ends in one vector of class scores: 0..255 pixels normalised by (x - 0) / 255, the labels as
- * labels.txt. Probabilities (range 0..1) when the graph ends in softmax, logits otherwise.
+ * The metadata of a character model whose graph reads [h, w, 1] gray or [h, w, 3] RGB images in
+ * 0..1 and ends in one vector of class scores: 0..255 pixels normalised by (x - 0) / 255 (per
+ * channel for RGB), the labels as labels.txt. Probabilities (range 0..1) when the graph ends in
+ * softmax, logits otherwise. The description states the polarity plainly: the Task Library only
+ * resizes and normalises, so an app that does not invert a photo of dark ink on paper gets nonsense.
  */
 export function characterClassifierMetadata(graph: InferenceGraph, info: ClassifierInfo): ImageClassifierMetadata {
   const [height, width, channels] = graph.inputShape;
@@ -303,17 +305,23 @@ export function characterClassifierMetadata(graph: InferenceGraph, info: Classif
   }
   if (channels !== 1 && channels !== 3) throw new Error(`TFLite metadata: model ${graph.name} reads ${channels} channels; image metadata describes 1 (grayscale) or 3 (RGB).`);
   const probabilities = last.kind === 'softmax';
+  const rgb = channels === 3;
+  const perChannel = (v: number) => Array.from({ length: channels }, () => v);
   return {
     name: info.name ?? 'handwriting-tfjs character classifier',
-    description: info.description ?? `Reads one handwritten character: a ${height}x${width} image, white ink on black, the character centred ` +
-      `as in EMNIST (handwriting-tfjs's character recipe does this to a photo). Output: ${probabilities ? 'the probability' : 'the logit'} of each class in labels.txt.`,
+    description: info.description ?? `Reads one handwritten character: a ${height}x${width} image of WHITE ink on a BLACK background ` +
+      '(the MNIST/EMNIST convention), the character centred and scaled as in EMNIST. A loader that only resizes and normalises ' +
+      '(the TFLite Task Library, MediaPipe) does not do this: invert a photo of dark ink on paper (255 - pixel) and crop it to the ' +
+      `character first (handwriting-tfjs's character recipe does both). ${rgb ? 'The model reads the mean of R, G and B. ' : ''}` +
+      `Output: ${probabilities ? 'the probability' : 'the logit'} of each class in labels.txt.`,
     version: info.version ?? '1',
     author: 'handwriting-tfjs',
     input: {
-      name: 'image', description: `${height}x${width} ${channels === 1 ? 'grayscale' : 'RGB'} image, white ink (255) on black (0)`,
-      colorSpace: channels === 1 ? 'GRAYSCALE' : 'RGB', size: { width, height },
-      // The model was trained on pixel / 255: (x - 0) / 255 maps 0..255 to its 0..1.
-      mean: [0], std: [255], min: [0], max: [1],
+      name: 'image',
+      description: `${height}x${width} ${rgb ? 'RGB' : 'grayscale'} image, white ink (255) on black (0)${rgb ? '; the model reads the mean of R, G and B' : ''}`,
+      colorSpace: rgb ? 'RGB' : 'GRAYSCALE', size: { width, height },
+      // The model was trained on pixel / 255: (x - 0) / 255 maps 0..255 to its 0..1, in every channel.
+      mean: perChannel(0), std: perChannel(255), min: perChannel(0), max: perChannel(1),
     },
     output: {
       name: probabilities ? 'probabilities' : 'logits',

@@ -6,22 +6,35 @@
 import { Dataset } from '../../data/dataset';
 import type { TfliteQuantization } from './build';
 import { LiteRtInterpreter } from './litert_client';
+import { grayToRgb } from './rgb_input';
 
-/** The dataset's images as float input [n, h, w, 1] in 0..1 (the models' input), rows start..end-1. */
-export function floatImages(ds: Dataset, start = 0, end = ds.count): Float32Array {
+/**
+ * The dataset's images as float input in 0..1 (the models' input), rows start..end-1: [n, h, w, 1],
+ * or [n, h, w, 3] with R = G = B for a file with an RGB input (`channels` 3).
+ */
+export function floatImages(ds: Dataset, start = 0, end = ds.count, channels: 1 | 3 = 1): Float32Array {
   const size = ds.height * ds.width;
   const out = new Float32Array((end - start) * size);
   for (let i = 0; i < out.length; i++) out[i] = ds.images[start * size + i] / 255;
-  return out;
+  return channels === 3 ? grayToRgb(out) : out;
+}
+
+/** Options of `tfliteOutputs`. */
+export interface TfliteOutputsOptions {
+  /** Images per interpreter request (default 1000). */
+  chunk?: number;
+  /** The file's input channels: 3 for an RGB input (fed the gray images as R = G = B), default 1. */
+  channels?: 1 | 3;
 }
 
 /** Output rows of a .tflite file for every image of `ds`, through the interpreter, in chunks. */
-export async function tfliteOutputs(interp: LiteRtInterpreter, file: string, ds: Dataset, chunk = 1000): Promise<{ output: Float32Array; ms: number }> {
+export async function tfliteOutputs(interp: LiteRtInterpreter, file: string, ds: Dataset, opts: TfliteOutputsOptions = {}): Promise<{ output: Float32Array; ms: number }> {
+  const { chunk = 1000, channels = 1 } = opts;
   const parts: Float32Array[] = [];
   let ms = 0;
   for (let start = 0; start < ds.count; start += chunk) {
     const end = Math.min(ds.count, start + chunk);
-    const r = await interp.run(file, floatImages(ds, start, end), end - start);
+    const r = await interp.run(file, floatImages(ds, start, end, channels), end - start);
     parts.push(r.output);
     ms += r.ms;
   }
