@@ -172,6 +172,14 @@ describe('ruled lines', () => {
     expect(preprocessLineGray(toPaper(t), { height: 28 }).ruledLines).toBe(0);
   });
 
+  test('ruled paper with no writing: an empty line and a note', () => {
+    const ink = createImage(300, 80);
+    for (const row of [20, 60]) for (let y = row; y < row + 2; y++) for (let x = 0; x < 300; x++) ink.data[y * 300 + x] = 1;
+    const out = preprocessLineGray(toPaper(ink), { height: 40, bodyHeight: 14, baselineRow: 26 }, 'ruled.png');
+    expect(out.empty).toBe(true);
+    expect(out.notes.join(' ')).toMatch(/ruled\.png: no writing found, only ruled lines/);
+  });
+
   test('writing alone is left alone: no long thin run, nothing removed', () => {
     const w = drawWord('xAxxgx xAx', 20);
     const out = removeRuledLines(toMask(w.ink), { size: 20 });

@@ -437,7 +437,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   const found = findLineInk(work, opts);
   const { ink, level } = found;
   const base = { height: H, inverted: ink.inverted };
-  if (found.blank) {
+  const empty = (note: string): PreprocessedLine => {
     const width = max(1, 2 * margin);
     return {
       ...base,
@@ -448,7 +448,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
       width,
       inkEnd: margin,
       empty: true,
-      notes: [`${name}: no ink found (the image looks blank or too faint); nothing to read`],
+      notes: [note],
       inkBox: null,
       scale: 0,
       foundCharHeight: 0,
@@ -456,11 +456,13 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
       skewDegrees: 0,
       ruledLines: 0,
     };
-  }
+  };
+  if (found.blank) return empty(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
   const clean = cleanLine(ink.image, found.mask, level, {
     deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10, minSpeckFraction,
   });
   const mask = clean.mask;
+  if (!maskBoundingBox(mask)) return { ...empty(`${name}: no writing found, only ruled lines; nothing to read`), ruledLines: clean.ruledLines };
   const soft = normaliseInk(clean.ink, mask, found.strokeLevel, min(2 * ink.sigma, level / 2));
   const inkBox = maskBoundingBox(thresholdMask(soft, 0.05)) ?? maskBoundingBox(mask) ?? { x: 0, y: 0, width: soft.width, height: soft.height };
   const notes: string[] = [];
