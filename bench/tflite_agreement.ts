@@ -1,11 +1,17 @@
 /**
  * Export agreement (prints figures and checks the acceptance thresholds; not a timed test):
- *   npm run build && npm run bench:tflite [-- saved_models/mnist saved_models/emnist]
- * For each model: web exports (none, float16, uint8) loaded by stock tf.loadLayersModel, and .tflite
- * files (none, float16, int8) run by a real TFLite interpreter (LiteRT, @litertjs/core, wasm) on the
+ *   npm run build && npm run bench:tflite [-- saved_models/mnist saved_models/emnist saved_models/lines]
+ * For each character model: web exports (none, float16, uint8) loaded by stock tf.loadLayersModel,
+ * and .tflite files (none, float16, int8; RGB input, as hwr export writes them, fed each gray test
+ * image as R = G = B) run by a real TFLite interpreter (LiteRT, @litertjs/core, wasm) on the
  * model's whole test split, against the TensorFlow.js model: file size, test accuracy, top-1
  * agreement and max |probability difference|. EMNIST models read EMNIST_DIR (default
  * ../shared/data/emnist47 beside the checkout) and the split recorded in their metadata.
+ * For a line model: .tflite files (none, float16, int8; int8 calibrated on 300 synthetic training
+ * lines) read LINE_COUNT synthetic test lines with greedy decoding, through the functions of
+ * `hwr export` (src/export/tflite/verify_lines.ts): share of lines whose texts equal tfjs's, CER of
+ * each reader against the truth, with the line thresholds (texts equal on >= 99% of lines, CER
+ * within 0.2 points; enforced for float32 and float16, reported for int8).
  * Thresholds (issue 8, TFLITE_THRESHOLDS in src/export/tflite/verify.ts, which `hwr export` also
  * enforces): tflite float32 agreement >= 99.99% and max |dp| <= 1e-4; float16 agreement >= 99.9%;
  * int8 accuracy within 1 point of the tfjs model. Exit code 1 if one is missed, or if no model
@@ -15,7 +21,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, describeBackend } from '../src/runtime/backend';
-import { loadModel } from '../src/io/saved_model';
+import { loadModel, ModelMetadata } from '../src/io/saved_model';
 import { loadMnist } from '../src/data/mnist';
 import { loadEmnist } from '../src/data/emnist';
 import { Dataset } from '../src/data/dataset';
@@ -24,6 +30,11 @@ import { exportTflite, exportWeb, loadWebExport, TfliteQuantization, WebQuantiza
 import { calibrationImages } from '../src/export/tflite/calibrate';
 import { LiteRtInterpreter } from '../src/export/tflite/litert_client';
 import { Agreement, compareOutputs, tfliteOutputs, tfliteVerdict } from '../src/export/tflite/verify';
+import {
+  compareLineReadings, LineAgreement, lineAgreementVerdict, lineBatch, lineTfliteBuilder, syntheticLines,
+} from '../src/export/tflite/verify_lines';
+import { isLineModel, LineModelMetadata } from '../src/lines/line_model';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { benchEmnistDir } from './emnist_dir';
 
 /** One export of one model, measured against its tfjs model. */
@@ -36,6 +47,21 @@ export interface Row extends Agreement {
   check: string;
   pass: boolean;
 }
+
+/** One .tflite of a line model, measured against its tfjs model on synthetic test lines. */
+export interface LineRow extends Omit<LineAgreement, 'disagreements'> {
+  model: string;
+  lines: string;
+  format: string;
+  bytes: number;
+  check: string;
+  pass: boolean;
+  /** False for int8: its figures are reported, a miss does not fail the run. */
+  enforced: boolean;
+}
+
+/** Synthetic test lines a line model is measured on: as many as `hwr export` reads by default. */
+export const LINE_COUNT = 200;
 
 const OUT = path.join('outputs', 'export', 'bench');
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
@@ -60,8 +86,17 @@ function verdict(format: string, a: Agreement): { check: string; pass: boolean }
   return format in tflite ? tfliteVerdict(tflite[format], a) : { check: WEB_CHECK, pass: true };
 }
 
-async function benchModel(modelDir: string, interpreter: () => Promise<LiteRtInterpreter>): Promise<Row[]> {
+async function benchModel(modelDir: string, interpreter: () => Promise<LiteRtInterpreter>): Promise<{ rows: Row[]; lineRows: LineRow[] }> {
   const { model, metadata } = await loadModel(modelDir);
+  if (isLineModel(metadata)) {
+    const lineRows = await benchLineModel(modelDir, model, metadata, interpreter);
+    model.dispose();
+    return { rows: [], lineRows };
+  }
+  return { rows: await benchCharacterModel(modelDir, model, metadata, interpreter), lineRows: [] };
+}
+
+async function benchCharacterModel(modelDir: string, model: tfl.LayersModel, metadata: ModelMetadata, interpreter: () => Promise<LiteRtInterpreter>): Promise<Row[]> {
   const sets = datasetFor(metadata.dataset);
   if (typeof sets === 'string') {
     console.log(`${modelDir}: skipped (${sets})`);
@@ -102,6 +137,44 @@ async function benchModel(modelDir: string, interpreter: () => Promise<LiteRtInt
   return rows;
 }
 
+/** A line model's .tflite files (float32, float16, int8) read the synthetic test lines against tfjs. */
+async function benchLineModel(modelDir: string, model: tfl.LayersModel, metadata: LineModelMetadata, interpreter: () => Promise<LiteRtInterpreter>): Promise<LineRow[]> {
+  const emnistDir = benchEmnistDir();
+  const split = /^emnist-(.+)-lines$/.exec(metadata.dataset ?? '')?.[1];
+  if (!split || !fs.existsSync(path.join(emnistDir, `emnist-${split}-mapping.txt`))) {
+    console.log(`${modelDir}: skipped (the EMNIST ${split ?? '?'} letters its lines are written with are not in ${emnistDir}: set EMNIST_DIR)`);
+    return [];
+  }
+  const name = path.basename(path.resolve(modelDir));
+  const test = syntheticLines(metadata, 'test', LINE_COUNT, { emnistDir });
+  const rows: LineRow[] = [];
+  for (const q of ['none', 'float16', 'int8'] as TfliteQuantization[]) {
+    const calibration = q === 'int8' ? lineBatch(syntheticLines(metadata, 'train', 300, { emnistDir })) : undefined;
+    const file = path.join(OUT, name, `${name}-${q}.tflite`);
+    const r = exportTflite(model, metadata.charset, file, { quantize: q, calibration, description: `bench ${modelDir} ${q}`, input: 'gray' });
+    const builder = lineTfliteBuilder(model, q, { calibration, description: `bench ${modelDir} ${q}` });
+    calibration?.dispose();
+    const full = await compareLineReadings(await interpreter(), model, metadata, (w) => builder.bytes(w), test);
+    const v = lineAgreementVerdict(full);
+    const { disagreements, ...a } = full;
+    const format = `tflite ${q === 'none' ? 'float32' : q}`;
+    rows.push({ model: modelDir, lines: `synthetic ${split} test lines`, format, bytes: r.bytes, ...a, ...v, enforced: q !== 'int8' });
+    console.log(`  ${format.padEnd(15)} ${kb(r.bytes).padStart(8)}  texts equal ${pct(a.agreement)}  CER ${pct(a.referenceCer)} (tfjs) -> ${pct(a.cer)}` +
+      `  max|d logit| ${a.maxAbsDiff.toExponential(2)}  ${a.msPerLine.toFixed(1)} ms/line  ${v.pass ? 'ok' : q === 'int8' ? 'misses (reported for int8): ' + v.check : 'FAILED: ' + v.check}`);
+    for (const d of disagreements.slice(0, 2)) console.log(`    line ${d.line}: truth '${d.truth}', tfjs '${d.reference}', tflite '${d.candidate}'`);
+  }
+  return rows;
+}
+
+function lineTable(rows: LineRow[]): string {
+  const head = ['model', 'test lines', 'format', 'size', 'texts equal to tfjs', 'CER tfjs', 'CER tflite', 'max abs logit diff', 'ms/line', 'check'];
+  const lines = rows.map((r) => [
+    `\`${r.model}\``, `${r.lines} (${r.count})`, r.format, kb(r.bytes), pct(r.agreement), pct(r.referenceCer), pct(r.cer),
+    r.maxAbsDiff.toExponential(1), r.msPerLine.toFixed(1), `${r.pass ? 'pass' : r.enforced ? 'FAIL' : 'misses (not enforced for int8)'}: ${r.check}`,
+  ]);
+  return [head, head.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n');
+}
+
 function table(rows: Row[]): string {
   const head = ['model', 'test set', 'format', 'size', 'test accuracy', 'top-1 agreement with tfjs', 'max abs prob. diff', 'check'];
   const lines = rows.map((r) => [
@@ -113,11 +186,12 @@ function table(rows: Row[]): string {
 
 /**
  * The run's verdict: 1 when a check failed or when no TFLite check ran at all (nothing was
- * verified, which must not read as "all passed"), with the line that says so.
+ * verified, which must not read as "all passed"), with the line that says so. A line model's int8
+ * row is reported, not enforced (issue 17: int8 may miss the line thresholds).
  */
-export function summary(rows: Row[], skipped: string[]): { exitCode: number; message: string } {
-  const checks = rows.filter((r) => r.check !== WEB_CHECK);
-  const failed = rows.filter((r) => !r.pass);
+export function summary(rows: Row[], skipped: string[], lineRows: LineRow[] = []): { exitCode: number; message: string } {
+  const checks = [...rows.filter((r) => r.check !== WEB_CHECK), ...lineRows];
+  const failed = [...rows.filter((r) => !r.pass), ...lineRows.filter((r) => r.enforced && !r.pass)];
   if (checks.length === 0) {
     return {
       exitCode: 1,
@@ -126,32 +200,40 @@ export function summary(rows: Row[], skipped: string[]): { exitCode: number; mes
     };
   }
   if (failed.length) return { exitCode: 1, message: `${failed.length} check(s) FAILED` };
-  return { exitCode: 0, message: `all ${checks.length} TFLite checks passed${skipped.length ? ` (skipped: ${skipped.join('; ')})` : ''}` };
+  const reported = lineRows.filter((r) => !r.enforced && !r.pass).length;
+  return {
+    exitCode: 0,
+    message: `all ${checks.length - reported} TFLite checks passed${reported ? `; ${reported} int8 line row(s) miss the line thresholds (reported, not enforced)` : ''}` +
+      `${skipped.length ? ` (skipped: ${skipped.join('; ')})` : ''}`,
+  };
 }
 
 /** Runs the benchmark on the given model folders (default mnist and emnist); returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const models = args.length ? args : ['saved_models/mnist', 'saved_models/emnist'];
+  const models = args.length ? args : ['saved_models/mnist', 'saved_models/emnist', 'saved_models/lines'];
   console.log(describeBackend(await initBackend()));
   // Started on first use: a run that skips every model needs no interpreter.
   let interp: Promise<LiteRtInterpreter> | undefined;
   const interpreter = () => (interp ??= LiteRtInterpreter.start());
   const rows: Row[] = [];
+  const lineRows: LineRow[] = [];
   const skipped: string[] = [];
   try {
     for (const m of models) {
       const got = await benchModel(m, interpreter);
-      if (got.length === 0) skipped.push(m);
-      rows.push(...got);
+      if (got.rows.length + got.lineRows.length === 0) skipped.push(m);
+      rows.push(...got.rows);
+      lineRows.push(...got.lineRows);
     }
   } finally {
     if (interp) await (await interp).close();
   }
-  const verdictLine = summary(rows, skipped);
-  if (rows.length) {
-    console.log('\n' + table(rows));
+  const verdictLine = summary(rows, skipped, lineRows);
+  if (rows.length) console.log('\n' + table(rows));
+  if (lineRows.length) console.log('\n' + lineTable(lineRows));
+  if (rows.length || lineRows.length) {
     fs.mkdirSync('outputs', { recursive: true });
-    fs.writeFileSync(path.join('outputs', 'tflite_agreement.json'), JSON.stringify({ date: new Date().toISOString(), interpreter: '@litertjs/core (LiteRT wasm, CPU/XNNPACK)', rows }, null, 2) + '\n');
+    fs.writeFileSync(path.join('outputs', 'tflite_agreement.json'), JSON.stringify({ date: new Date().toISOString(), interpreter: '@litertjs/core (LiteRT wasm, CPU/XNNPACK)', rows, lineRows }, null, 2) + '\n');
   }
   console.log(`\n${verdictLine.message}`);
   return verdictLine.exitCode;
