@@ -11,7 +11,7 @@
 import { FloatImage, GrayImage, createImage } from './gray';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { abs, ceil, cos, floor, max, min, PI, round, sin } = Math;
+const { abs, ceil, cos, floor, max, min, PI, sin } = Math;
 
 /** Options of `estimateSkew`; every field has a default. */
 export interface SkewOptions {
@@ -207,9 +207,4 @@ export function rotateImage(img: GrayImage, degrees: number, opts: { fill?: numb
     }
   }
   return { image: out, rotation: rot };
-}
-
-/** `degrees` rounded to 0.01, for messages and reports. */
-export function roundDegrees(degrees: number): number {
-  return round(degrees * 100) / 100;
 }
