@@ -13,6 +13,7 @@ import { loadEmnistPart } from '../data/emnist';
 import { HandwritingOptions, LineGeometry, createHandwritingGenerator, splitFonts } from '../synth/handwriting';
 import { LineSource } from '../synth/line_source';
 import { TEXT_CORPORA } from '../synth/text';
+import { LINE_CHARSET } from '../synth/charset';
 import { LineTestOptions, LineTestSet, lineTestSources } from '../lines/test_sets';
 import { CRNN_DOWNSAMPLE, CRNN_HEADS, CrnnHead, crnn } from '../models/crnn';
 import { formatSummary, summarizeModel } from '../models/cnn';
@@ -63,7 +64,7 @@ export interface LineTrainEnv {
 export function lineEmnist(values: Values, part: 'train' | 'test'): Dataset | undefined {
   if (values['no-emnist']) return undefined;
   const chars = loadEmnistPart(part, { dir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
-  const missing = [...'abdegnqrt', ...'ABDEGNQRT'].filter((c) => !chars.classes.includes(c));
+  const missing = LINE_CHARSET.filter((c) => /[0-9A-Za-z]/.test(c) && !chars.classes.includes(c));
   if (missing.length > 0) {
     throw new UsageError(`${chars.name} has no class for ${missing.join(' ')}: line models write upper and lower case, so they need EMNIST ByClass ` +
       `(62 classes: --split byclass from NIST, or --emnist-dir ../shared/data/emnist62 --split emnist62), or --no-emnist to write with fonts only.`);
