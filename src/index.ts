@@ -15,8 +15,18 @@ export * from './data/download';
 export * from './data/check';
 export * from './data/augment';
 export * from './util/rng';
-// Synthetic handwritten lines (English words from a corpus, EMNIST/MNIST glyphs) and their sample sheet
+// Synthetic handwriting: the line charset, text, fonts, EMNIST letters placed by class, paper and
+// camera, the generator (and the older EMNIST-glyph lines with their sample sheet)
+export * from './synth/charset';
+export * from './synth/ink';
+export * from './synth/line_source';
 export * from './synth/corpus';
+export * from './synth/text';
+export * from './synth/fonts';
+export * from './synth/font_line';
+export * from './synth/emnist_line';
+export * from './synth/paper';
+export * from './synth/handwriting';
 export * from './synth/lines';
 export * from './synth/line_samples';
 // Models, training, evaluation, saving
@@ -35,6 +45,10 @@ export * from './export/index';
 // Real images and prediction
 export * from './image/index';
 export * from './image/line'; // line preprocessing (words and lines -> a line model's input)
+export * from './image/page'; // page layout: the lines of a page
+export * from './image/skew';
+export * from './image/rules';
+export * from './read/page'; // reading pages with a line model
 export * from './read/characters';
 // Reading words and lines with a character model (the segmentation baseline)
 export * from './read/segment/index';

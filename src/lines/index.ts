@@ -3,3 +3,4 @@ export * from './task';
 export * from './read';
 export * from './evaluate';
 export * from './plots';
+export * from './test_sets';

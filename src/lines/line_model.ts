@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beamSearchDecode, greedyDecode } from '../ctc/decode';
+import { lineFrames } from '../ctc/frames';
 import type { LinePreprocessOptions, PreprocessedLine } from '../image/line';
 import type { ModelMetadata } from '../io/metadata';
 
@@ -97,14 +98,7 @@ export function lineModelMismatch(model: tfl.LayersModel, meta: LineModelMetadat
  */
 export const MAX_LINE_ASPECT = 80;
 
-/**
- * Frames of a line whose ink ends at column `inkWidth`, for a model with `downsample` pixels per
- * frame and `T` frames in all: the frames over its ink plus one, so the last glyph's frame is in.
- * Training and `readLineBatch` both use it.
- */
-export function lineFrames(inkWidth: number, downsample: number, T: number): number {
-  return Math.max(0, Math.min(T, Math.ceil(inkWidth / downsample) + 1));
-}
+export { lineFrames }; // frames per line: one rule for training batches, prediction and the generators
 
 /**
  * The line padded on the right with black to a multiple of 16 columns, at least 16 after the ink:

@@ -17,9 +17,8 @@ import { LineImage, LineSource } from '../synth/line_source';
 import { HostBatch } from '../engine/host_batch';
 import { TrainTask } from '../train/task';
 import { createRng, deriveSeed, shuffleInPlace } from '../util/rng';
-import { lineFrames } from './line_model';
+import { lineFrames } from '../ctc/frames';
 
-export { lineFrames }; // defined with the pure line-reading code (line_model.ts), which the web app bundles
 
 /** Options of `linesTask`. */
 export interface LinesTaskOptions {

@@ -78,7 +78,10 @@ export interface HandwritingOptions {
   strength?: [number, number];
   /** Paper options under the strength (paper.ts defaults). */
   paper?: PaperOptions;
-  /** The writer's body height range when drawing, pixels (the recipe rescales). Default [10, 30]. */
+  /**
+   * The writer's body height range when drawing, pixels (the recipe rescales). Default [10, 24]: the
+   * photo's resolution varies further by paper.ts's scale; larger drawings only cost time.
+   */
   bodyHeight?: [number, number];
   /** Fonts: other drawing options. */
   font?: Omit<FontLineOptions, 'bodyHeight'>;
@@ -122,7 +125,10 @@ export interface HandwritingGenerator extends LineSource<HandwrittenLine> {
   stages(n: number): { ink: InkLine; photo: ReturnType<typeof putOnPaper>; line: HandwrittenLine };
 }
 
-const DEFAULTS = { seed: 0, emnistShare: 0.5, cleanShare: 0.15, strength: [0.2, 1] as [number, number], bodyHeight: [10, 30] as [number, number], downsample: 4, attempts: 4 };
+const DEFAULTS = { seed: 0, emnistShare: 0.5, cleanShare: 0.15, strength: [0.2, 1] as [number, number], bodyHeight: [10, 24] as [number, number], downsample: 4, attempts: 4 };
+
+/** Paper around the ink, body heights a side: enough for the recipe to see paper, not so much that making it costs time. */
+const PAPER_MARGIN: [number, number] = [0.4, 1.5];
 
 /** Creates a deterministic generator of synthetic handwritten lines (see the module comment). */
 export function createHandwritingGenerator(opts: HandwritingOptions): HandwritingGenerator {
@@ -164,7 +170,7 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
       const rng = createRng(deriveSeed(seed, 'handwriting', split, n, attempt));
       const { ink, source } = draw(t, rng);
       const strength = rng.next() < o.cleanShare ? 0 : rng.uniform(o.strength[0], o.strength[1]);
-      const photo = putOnPaper(ink, rng, { ...o.paper, strength });
+      const photo = putOnPaper(ink, rng, { margin: PAPER_MARGIN, ...o.paper, strength });
       const pre = preprocessLineRgba(photo.image, { ...geometry, maxWidth: Number.MAX_SAFE_INTEGER }, `line ${n}`);
       const frames = lineFrames(pre.inkEnd, o.downsample, Number.MAX_SAFE_INTEGER);
       const line: HandwrittenLine = {

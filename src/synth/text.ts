@@ -469,7 +469,7 @@ export type ResolvedTextOptions = Required<Omit<TextSourceOptions, 'kinds' | 'co
 };
 
 /** One line of text and the kind that made it. */
-export interface TextLine {
+export interface LineText {
   text: string;
   kind: TextKind;
 }
@@ -482,9 +482,9 @@ export interface TextSource {
   /** Word identities this split's lines may hold (`wordKey`); identities of the other splits never appear. */
   readonly vocabulary: ReadonlySet<string>;
   /** Line n (integer >= 0): the same for the same (seed, split, mode, n) and options. */
-  line(n: number): TextLine;
+  line(n: number): LineText;
   /** A line drawn from `rng`, 1..maxChars characters (default `options.maxChars`). */
-  sample(rng: Rng, maxChars?: number): TextLine;
+  sample(rng: Rng, maxChars?: number): LineText;
   /** `sample(rng, maxChars).text`. */
   text(rng: Rng, maxChars?: number): string;
   /** `text` with every word of another split's vocabulary replaced as lines are (same length and case, punctuation kept). */
@@ -940,7 +940,7 @@ export function createTextSource(options: TextSourceOptions): TextSource {
     return text.length > 0 ? text : undefined;
   };
 
-  const sample = (rng: Rng, maxChars: number = o.maxChars): TextLine => {
+  const sample = (rng: Rng, maxChars: number = o.maxChars): LineText => {
     if (!(Number.isInteger(maxChars) && maxChars >= 1)) throw new Error(`TextSource.sample: maxChars must be a positive integer, got ${maxChars}`);
     for (let attempt = 0; attempt < 8; attempt++) {
       const kind = kindNames[pickKind(rng)];
@@ -958,7 +958,7 @@ export function createTextSource(options: TextSourceOptions): TextSource {
     mode: o.mode,
     options: o,
     vocabulary: mine,
-    line(n: number): TextLine {
+    line(n: number): LineText {
       if (!(Number.isInteger(n) && n >= 0)) throw new Error(`TextSource.line: line number must be an integer >= 0, got ${n}`);
       return sample(createRng(deriveSeed(o.seed, 'text', o.split, o.mode, n)));
     },

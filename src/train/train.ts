@@ -264,6 +264,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
       position = null;
       let lr = learningRate;
       let segmentStart = Date.now();
+      let prefetched: HostBatch | undefined;
       for (let b = sums.batch; b < stepsPerEpoch; b++, step++) {
         if (opts.signal?.aborted) {
           sums.trainMs += Date.now() - segmentStart;
@@ -272,9 +273,21 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
           throw new TrainingInterruptedError(epoch, b, step, written);
         }
         lr = learningRateAt(step, learningRate, epochs, stepsPerEpoch, schedule);
-        const batch = task.trainBatch(epoch, b, batchSize);
+        const batch = prefetched ?? task.trainBatch(epoch, b, batchSize);
+        prefetched = undefined;
         const n = batch.x.shape[0];
-        const result = await engine.step(batch, lr, (replica) => deriveSeed(seed, 'dropout', step, replica)).catch(async (err: unknown) => {
+        const pending = engine.step(batch, lr, (replica) => deriveSeed(seed, 'dropout', step, replica));
+        // While worker threads train this batch, this thread makes the next one (synthetic lines are
+        // drawn fresh for every step); batches depend only on (epoch, index), so nothing else changes.
+        if (workers > 1 && b + 1 < stepsPerEpoch) {
+          try {
+            prefetched = task.trainBatch(epoch, b + 1, batchSize);
+          } catch (err) {
+            await pending.catch(() => undefined);
+            throw err;
+          }
+        }
+        const result = await pending.catch(async (err: unknown) => {
           if (!(err instanceof ExchangeTimeoutError)) throw err;
           // A hung worker: keep what the surviving replicas hold (the state before this step), as Ctrl-C does.
           sums.trainMs += Date.now() - segmentStart;

@@ -2,7 +2,7 @@
 import { FloatImage, createImage } from '../../image/gray';
 import { centreByBox, centreByMass, fitInBox } from '../../image/geometry';
 import { EMNIST_GEOMETRY, PreprocessOptions } from '../../image/preprocess';
-import { LineImage, LineLayout, Piece } from './layout';
+import { SegmentLineImage, LineLayout, Piece } from './layout';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { max, min } = Math;
@@ -15,7 +15,7 @@ const { max, min } = Math;
  * pieces hold no ink.
  */
 export function cropCharacter(
-  line: LineImage,
+  line: SegmentLineImage,
   layout: LineLayout,
   pieces: readonly Piece[],
   out: Float32Array,

@@ -12,7 +12,7 @@ import { connectedComponents } from '../../image/threshold';
 const { max, min, round } = Math;
 
 /** A line image: white ink on black, uint8 [height, width] row-major. */
-export interface LineImage {
+export interface SegmentLineImage {
   pixels: Uint8Array;
   width: number;
   height: number;
@@ -136,7 +136,7 @@ export function lineInkLevel(pixels: Uint8Array): number {
 }
 
 /** Splits a line image into atoms, words and candidate characters (see the module comment). */
-export function segmentLine(line: LineImage, opts: SegmentOptions = {}): LineLayout {
+export function segmentLine(line: SegmentLineImage, opts: SegmentOptions = {}): LineLayout {
   const o = { ...DEFAULTS, ...definedOnly(opts) };
   const { width, height, pixels } = line;
   if (pixels.length !== width * height) {

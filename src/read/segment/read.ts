@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { EMNIST_GEOMETRY, PreprocessOptions } from '../../image/preprocess';
 import { cropCharacter } from './crop';
-import { LineImage, LineLayout, SegmentOptions, segmentLine } from './layout';
+import { SegmentLineImage, LineLayout, SegmentOptions, segmentLine } from './layout';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { log, max } = Math;
@@ -99,7 +99,7 @@ export function readLinesBySegmentation(
   const chunk = opts.linesPerChunk ?? 64;
   const out: SegmentedLine[] = [];
   for (let first = 0; first < n; first += chunk) {
-    const lines: LineImage[] = [];
+    const lines: SegmentLineImage[] = [];
     for (let i = first; i < Math.min(n, first + chunk); i++) {
       lines.push({ pixels: images.subarray(i * height * width, (i + 1) * height * width), width, height });
     }
