@@ -3,6 +3,7 @@
  * itself never uses it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { PixelBox } from '../../src/image/gray';
 import { BenchmarkResult, benchmark } from './bench';
 import type { LiveReader } from './live';
 import type { DrawingPad } from './pad';
@@ -33,6 +34,21 @@ export function installHooks({ state, pad, live, ready, offline, selectModel }: 
     pendingLoads: () => state.loads.inFlight,
     /** Tensors alive on the backend: a model thrown away must not stay in memory. */
     tensors: () => tf.memory().numTensors,
+    /**
+     * The last page reading of a line model: its text, notes and lines (text, confidence and box in
+     * the pixels of the image read), without the model inputs; null before one or with a character model.
+     */
+    page: () => {
+      const last = state.last;
+      if (!last || last.kind !== 'line') return null;
+      const { key, source, text, confidence, notes, skewDegrees, note } = last;
+      const lines = (last.lines ?? []).map(({ text, confidence, box, width, inkEnd }) => ({ text, confidence, box, width, inkEnd }));
+      return { key, source, text: text ?? '', confidence: confidence ?? 0, notes: notes ?? [], skewDegrees: skewDegrees ?? 0, note, lines };
+    },
+    /** The line boxes drawn over the pad now, in the pad canvas's pixels. */
+    lineBoxes: (): PixelBox[] => JSON.parse(document.getElementById('pad-boxes')?.dataset.boxes ?? '[]'),
+    /** The pad's canvas size and pen width (pad_geometry.ts). */
+    padGeometry: () => ({ width: pad.canvas.width, height: pad.canvas.height, penWidth: pad.penWidth }),
     predictNow: () => live.predictNow(),
     padPng: () => pad.toPng(),
     selectModel,

@@ -54,7 +54,7 @@ export class LiveReader {
     const rgba = photo ? photo.rgba : pad.isEmpty() ? null : pad.pixels();
     const { prediction, shown } = predictInput(current, { key, source: photo ? 'photo' : 'drawing', rgba, name: photo ? photo.name : 'the drawing' }, selectedDecoder());
     state.last = prediction;
-    renderShown(shown);
+    renderShown(shown, pad);
     if (final) announce(announcement(shown));
     return prediction;
   }

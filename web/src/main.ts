@@ -1,11 +1,13 @@
 /**
  * The draw-and-predict page: a drawing pad or an uploaded photo -> the library's own preprocessing
  * (the code `hwr predict` runs) -> a saved model -> live top-3 and the 28x28 image the model sees,
- * or, with a line model, the word or line it reads (CTC) and the line image it sees.
+ * or, with a line model, the page it reads (its lines found, each read with CTC), the line images
+ * it sees and the lines' boxes over the pad.
  *
  * This module only wires the others: state.ts (what the page holds), predict.ts (running a model),
- * live.ts (when to predict and announce), view.ts (the DOM), select.ts (switching models),
- * photo.ts (decoding uploads), bench.ts and hooks.ts (window.hwr for tests and the benchmark).
+ * live.ts (when to predict and announce), view.ts (the DOM) and overlay.ts (line boxes over the pad),
+ * select.ts (switching models), pad.ts and pad_geometry.ts (the pad and its pen), photo.ts (decoding
+ * uploads), bench.ts and hooks.ts (window.hwr for tests and the benchmark).
  */
 import { BROWSER_BACKENDS, BrowserBackend, describeBrowserBackend, initBrowserBackend } from './backend';
 import { installHooks } from './hooks';
@@ -15,7 +17,7 @@ import { DrawingPad } from './pad';
 import { decodePhoto } from './photo';
 import { selectModel } from './select';
 import { createPageState } from './state';
-import { $, showMessage } from './view';
+import { $, clearLineBoxes, showMessage } from './view';
 
 const params = new URLSearchParams(location.search);
 const state = createPageState();
@@ -70,7 +72,11 @@ async function start(): Promise<void> {
   await select(wanted && usable.some((m) => m.id === wanted) ? wanted : usable[0].id);
 }
 
-pad.onChange = () => live.schedule();
+pad.onChange = () => {
+  // Drawing over a photo replaces it: its line boxes go at once, not at the next reading.
+  if (state.photo && !pad.showsPhoto()) clearLineBoxes(pad);
+  live.schedule();
+};
 pad.onStrokeEnd = () => live.predictNow();
 $('undo').addEventListener('click', () => {
   pad.undo();

@@ -9,6 +9,13 @@ export interface Point {
   y: number;
 }
 
+/** An image's place on the canvas: canvas pixel = (x, y) + scale * image pixel. */
+export interface ImagePlacement {
+  x: number;
+  y: number;
+  scale: number;
+}
+
 /** Options for the pad. */
 export interface PadOptions {
   /** Pen width in canvas pixels. Default 20 (on a 280 px pad: 2 px of a 28 px image, as MNIST strokes). `setGeometry` changes it. */
@@ -48,6 +55,11 @@ export class DrawingPad {
   /** True when there is nothing to read: no strokes and no photo. */
   isEmpty(): boolean {
     return this.strokes.length === 0 && !this.photo;
+  }
+
+  /** The pen's width, canvas pixels. */
+  get penWidth(): number {
+    return this.opts.penWidth;
   }
 
   /** True while a photo is shown instead of strokes. */
@@ -90,6 +102,17 @@ export class DrawingPad {
     this.strokes = [];
     this.photo = bitmap;
     this.changed();
+  }
+
+  /**
+   * Where the image being read sits on the canvas: canvas = offset + scale * image pixels. The
+   * photo is letterboxed (as `render` draws it); a drawing is the canvas itself.
+   */
+  imagePlacement(): ImagePlacement {
+    if (!this.photo) return { x: 0, y: 0, scale: 1 };
+    const { width, height } = this.canvas;
+    const scale = Math.min(width / this.photo.width, height / this.photo.height);
+    return { x: (width - this.photo.width * scale) / 2, y: (height - this.photo.height * scale) / 2, scale };
   }
 
   /** The pad's pixels, as drawn (RGBA, 4 bytes a pixel). */
@@ -154,10 +177,8 @@ export class DrawingPad {
     ctx.fillStyle = paper;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     if (this.photo) {
-      const s = Math.min(canvas.width / this.photo.width, canvas.height / this.photo.height);
-      const w = this.photo.width * s;
-      const h = this.photo.height * s;
-      ctx.drawImage(this.photo, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+      const { x, y, scale } = this.imagePlacement();
+      ctx.drawImage(this.photo, x, y, this.photo.width * scale, this.photo.height * scale);
     }
     ctx.strokeStyle = ink;
     ctx.fillStyle = ink;

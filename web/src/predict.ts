@@ -1,14 +1,18 @@
 /**
  * Running the current model on what the pad shows (a drawing or a photo): the library's own
- * preprocessing (the code `hwr predict` runs), the model, and for a line model CTC decoding. No DOM:
- * it returns the prediction (what tests and the benchmark read) and what the view should draw.
+ * preprocessing (the code `hwr predict` runs), the model, and for a line model CTC decoding. A line
+ * model reads the input as a page (`readPage`, as `hwr predict` does): its lines found and each read,
+ * so two lines written on the pad or a photo of a page come back line by line, and a single word or
+ * line is read whole. No DOM: it returns the prediction (what tests and the benchmark read) and what
+ * the view should draw.
  */
-import { ClassProbability, predictProbabilities, topClasses } from '../../src/read/classify';
-import { PreprocessedLine, preprocessLineRgba } from '../../src/image/line';
+import type { PixelBox } from '../../src/image/gray';
 import { PreprocessedImage, preprocessRgba } from '../../src/image/preprocess';
 import type { RgbaImage } from '../../src/image/rgba';
-import { LineModelMetadata, ReadLine, readPreprocessedLine } from '../../src/lines/line_model';
-import { linePreprocessOptionsFor, preprocessOptionsFor } from './models';
+import type { LineModelMetadata } from '../../src/lines/line_model';
+import { ClassProbability, predictProbabilities, topClasses } from '../../src/read/classify';
+import { PageReading, readPage } from '../../src/read/page';
+import { preprocessOptionsFor } from './models';
 import type { CurrentModel } from './state';
 
 /** The CTC decoder of a line model: best path, or beam search. */
@@ -29,24 +33,45 @@ export interface PagePrediction {
   /** Character models; empty for a line model. */
   top3: ClassProbability[];
   probs: number[];
-  /** Line models: the text read, its confidence, the decoder, the input's size and the recipe's notes. */
+  /**
+   * Line models: the text read (one line of text per line found, joined with '\n'), its confidence
+   * (the product of the lines'), the decoder, the size of the first line's input (`input` is that
+   * line's: for a drawn word, the only one), the page's notes and skew, and every line read.
+   */
   text?: string;
   confidence?: number;
   decoder?: Decoder;
   width?: number;
   height?: number;
   notes?: string[];
-  /** Preprocessing and model time of this prediction. */
+  skewDegrees?: number;
+  lines?: PageLinePrediction[];
+  /**
+   * Preprocessing and model time of this prediction. A line model's page reading (layout, line
+   * recipe, model, decoding) is one call: all of it is in `predictMs`, and `preprocessMs` is 0.
+   */
   preprocessMs: number;
   predictMs: number;
   /** Set when nothing could be predicted (no ink). */
   note?: string;
 }
 
+/** One line of a page as the model read it. */
+export interface PageLinePrediction {
+  text: string;
+  confidence: number;
+  /** Where the line's ink is in the image read (the drawing's or the photo's pixels). */
+  box: PixelBox;
+  /** The model input: [height * width] floats 0..1, the line recipe's output padded on the right; `inkEnd` its ink's end. */
+  input: number[];
+  width: number;
+  inkEnd: number;
+}
+
 /** What the view draws for a prediction: the model's image and answers, or a hint instead. */
 export type Shown =
   | { kind: 'character'; pre: PreprocessedImage | null; top3: ClassProbability[]; hint: string | null }
-  | { kind: 'line'; read: ReadLine | null; height: number; decoder: Decoder; hint: string | null };
+  | { kind: 'line'; page: PageReading | null; meta: LineModelMetadata; decoder: Decoder; source: 'drawing' | 'photo'; hint: string | null };
 
 /** What to read: the pad's pixels or the photo's, or null for an empty pad. */
 export interface PredictInput {
@@ -62,11 +87,14 @@ export function predictInput(current: CurrentModel, input: PredictInput, decoder
   const { key, source, rgba, name } = input;
   const modelId = current.entry.id;
   if (rgba === null) {
-    const what = current.line ? 'Write a word or a short line' : current.entry.classes.length === 10 ? 'Draw a digit' : 'Draw a character';
+    const what = current.line ? 'Write a word, or a line or two,' : current.entry.classes.length === 10 ? 'Draw a digit' : 'Draw a character';
     const hint = `${what} in the box`;
     const kind = current.line ? 'line' : 'character';
     const prediction: PagePrediction = { key, source, modelId, kind, input: [], top3: [], probs: [], preprocessMs: 0, predictMs: 0, note: 'empty' };
-    return { prediction, shown: current.line ? lineShown(current.line, null, decoder, hint) : { kind: 'character', pre: null, top3: [], hint } };
+    const shown: Shown = current.line
+      ? { kind: 'line', page: null, meta: current.line, decoder, source, hint }
+      : { kind: 'character', pre: null, top3: [], hint };
+    return { prediction, shown };
   }
   if (current.line) return predictLine(current, current.line, input as PredictInput & { rgba: RgbaImage }, decoder);
   const base = { key, source, modelId, kind: 'character' as const };
@@ -87,39 +115,55 @@ export function predictInput(current: CurrentModel, input: PredictInput, decoder
   return { prediction, shown: { kind: 'character', pre, top3, hint: null } };
 }
 
-/** The line recipe at the model's height (as `hwr predict`), the model, CTC decoding. */
+/**
+ * `readPage` as `hwr predict` runs it on a file: the lines found, each through the line recipe at
+ * the model's height (body-height scaling when its metadata has `body`), read in one batch. Layout,
+ * recipe and model are one call, so `preprocessMs` is 0 and `predictMs` is the whole reading.
+ */
 function predictLine(current: CurrentModel, meta: LineModelMetadata, input: PredictInput & { rgba: RgbaImage }, decoder: Decoder): { prediction: PagePrediction; shown: Shown } {
   const { key, source, rgba, name } = input;
   const base = { key, source, modelId: current.entry.id, kind: 'line' as const, top3: [], probs: [], decoder };
   const t0 = performance.now();
-  let pre: PreprocessedLine;
+  let page: PageReading;
   try {
-    pre = preprocessLineRgba(rgba, linePreprocessOptionsFor(meta), name);
+    page = readPage(current.model, meta, rgba, { decoder, name });
   } catch (e) {
     const note = (e as Error).message; // e.g. writing far too wide for one line
-    return { prediction: { ...base, input: [], preprocessMs: performance.now() - t0, predictMs: 0, note }, shown: lineShown(meta, null, decoder, note) };
+    const prediction: PagePrediction = { ...base, input: [], preprocessMs: 0, predictMs: performance.now() - t0, note };
+    return { prediction, shown: { kind: 'line', page: null, meta, decoder, source, hint: note } };
   }
-  const t1 = performance.now();
-  const read = readPreprocessedLine(current.model, meta, pre, { decoder });
-  const t2 = performance.now();
+  const predictMs = performance.now() - t0;
+  const lines: PageLinePrediction[] = page.lines.map((l) => ({
+    text: l.text, confidence: l.confidence, box: l.box, input: Array.from(l.line.pixels), width: l.line.width, inkEnd: l.line.inkEnd,
+  }));
+  const first = lines[0];
   const prediction: PagePrediction = {
     ...base,
-    input: pre.empty ? [] : Array.from(read.line.pixels),
-    text: read.text,
-    confidence: read.confidence,
-    width: read.line.width,
-    height: read.line.height,
-    notes: pre.notes,
-    preprocessMs: t1 - t0,
-    predictMs: t2 - t1,
-    ...(pre.empty ? { note: pre.notes[0] } : {}),
+    input: first ? first.input : [],
+    text: page.text,
+    confidence: page.confidence,
+    width: first?.width,
+    height: meta.height,
+    notes: page.notes,
+    skewDegrees: page.skewDegrees,
+    lines,
+    preprocessMs: 0,
+    predictMs,
+    ...(first ? {} : { note: page.notes[0] ?? 'no writing found' }),
   };
-  const hint = pre.empty ? 'No ink found: write a word in the box' : pre.notes.map((n) => n.replace(/^.*?: /, '')).join(' ');
-  return { prediction, shown: lineShown(meta, pre.empty ? null : read, decoder, hint ? hint[0].toUpperCase() + hint.slice(1) : null) };
+  return { prediction, shown: { kind: 'line', page: first ? page : null, meta, decoder, source, hint: lineHint(page, source) } };
 }
 
-function lineShown(meta: LineModelMetadata, read: ReadLine | null, decoder: Decoder, hint: string | null): Shown {
-  return { kind: 'line', read, height: meta.height, decoder, hint };
+/** What to tell the user about a page reading: why nothing was read, or the notes worth reading. */
+function lineHint(page: PageReading, source: 'drawing' | 'photo'): string | null {
+  const notes = page.notes.map((n) => n.replace(/^.*?: /, ''));
+  if (page.lines.length === 0) {
+    const blank = notes.length === 0 || notes.some((n) => /^no ink found/.test(n));
+    if (blank) return source === 'photo' ? 'No writing found in the photo: it looks blank or too faint.' : 'No ink found: write a word in the box';
+  }
+  if (notes.length === 0) return null;
+  const hint = notes.join(' ');
+  return hint[0].toUpperCase() + hint.slice(1);
 }
 
 /**
@@ -131,6 +175,8 @@ export function announcement(shown: Shown): string {
     const best = shown.top3[0];
     return best ? `Reads ${best.label}, ${Math.round(100 * best.p)} percent` : shown.hint ?? '';
   }
-  if (!shown.read) return shown.hint ?? '';
-  return shown.read.text === '' ? 'Nothing read' : `Reads: ${shown.read.text}`;
+  if (!shown.page) return shown.hint ?? '';
+  const texts = shown.page.lines.map((l) => l.text);
+  if (texts.every((t) => t === '')) return 'Nothing read';
+  return texts.length === 1 ? `Reads: ${texts[0]}` : `Reads ${texts.length} lines: ${texts.join('; ')}`;
 }

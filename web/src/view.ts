@@ -1,17 +1,16 @@
 /**
- * The page's DOM: the results panel (top-3 or the text read, and the image the model sees), the pad's
- * layout for a character or a line model, the message and status lines, and the live region a
- * screen reader speaks from. Everything that writes to the document, and nothing that predicts.
+ * The page's DOM: the results panel (top-3, or the text read line by line with the line images the
+ * model sees), the line boxes over the pad, the pad's layout for a character or a line model, the
+ * message and status lines, and the live region a screen reader speaks from. Everything that writes
+ * to the document, and nothing that predicts.
  */
+import type { PixelBox } from '../../src/image/gray';
 import type { LoadedModel } from './models';
 import { preprocessOptionsFor } from './models';
+import { paintLineBoxes, placeBoxes } from './overlay';
 import type { DrawingPad } from './pad';
+import { padGeometryFor } from './pad_geometry';
 import type { Decoder, Shown } from './predict';
-
-/** The pad for a word or a line: 5:2, and a pen about 1/7 of a 200 px letter, as thick as EMNIST's strokes are. */
-export const LINE_PAD = { width: 1000, height: 400, penWidth: 28 };
-/** The pad for one character: 280 px, 10 pad pixels per MNIST pixel, a 2-pixel pen. */
-export const CHAR_PAD = { width: 280, height: 280, penWidth: 20 };
 
 /** The element with this id; index.html must have it. */
 export function $<T extends HTMLElement>(id: string): T {
@@ -46,12 +45,29 @@ export function announce(text: string): void {
   if (region.textContent !== text) region.textContent = text;
 }
 
-/** Draws a prediction into the results panel. */
-export function renderShown(shown: Shown): void {
+/** Draws a prediction into the results panel, and a line model's line boxes over the pad. */
+export function renderShown(shown: Shown, pad: DrawingPad): void {
   $('hint').textContent = shown.hint ?? '';
   $('hint').hidden = !shown.hint;
   if (shown.kind === 'character') renderCharacter(shown);
   else renderLine(shown);
+  paintLineBoxes($<HTMLCanvasElement>('pad-boxes'), pad.canvas.width, pad.canvas.height, placeBoxes(boxesToShow(shown), pad.imagePlacement()));
+}
+
+/**
+ * The found lines' boxes (image pixels) to draw over the pad: always for a photo (where the page's
+ * lines are), for a drawing only when it holds several lines (a box around the one word being
+ * written only hides it).
+ */
+function boxesToShow(shown: Shown): PixelBox[] {
+  if (shown.kind !== 'line' || !shown.page) return [];
+  const { lines } = shown.page;
+  return shown.source === 'photo' || lines.length > 1 ? lines.map((l) => l.box) : [];
+}
+
+/** Takes the line boxes off the pad (the photo they were found on is gone). */
+export function clearLineBoxes(pad: DrawingPad): void {
+  paintLineBoxes($<HTMLCanvasElement>('pad-boxes'), pad.canvas.width, pad.canvas.height, []);
 }
 
 function renderCharacter({ pre, top3 }: Extract<Shown, { kind: 'character' }>): void {
@@ -74,18 +90,42 @@ function renderCharacter({ pre, top3 }: Extract<Shown, { kind: 'character' }>): 
   paintGray($<HTMLCanvasElement>('seen'), size, size, pre?.uint8 ?? null);
 }
 
-/** A line model's reading: the text, its confidence and the line image the model read. */
-function renderLine({ read, height, decoder }: Extract<Shown, { kind: 'line' }>): void {
+/**
+ * A line model's reading: the text (one line of text per line found), its confidence, and each
+ * line image the model read, with the line's own text and confidence when there are several.
+ */
+function renderLine({ page, meta, decoder }: Extract<Shown, { kind: 'line' }>): void {
   const text = $('line-text');
-  text.textContent = read ? (read.text === '' ? '(nothing read)' : read.text) : '…';
-  text.classList.toggle('empty', !read || read.text === '');
-  $('line-confidence').textContent = read ? `confidence ${(100 * read.confidence).toFixed(1)}% (${decoder === 'beam' ? 'beam search' : 'best path'})` : '';
-  const canvas = $<HTMLCanvasElement>('seen-line');
-  const W = read ? read.line.width : 2 * height;
-  canvas.width = W;
-  canvas.height = height;
-  canvas.style.setProperty('--w', String(W));
-  paintGray(canvas, W, height, read ? read.line.uint8 : null);
+  const lines = page?.lines ?? [];
+  const nothing = lines.every((l) => l.text === '');
+  text.textContent = page ? (nothing ? '(nothing read)' : page.text) : '…';
+  text.classList.toggle('empty', !page || nothing);
+  const how = decoder === 'beam' ? 'beam search' : 'best path';
+  const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
+  $('line-confidence').textContent = !page ? '' : lines.length === 1
+    ? `confidence ${pct(page.confidence)} (${how})`
+    : `${lines.length} lines, confidence ${pct(page.confidence)} that all are right (${how})`;
+  const H = meta.height;
+  const items = lines.length > 0 ? lines : [null];
+  $<HTMLOListElement>('seen-lines').replaceChildren(...items.map((l, i) => {
+    const li = document.createElement('li');
+    const canvas = document.createElement('canvas');
+    canvas.className = 'seen-line';
+    const W = l ? l.line.width : 2 * H;
+    canvas.width = W;
+    canvas.height = H;
+    canvas.style.setProperty('--w', String(W));
+    canvas.setAttribute('aria-label', l ? `Line ${i + 1} as the model sees it` : 'The line image the model sees');
+    paintGray(canvas, W, H, l ? l.line.uint8 : null);
+    li.append(canvas);
+    if (l && lines.length > 1) {
+      const label = document.createElement('span');
+      label.className = 'line-label';
+      label.textContent = `${i + 1}. ${l.text === '' ? '(nothing read)' : l.text} · ${pct(l.confidence)}`;
+      li.append(label);
+    }
+    return li;
+  }));
 }
 
 /** Gray pixels ([height * width], 0..255) onto a canvas of that size; null paints black. */
@@ -107,20 +147,24 @@ function paintGray(canvas: HTMLCanvasElement, width: number, height: number, gra
 /** The pad, the titles and the result panel for a character model or a line model. */
 export function applyLayout(loaded: LoadedModel, pad: DrawingPad): void {
   const { entry, line } = loaded;
-  const g = line ? LINE_PAD : CHAR_PAD;
+  const g = padGeometryFor(line);
   pad.setGeometry(g.width, g.height, g.penWidth);
+  clearLineBoxes(pad);
   document.body.classList.toggle('lines', !!line);
   pad.canvas.setAttribute('aria-label', line
-    ? 'Writing area: write a word or a short line with a mouse, a finger or a pen'
+    ? 'Writing area: write a word or a few lines with a mouse, a finger or a pen'
     : 'Drawing area: draw with a mouse, a finger or a pen');
   $('char-result').hidden = !!line;
   $('line-result').hidden = !line;
   if (line) {
     const chars = line.charset.filter((c) => c !== ' ');
-    $('title').textContent = 'Write a word';
+    $('title').textContent = 'Write a word or a few lines';
     $('classes').textContent = `Writes ${chars.length} characters: ${chars.join(' ')}${chars.length < line.charset.length ? ', and spaces' : ''}`;
-    $('seen-line-caption').textContent = `What the model sees: ${line.height} px high, white ink on black, the writing scaled so ` +
-      `its median character is ${Math.round((21 / 28) * line.height)} px tall, as in the synthetic training lines, and padded with black on the right.`;
+    const scaled = line.body
+      ? `its body (the height of an x) scaled to ${line.body.height} px with the baseline on row ${line.body.baseline}`
+      : `its median character scaled to ${Math.round((21 / 28) * line.height)} px`;
+    $('seen-line-caption').textContent = `What the model sees, line by line: ${line.height} px high, white ink on black, ` +
+      `${scaled}, as in its training lines, and padded with black on the right.`;
     return;
   }
   const digitsOnly = entry.classes.every((c) => /^[0-9]$/.test(c));
