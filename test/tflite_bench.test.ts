@@ -24,7 +24,7 @@ test('no TFLite rows is a failure that says why; a failed row fails; passing row
 
 const lineRow = (format: string, pass: boolean): LineRow => ({
   model: 'saved_models/lines', lines: 'synthetic dev47 test lines', format, bytes: 1, count: 200, agreement: pass ? 1 : 0.9,
-  referenceCer: 0.05, cer: pass ? 0.05 : 0.08, maxAbsDiff: 0, msPerLine: 1, check: 'texts equal on >= 99% of lines', pass, enforced: format !== 'tflite int8',
+  referenceCer: 0.05, cer: pass ? 0.05 : 0.08, maxAbsDiff: 0, maxAbsLogit: 1, msPerLine: 1, check: 'texts equal on >= 99% of lines', pass, enforced: format !== 'tflite int8',
 });
 
 test('line model rows are checks: a float32/float16 miss fails the run, an int8 miss is reported only', () => {

@@ -16,10 +16,9 @@ import {
   writeFilesAtomically,
 } from '../export';
 import { calibrationImages } from '../export/tflite/calibrate';
-import { LiteRtInterpreter } from '../export/tflite/litert_client';
 import { compareOutputs, tfliteOutputs, tfliteVerdict } from '../export/tflite/verify';
 import { isLineModel } from '../lines/line_model';
-import { exportLineModelTflite } from './export_lines';
+import { exportLineModelTflite, startVerifier } from './export_lines';
 import { Command, UsageError, intOption } from './args';
 import { gitCommit, headOf, loadDatasetByName } from './common';
 
@@ -53,14 +52,8 @@ function checkClasses(ds: Dataset, metadata: ModelMetadata, modelDir: string): v
  * cannot start or the file misses them, so a script never ships an unchecked or wrong file.
  */
 async function verifyTflite(model: tfl.LayersModel, file: string, quantize: TfliteQuantization, test: Dataset, channels: 1 | 3): Promise<number> {
-  let interp: LiteRtInterpreter;
-  try {
-    interp = await LiteRtInterpreter.start();
-  } catch (e) {
-    console.error(`hwr export: ${file} is written but NOT verified: the LiteRT interpreter did not start (${(e as Error).message.trim()}). ` +
-      'Install @litertjs/core (a dev dependency: npm ci in a checkout, npm install @litertjs/core elsewhere), or pass --no-verify to export without the check.');
-    return 1;
-  }
+  const interp = await startVerifier(file);
+  if (!interp) return 1;
   try {
     const ref = predictDataset(model, test);
     // An RGB file reads each gray test image as R = G = B: it must answer as the gray tfjs model does.

@@ -23,6 +23,20 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 /** Test lines read by default: enough for a 1% agreement step to mean two lines, quick on 2 cores. */
 export const DEFAULT_VERIFY_LINES = 200;
 
+/**
+ * The LiteRT interpreter that verifies `file`, or undefined after saying why it did not start and
+ * what to do (the caller exits 1: an unverified file must not look like a verified one).
+ */
+export async function startVerifier(file: string): Promise<LiteRtInterpreter | undefined> {
+  try {
+    return await LiteRtInterpreter.start();
+  } catch (e) {
+    console.error(`hwr export: ${file} is written but NOT verified: the LiteRT interpreter did not start (${(e as Error).message.trim()}). ` +
+      'Install @litertjs/core (a dev dependency: npm ci in a checkout, npm install @litertjs/core elsewhere), or pass --no-verify to export without the check.');
+    return undefined;
+  }
+}
+
 /** Writes and verifies a line model's .tflite; returns the exit code. */
 export async function exportLineModelTflite(
   model: tfl.LayersModel, metadata: LineModelMetadata, modelDir: string, out: string, quantize: TfliteQuantization, values: Values, command: string,
@@ -47,6 +61,7 @@ export async function exportLineModelTflite(
   console.log(`wrote ${out} (${kb(r.bytes)}; input [1, ${metadata.height}, width, 1], any width) and ${r.labelsFile}`);
   if (!verify) {
     calibration?.dispose();
+    console.log(`not verified (${values['no-verify'] === true ? '--no-verify' : '--skip-eval'}): ${out} was not run through LiteRT.`);
     return 0;
   }
   const builder = lineTfliteBuilder(model, quantize, { calibration, description });
@@ -55,15 +70,15 @@ export async function exportLineModelTflite(
   if (!Buffer.from(builder.bytes()).equals(fs.readFileSync(out))) {
     throw new Error(`${out} differs from the graph the verifier runs; the export is not deterministic (a bug): do not ship it.`);
   }
-  const n = intOption(values, 'limit', DEFAULT_VERIFY_LINES);
-  const lines = syntheticLines(metadata, 'test', n, source);
-  const interp = await LiteRtInterpreter.start();
+  const interp = await startVerifier(out);
+  if (!interp) return 1;
   try {
+    const lines = syntheticLines(metadata, 'test', intOption(values, 'limit', DEFAULT_VERIFY_LINES), source);
     const a = await compareLineReadings(interp, model, metadata, (w) => builder.bytes(w), lines);
     const v = lineAgreementVerdict(a);
     const enforced = quantize !== 'int8';
     console.log(`LiteRT on ${a.count} synthetic test lines: texts equal on ${pct(a.agreement)} of lines, CER ${pct(a.referenceCer)} (tfjs) -> ` +
-      `${pct(a.cer)} (tflite), max |d logit| ${a.maxAbsDiff.toExponential(2)}, ${a.msPerLine.toFixed(1)} ms/line: ` +
+      `${pct(a.cer)} (tflite), max |d logit| ${a.maxAbsDiff.toExponential(2)} (logits up to ${a.maxAbsLogit.toFixed(0)}), ${a.msPerLine.toFixed(1)} ms/line: ` +
       `${v.pass ? 'pass' : enforced ? 'FAIL' : 'misses'} (${v.check}${enforced ? '' : '; reported, not enforced for int8'})`);
     for (const d of a.disagreements.slice(0, 3)) console.log(`  line ${d.line}: truth '${d.truth}', tfjs '${d.reference}', tflite '${d.candidate}'`);
     return v.pass || !enforced ? 0 : 1;

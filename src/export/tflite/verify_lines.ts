@@ -144,6 +144,11 @@ export interface LineAgreement {
   cer: number;
   /** Largest |logit difference| over all lines and frames read. */
   maxAbsDiff: number;
+  /**
+   * Largest |tfjs logit| over the same frames: the scale of maxAbsDiff (float32 rounding is relative;
+   * a line model's blank logit on padding reaches ~250, where one float32 step is 1.5e-5).
+   */
+  maxAbsLogit: number;
   /** Lines whose texts differ (at most 10). */
   disagreements: { line: number; truth: string; reference: string; candidate: string }[];
   /** Interpreter milliseconds per line. */
@@ -173,6 +178,7 @@ export async function compareLineReadings(
   const reference = new Array<string>(lines.length);
   const candidate = new Array<string>(lines.length);
   let maxAbsDiff = 0;
+  let maxAbsLogit = 0;
   let ms = 0;
   for (const [width, idx] of [...byWidth.entries()].sort((a, b) => a[0] - b[0])) {
     const H = meta.height;
@@ -188,7 +194,10 @@ export async function compareLineReadings(
     if (r.outputShape.length !== 3 || r.outputShape[2] !== C || r.output.length !== idx.length * T * C || refLogits.length !== r.output.length) {
       throw new Error(`compareLineReadings: the .tflite at width ${width} outputs [${r.outputShape}], expected [1, T, ${C}] with T as tfjs's.`);
     }
-    for (let i = 0; i < r.output.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(r.output[i] - refLogits[i]));
+    for (let i = 0; i < r.output.length; i++) {
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(r.output[i] - refLogits[i]));
+      maxAbsLogit = Math.max(maxAbsLogit, Math.abs(refLogits[i]));
+    }
     idx.forEach((li, j) => {
       const frames = lineFrames(inks[j], meta.downsample, T);
       const decoded = greedyDecode(r.output.subarray(j * T * C, (j * T + frames) * C), frames, C, { blank: meta.blank });
@@ -205,6 +214,6 @@ export async function compareLineReadings(
   return {
     count: lines.length, agreement: same / lines.length,
     referenceCer: characterErrorRate(reference, truth).cer, cer: characterErrorRate(candidate, truth).cer,
-    maxAbsDiff, disagreements, msPerLine: ms / lines.length,
+    maxAbsDiff, maxAbsLogit, disagreements, msPerLine: ms / lines.length,
   };
 }
