@@ -12,11 +12,15 @@ import { announce, renderShown, selectedDecoder } from './view';
 export interface LiveTimings {
   /** Character models: ~8 predictions a second. */
   characterMs: number;
-  /** Line models: the line recipe on the wide pad takes ~0.1 s, which would make the pen stutter. */
+  /**
+   * Line models: reading the wide pad as a page (layout, line recipe, model) takes ~0.2 s in
+   * headless Chromium on a busy 2-core machine (test/web_lines.test.ts prints it), and the pen
+   * stops while it runs: a reading a second while writing, and one as soon as the pen lifts.
+   */
   lineMs: number;
 }
 
-export const DEFAULT_LIVE_TIMINGS: LiveTimings = { characterMs: 120, lineMs: 400 };
+export const DEFAULT_LIVE_TIMINGS: LiveTimings = { characterMs: 120, lineMs: 1000 };
 
 export class LiveReader {
   private timer: ReturnType<typeof setTimeout> | null = null;

@@ -30,9 +30,11 @@ export function paintLineBoxes(canvas: HTMLCanvasElement, width: number, height:
   ctx.clearRect(0, 0, width, height);
   canvas.dataset.boxes = JSON.stringify(boxes);
   if (boxes.length === 0) return;
-  const lw = Math.max(2, Math.round(height / 170)); // ~3 px on the 500 px line pad
+  // Sized in screen pixels (the canvas is shown smaller than its resolution, a third on a phone).
+  const css = canvas.clientWidth > 0 ? width / canvas.clientWidth : 1;
+  const lw = 2 * css;
   const gap = 2 * lw;
-  const fontPx = Math.max(12, Math.round(height / 24));
+  const fontPx = Math.round(13 * css);
   ctx.lineWidth = lw;
   ctx.strokeStyle = BOX_COLOUR;
   ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
