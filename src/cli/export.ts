@@ -84,8 +84,8 @@ export const exportCommand: Command = {
     '(those loaders reject it). Either way the model reads WHITE ink on BLACK: an app must invert a photo of\n' +
     'dark ink on paper. Line models read gray lines (--input gray only).\n' +
     'A .tflite is verified: run through the LiteRT interpreter (@litertjs/core, a dev dependency) on the\n' +
-    'test images against the tfjs model; the exit code is 1 when it misses the agreement thresholds or\n' +
-    'LiteRT cannot start (--no-verify skips the check).',
+    'test images (line models: synthetic test lines) against the tfjs model; the exit code is 1 when it\n' +
+    'misses the agreement thresholds or LiteRT cannot start (--no-verify skips the check). See docs/EXPORT.md.',
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
     format: { type: 'string', short: 'f', help: 'web or tflite', default: 'web' },
