@@ -6,13 +6,15 @@
  * image (no im2col matrix), in the project's wasm SIMD module, one image at a time so that
  * image's x and dy stay in cache while every 4x8 tile of dW sweeps it. Padded convolutions
  * run on a zero-padded copy of x. 3x3 stride-1 convolutions with enough channels run on
- * Winograd F(2x2, 3x3) instead (winograd.ts).
+ * Winograd F(2x2, 3x3) instead (winograd.ts), one-row
+ * filters (the line model's 1-D convs) with enough channels on 1-D Winograd (winograd1d.ts).
  */
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ConvAttrs, ConvGeometry, convGeometry } from './conv_geometry';
 import { allocate, BackendWasm, free, requireSupported } from './wasm_ops';
 import { heapOffset, kernelsFor } from './wasm_module';
 import { winogradApplies, winogradBackpropFilter } from './winograd';
+import { winograd1dApplies, winograd1dBackpropFilter } from './winograd1d';
 
 /** Attributes tfjs passes to Conv2DBackpropFilter. */
 interface BackpropFilterAttrs extends ConvAttrs {
@@ -40,6 +42,7 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: Te
   requireSupported('Conv2DBackpropFilter', x.dtype === 'float32' && dy.dtype === 'float32', `dtype ${x.dtype}/${dy.dtype} (float32 only)`);
   const g = convGeometry('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs, false);
   if (winogradApplies(g, 'filter')) return winogradBackpropFilter(backend, x, dy, g);
+  if (winograd1dApplies(g, 'filter')) return winograd1dBackpropFilter(backend, x, dy, g);
   const xp = paddedInput(backend, x, g);
   const dW = allocate(backend, attrs.filterShape);
   kernelsFor(backend).convFilterGrad(

@@ -9,7 +9,8 @@
  * rows hold fewer than 8 values (fw * inC: a single-channel first layer, whose input gradient a
  * fused conv's gradient computes all the same) have no room for the fused tiles: there the
  * product goes to a cols matrix on the GEMM tile, then a separate col2im pass. 3x3 stride-1
- * convolutions with enough channels run on Winograd F(2x2, 3x3) instead (winograd.ts).
+ * convolutions with enough channels run on Winograd F(2x2, 3x3) instead (winograd.ts), one-row
+ * filters (the line model's 1-D convs) with enough channels on 1-D Winograd (winograd1d.ts).
  */
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ConvAttrs, ConvGeometry, convGeometry } from './conv_geometry';
@@ -17,6 +18,7 @@ import { isPadded } from './conv2d_backprop_filter';
 import { allocate, BackendWasm, free, heapF32, requireSupported } from './wasm_ops';
 import { heapOffset, kernelsFor } from './wasm_module';
 import { winogradApplies, winogradBackpropInput } from './winograd';
+import { winograd1dApplies, winograd1dBackpropInput } from './winograd1d';
 
 /** Attributes tfjs passes to Conv2DBackpropInput. */
 interface BackpropInputAttrs extends ConvAttrs {
@@ -49,6 +51,7 @@ export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter
   requireSupported('Conv2DBackpropInput', dy.dtype === 'float32' && filter.dtype === 'float32', `dtype ${dy.dtype}/${filter.dtype} (float32 only)`);
   const g = convGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs, false);
   if (winogradApplies(g, 'input')) return winogradBackpropInput(backend, dy, filter, g);
+  if (winograd1dApplies(g, 'input')) return winograd1dBackpropInput(backend, dy, filter, g);
   const k = kernelsFor(backend);
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const wt = allocate(backend, [g.outChannels, K]); // [outC, K]: one contiguous row of W^T per dy channel

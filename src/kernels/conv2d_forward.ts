@@ -5,7 +5,8 @@
  * (3x3x1 windows); windows of under 8 values stay on XNNPACK. Training calls the unfused Conv2D;
  * inference calls FusedConv2D, whose bias and relu run in the kernel's epilogue (other
  * activations stay on XNNPACK). 3x3 stride-1 convolutions with enough channels run on Winograd
- * F(2x2, 3x3) instead (winograd.ts).
+ * F(2x2, 3x3) instead (winograd.ts), one-row filters (the line model's 1-D convs) with enough
+ * channels on 1-D Winograd (winograd1d.ts).
  */
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ConvAttrs, convGeometry } from './conv_geometry';
@@ -13,6 +14,7 @@ import { paddedInput } from './conv2d_backprop_filter';
 import { allocate, BackendWasm, free } from './wasm_ops';
 import { EPILOGUE_BIAS, EPILOGUE_RELU, heapOffset, kernelsFor } from './wasm_module';
 import { winogradApplies, winogradConv2D } from './winograd';
+import { winograd1dApplies, winograd1dConv2D } from './winograd1d';
 
 /** Smallest window (filter height x width x input channels) worth the own kernel. */
 export const MIN_WINDOW = 8;
@@ -45,6 +47,7 @@ export function directConv2D(stock: KernelConfig): KernelConfig {
     }
     const g = convGeometry('Conv2D', x.shape, filter.shape, attrs, false);
     if (winogradApplies(g)) return winogradConv2D(backend, x, filter, bias, epilogue, g);
+    if (winograd1dApplies(g)) return winograd1dConv2D(backend, x, filter, bias, epilogue, g);
     const xp = paddedInput(backend, x, g);
     const y = allocate(backend, [g.batch, g.outHeight, g.outWidth, g.outChannels]);
     kernelsFor(backend).convForward(heapOffset(backend, xp), heapOffset(backend, filter), heapOffset(backend, y),

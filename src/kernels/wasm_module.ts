@@ -32,6 +32,9 @@ export interface KernelsWasm {
   winogradFilter(w: number, U: number, C: number, OC: number, flip: number): void;
   winogradForward(xp: number, U: number, y: number, bias: number, epilogue: number, V: number, M: number, N: number, Hp: number, Wp: number, C: number, OH: number, OW: number, OC: number, TB: number): void;
   winogradFilterGrad(xp: number, dy: number, dw: number, V: number, Z: number, dU: number, N: number, Hp: number, Wp: number, C: number, OH: number, OW: number, OC: number, TB: number): void;
+  winograd1dFilter(w: number, U: number, G: number, n: number, r: number, C: number, OC: number, flip: number): void;
+  winograd1dForward(xp: number, U: number, y: number, bias: number, epilogue: number, V: number, M: number, R: number, Wp: number, C: number, OW: number, OC: number, m: number, TB: number): void;
+  winograd1dFilterGrad(xp: number, dy: number, dw: number, V: number, Z: number, dU: number, G: number, R: number, Wp: number, C: number, OW: number, OC: number, m: number, r: number, TB: number): void;
   batchNormForward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, acc: number, rows: number, C: number, eps: number): void;
   batchNormBackward(x: number, dy: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, acc: number, rows: number, C: number, eps: number): void;
   adamUpdate(value: number, m: number, v: number, g: number, outValue: number, outM: number, outV: number, n: number,

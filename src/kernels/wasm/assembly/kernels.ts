@@ -920,15 +920,24 @@ const PLANE_PAD: usize = 64;
 
 /**
  * U [16, rows, cols] = G g G^T for every filter g of w [3, 3, C, OC]: (rows, cols) = (C, OC), or
- * with flip = 1 the input gradient's filter g'[u][v] = g[2-u][2-v] with (rows, cols) = (OC, C).
+ * with flip = 1 the input gradient's filter g'[u][v] = g[2-u][2-v] with (rows, cols) = (OC, C);
+ * each plane packed in column blocks (packedIndex).
  */
 export function winogradFilter(w: usize, U: usize, C: i32, OC: i32, flip: i32): void {
   const tap = (<usize>(C * OC)) << 2; // bytes between filter taps
   const plane = tap + PLANE_PAD; // U's ξ planes have C*OC values either way
-  for (let c = 0; c < C; c++) {
-    for (let o = 0; o < OC; o++) {
+  // Packed for the products: rows C, columns OC (or rows OC, columns C for the input gradient),
+  // visited in the packed order (column block, row, column) so each plane is written straight through.
+  const rows = flip ? OC : C;
+  const cols = flip ? C : OC;
+  for (let b0 = 0; b0 < cols; b0 += 8) {
+   const bEnd = min(cols, b0 + 8);
+   for (let a = 0; a < rows; a++) {
+    for (let b = b0; b < bEnd; b++) {
+      const c = flip ? b : a;
+      const o = flip ? a : b;
       const src = w + ((<usize>(c * OC + o)) << 2);
-      const dst = U + (flip ? ((<usize>(o * C + c)) << 2) : ((<usize>(c * OC + o)) << 2));
+      const dst = U + ((<usize>packedIndex(a, b, rows, cols)) << 2);
       // g[u][v], flipped for the input gradient.
       let g00: f32, g01: f32, g02: f32, g10: f32, g11: f32, g12: f32, g20: f32, g21: f32, g22: f32;
       if (flip) {
@@ -963,6 +972,7 @@ export function winogradFilter(w: usize, U: usize, C: i32, OC: i32, flip: i32): 
       store<f32>(dst + 14 * plane, (r30 - r31 + r32) * 0.5);
       store<f32>(dst + 15 * plane, r32);
     }
+   }
   }
 }
 
@@ -1066,25 +1076,46 @@ function gemmTile4x4(a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bRow:
   v128.store(c3, s3);
 }
 
-/** M[ξ] = V[ξ] x U[ξ] for the 16 points, rows 0..nb-1 rounded up to 4 (V's extra rows are scratch). */
-function winogradProducts(V: usize, U: usize, M: usize, nb: i32, C: i32, OC: i32, TB: i32): void {
+/**
+ * Float offset of element (k, o) of a [K, OC] GEMM operand packed in column blocks: [OC/8][K][8],
+ * then a [K][4] block for OC % 8 == 4. A tile's 8 (or 4) columns are then one contiguous run per
+ * k, which the products read straight through (the transformed filters are stored this way).
+ */
+@inline
+function packedIndex(k: i32, o: i32, K: i32, OC: i32): i32 {
+  const oc8 = OC & ~7;
+  return o < oc8 ? (o >> 3) * K * 8 + k * 8 + (o & 7) : oc8 * K + k * 4 + (o - oc8);
+}
+
+/**
+ * M[ξ] = V[ξ] x U[ξ] for each of `points` points, U[ξ] packed by packedIndex; rows 0..nb-1
+ * rounded up to 4 (V's extra rows are scratch). Tile rows outside, column blocks inside: a tile's
+ * four V rows stay in L1 while U[ξ] streams through in order.
+ */
+function winogradProducts(V: usize, U: usize, M: usize, nb: i32, C: i32, OC: i32, TB: i32, points: i32): void {
   const vRow = (<usize>C) << 2;
   const mRow = (<usize>OC) << 2;
   const vPlane = <usize>TB * vRow + PLANE_PAD;
   const mPlane = <usize>TB * mRow + PLANE_PAD;
   const uPlane = ((<usize>(C * OC)) << 2) + PLANE_PAD;
   const oc8 = OC & ~7;
-  for (let xi = 0; xi < 16; xi++) {
+  const block8 = <usize>C << 5; // bytes of one packed 8-column block
+  for (let xi = 0; xi < points; xi++) {
     const v = V + <usize>xi * vPlane;
     const m = M + <usize>xi * mPlane;
     const u = U + <usize>xi * uPlane;
-    for (let o = 0; o < OC; o += 8) {
-      const ob = (<usize>o) << 2;
-      for (let t = 0; t < nb; t += 4) {
-        const a0 = v + <usize>t * vRow;
-        const c0 = m + <usize>t * mRow + ob;
-        if (o < oc8) gemmTile4x8(a0, a0 + vRow, a0 + 2 * vRow, a0 + 3 * vRow, u + ob, mRow, C, c0, c0 + mRow, c0 + 2 * mRow, c0 + 3 * mRow);
-        else gemmTile4x4(a0, a0 + vRow, a0 + 2 * vRow, a0 + 3 * vRow, u + ob, mRow, C, c0, c0 + mRow, c0 + 2 * mRow, c0 + 3 * mRow);
+    for (let t = 0; t < nb; t += 4) {
+      const a0 = v + <usize>t * vRow;
+      const c0 = m + <usize>t * mRow;
+      let b = u;
+      for (let o = 0; o < oc8; o += 8) {
+        const ob = (<usize>o) << 2;
+        gemmTile4x8(a0, a0 + vRow, a0 + 2 * vRow, a0 + 3 * vRow, b, 32, C, c0 + ob, c0 + mRow + ob, c0 + 2 * mRow + ob, c0 + 3 * mRow + ob);
+        b += block8;
+      }
+      if (oc8 < OC) {
+        const ob = (<usize>oc8) << 2;
+        gemmTile4x4(a0, a0 + vRow, a0 + 2 * vRow, a0 + 3 * vRow, b, 16, C, c0 + ob, c0 + mRow + ob, c0 + 2 * mRow + ob, c0 + 3 * mRow + ob);
       }
     }
   }
@@ -1153,7 +1184,7 @@ export function winogradForward(
   for (let t0 = 0; t0 < T; t0 += TB) {
     const nb = min(TB, T - t0);
     winogradInputBlock(xp, V, t0, nb, TH, TW, Hp, Wp, C, TB);
-    winogradProducts(V, U, M, nb, C, OC, TB);
+    winogradProducts(V, U, M, nb, C, OC, TB, 16);
     winogradOutputBlock(M, y, bias, epi, t0, nb, TH, TW, OH, OW, OC, TB);
   }
 }
@@ -1247,6 +1278,30 @@ function gradTile4x4(v: usize, vRow: usize, z: usize, zRow: usize, nb: i32, du: 
   v128.store(du + 3 * duRow, f32x4.add(v128.load(du + 3 * duRow), s3));
 }
 
+/** dU[ξ] (C x OC) += V[ξ]^T Z[ξ] over nb tiles, for each of `points` points. */
+function gradProducts(V: usize, Z: usize, dU: usize, nb: i32, C: i32, OC: i32, TB: i32, points: i32): void {
+  const vRow = (<usize>C) << 2;
+  const zRow = (<usize>OC) << 2;
+  const vPlane = <usize>TB * vRow + PLANE_PAD;
+  const zPlane = <usize>TB * zRow + PLANE_PAD;
+  const uPlane = ((<usize>(C * OC)) << 2) + PLANE_PAD;
+  const oc8 = OC & ~7;
+  for (let xi = 0; xi < points; xi++) {
+    const v = V + <usize>xi * vPlane;
+    const z = Z + <usize>xi * zPlane;
+    const du = dU + <usize>xi * uPlane;
+    for (let c = 0; c < C; c += 4) {
+      const vc = v + ((<usize>c) << 2);
+      const duc = du + <usize>c * zRow;
+      for (let o = 0; o < OC; o += 8) {
+        const ob = (<usize>o) << 2;
+        if (o < oc8) gradTile4x8(vc, vRow, z + ob, zRow, nb, duc + ob, zRow);
+        else gradTile4x4(vc, vRow, z + ob, zRow, nb, duc + ob, zRow);
+      }
+    }
+  }
+}
+
 /**
  * Conv2DBackpropFilter 3x3, stride 1, by Winograd: xp [N, Hp, Wp, C] (padded as for
  * winogradForward), dy [N, OH, OW, OC] -> dw [3, 3, C, OC]. V [16, TB, C], Z [16, TB, OC] and
@@ -1259,13 +1314,10 @@ export function winogradFilterGrad(
   const TH = (OH + 1) >> 1;
   const TW = (OW + 1) >> 1;
   const T = N * TH * TW;
-  const vRow = (<usize>C) << 2;
   const zRow = (<usize>OC) << 2;
-  const vPlane = <usize>TB * vRow + PLANE_PAD;
   const zPlane = <usize>TB * zRow + PLANE_PAD;
   const uPlane = ((<usize>(C * OC)) << 2) + PLANE_PAD;
   const dyRow = <usize>OW * zRow;
-  const oc8 = OC & ~7;
   memory.fill(dU, 0, 16 * uPlane);
   const tap = uPlane - PLANE_PAD; // dw's filter taps
   for (let t0 = 0; t0 < T; t0 += TB) {
@@ -1283,20 +1335,7 @@ export function winogradFilterGrad(
       const below = 2 * th + 1 < OH;
       for (let o: usize = 0; o < zRow; o += 16) gradTransform4(q + o, zRow, dyRow, right, below, z + o, zPlane);
     }
-    for (let xi = 0; xi < 16; xi++) {
-      const v = V + <usize>xi * vPlane;
-      const z = Z + <usize>xi * zPlane;
-      const du = dU + <usize>xi * uPlane;
-      for (let c = 0; c < C; c += 4) {
-        const vc = v + ((<usize>c) << 2);
-        const duc = du + <usize>c * zRow;
-        for (let o = 0; o < OC; o += 8) {
-          const ob = (<usize>o) << 2;
-          if (o < oc8) gradTile4x8(vc, vRow, z + ob, zRow, nb, duc + ob, zRow);
-          else gradTile4x4(vc, vRow, z + ob, zRow, nb, duc + ob, zRow);
-        }
-      }
-    }
+    gradProducts(V, Z, dU, nb, C, OC, TB, 16);
   }
   // dw = G^T dU G per (c, o), four output channels at a time.
   const half = f32x4.splat(0.5);
@@ -1329,5 +1368,229 @@ export function winogradFilterGrad(
     v128.store(out + 6 * tap, f32x4.add(g20, h));
     v128.store(out + 7 * tap, f32x4.mul(f32x4.sub(g21, g22), half));
     v128.store(out + 8 * tap, f32x4.add(h, g23));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1-D Winograd F(m, r) along the width, for convolutions whose filter is one row (the line
+// model's conv head: Conv1D is a Conv2D with a [1, r] filter). m outputs of a row from m + r - 1
+// = n inputs with n multiplies per channel pair instead of m * r:
+//   y = AT [ (G g) ⊙ (BT d) ]
+// with AT [m, n], G [n, r], BT [n, n] given as float32 matrices (src/kernels/winograd1d.ts builds
+// them from interpolation points). Rows are independent: x is [R, Wp, C] (R = images x rows).
+// The transforms are small dense matrix products over 4-channel vectors; the n GEMMs per block of
+// tiles are the 2-D kernel's. Tiles are numbered over (row, tile column).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * U [n, rows, cols] = G g for every filter row g of w [1, r, C, OC] (taps k at k*C*OC): (rows, cols)
+ * = (C, OC), or with flip = 1 the input gradient's g'[k] = g[r-1-k] with (rows, cols) = (OC, C);
+ * each plane packed in column blocks (packedIndex).
+ */
+export function winograd1dFilter(w: usize, U: usize, G: usize, n: i32, r: i32, C: i32, OC: i32, flip: i32): void {
+  const tap = (<usize>(C * OC)) << 2;
+  const plane = tap + PLANE_PAD;
+  // Four filters at a time: four output channels (contiguous in w), or for the input gradient
+  // four input channels (the packed rows' contiguous columns), gathered from w.
+  // Loops in the packed order (column block, row, its 4-column halves): U's planes are written
+  // straight through, not 16 bytes every 6 KB.
+  const rows = flip ? OC : C;
+  const cols = flip ? C : OC;
+  for (let b0 = 0; b0 < cols; b0 += 8) {
+   const bEnd = min(cols, b0 + 8);
+   for (let a = 0; a < rows; a++) {
+    for (let b = b0; b < bEnd; b += 4) {
+      const dst = U + ((<usize>packedIndex(a, b, rows, cols)) << 2);
+      for (let xi = 0; xi < n; xi++) {
+        let acc = f32x4.splat(0);
+        for (let k = 0; k < r; k++) {
+          let g: v128;
+          if (flip) {
+            // w[r-1-k][b + i][a] for i = 0..3
+            const src = w + <usize>(r - 1 - k) * tap + ((<usize>(b * OC + a)) << 2);
+            const step = (<usize>OC) << 2;
+            g = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(v128.load32_zero(src),
+              1, load<f32>(src + step)), 2, load<f32>(src + 2 * step)), 3, load<f32>(src + 3 * step));
+          } else {
+            g = v128.load(w + <usize>k * tap + ((<usize>(a * OC + b)) << 2));
+          }
+          acc = madd(f32x4.splat(load<f32>(G + ((<usize>(xi * r + k)) << 2))), g, acc);
+        }
+        v128.store(dst + <usize>xi * plane, acc);
+      }
+    }
+   }
+  }
+}
+
+/**
+ * v[ξ] = sum over j of BT[ξ][j] * d[j] for the 8-point transform (points 0, 1, -1, 2, -2, 1/2,
+ * -1/2, infinity; src/kernels/winograd1d.ts solves the same matrix and checks it against these
+ * coefficients), in 30 vector operations instead of a dense 8 x 8 product: the rows pair up as
+ * even +/- odd parts.
+ */
+@inline
+function inputTransform8(p: usize, pix: usize, v: usize, plane: usize): void {
+  const d0 = v128.load(p), d1 = v128.load(p + pix), d2 = v128.load(p + 2 * pix), d3 = v128.load(p + 3 * pix);
+  const d4 = v128.load(p + 4 * pix), d5 = v128.load(p + 5 * pix), d6 = v128.load(p + 6 * pix), d7 = v128.load(p + 7 * pix);
+  const k525 = f32x4.splat(5.25), k425 = f32x4.splat(4.25), k125 = f32x4.splat(1.25), k25 = f32x4.splat(2.5);
+  const k4 = f32x4.splat(4), k2 = f32x4.splat(2), kh = f32x4.splat(0.5), kq = f32x4.splat(0.25);
+  // v0 = d6 - d0 + 5.25 (d2 - d4); v7 = d7 - d1 + 5.25 (d3 - d5)
+  v128.store(v, madd(f32x4.sub(d2, d4), k525, f32x4.sub(d6, d0)));
+  v128.store(v + 7 * plane, madd(f32x4.sub(d3, d5), k525, f32x4.sub(d7, d1)));
+  // v1, v2 = (d2 + d6 - 4.25 d4) +/- (d1 + d5 - 4.25 d3)
+  let e = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(d4, k425));
+  let o = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(d3, k425));
+  v128.store(v + plane, f32x4.add(e, o));
+  v128.store(v + 2 * plane, f32x4.sub(e, o));
+  // v3, v4 = (d6 + 0.25 d2 - 1.25 d4) +/- (0.5 d1 - 2.5 d3 + 2 d5)
+  e = f32x4.sub(madd(d2, kq, d6), f32x4.mul(d4, k125));
+  o = f32x4.sub(madd(d5, k2, f32x4.mul(d1, kh)), f32x4.mul(d3, k25));
+  v128.store(v + 3 * plane, f32x4.add(e, o));
+  v128.store(v + 4 * plane, f32x4.sub(e, o));
+  // v5, v6 = (d6 + 4 (d2 - 1.25 d4)) +/- (2 d1 - 2.5 d3 + 0.5 d5)
+  e = madd(f32x4.sub(d2, f32x4.mul(d4, k125)), k4, d6);
+  o = f32x4.sub(madd(d1, k2, f32x4.mul(d5, kh)), f32x4.mul(d3, k25));
+  v128.store(v + 5 * plane, f32x4.add(e, o));
+  v128.store(v + 6 * plane, f32x4.sub(e, o));
+}
+
+/** V[ξ][i][c..] = BT d for tiles t0..t0+nb-1 of the rows of xp [R, Wp, C] (8 points). */
+function winograd1dInputBlock(xp: usize, V: usize, t0: i32, nb: i32, TW: i32, Wp: i32, C: i32, TB: i32, m: i32): void {
+  const pix = (<usize>C) << 2;
+  const plane = ((<usize>(TB * C)) << 2) + PLANE_PAD;
+  let row = t0 / TW;
+  let tw = t0 - row * TW;
+  for (let i = 0; i < nb; i++) {
+    const p = xp + (<usize>(row * Wp + tw * m)) * pix;
+    const v = V + (<usize>(i * C) << 2);
+    for (let c: usize = 0; c < pix; c += 16) inputTransform8(p + c, pix, v + c, plane);
+    if (++tw == TW) { tw = 0; row++; }
+  }
+}
+
+/**
+ * y[row, tw*m + j, o..] = sum over ξ of AT[j][ξ] * M[ξ][i][o..] (+ bias, relu), outputs past OW
+ * dropped. AT[j] holds the points' j-th powers: with s/d the sums/differences of the products at
+ * +/-1, +/-2 and +/-1/2, y_j = [j = 0] M0 + (s1 + 2^j s2 + 2^-j s3, or d1 + 2^j d2 + 2^-j d3 for odd
+ * j) + [j = m - 1] M7.
+ */
+function winograd1dOutputBlock(M: usize, y: usize, bias: usize, epi: i32, t0: i32, nb: i32, TW: i32, OW: i32, OC: i32, TB: i32, m: i32): void {
+  const pix = (<usize>OC) << 2;
+  const plane = <usize>TB * pix + PLANE_PAD;
+  const zero = f32x4.splat(0);
+  let row = t0 / TW;
+  let tw = t0 - row * TW;
+  for (let i = 0; i < nb; i++) {
+    const outs = min(m, OW - tw * m);
+    const out = y + (<usize>(row * OW + tw * m)) * pix;
+    const mt = M + <usize>i * pix;
+    for (let o: usize = 0; o < pix; o += 16) {
+      const q = mt + o;
+      const m0 = v128.load(q), m1 = v128.load(q + plane), m2 = v128.load(q + 2 * plane), m3 = v128.load(q + 3 * plane);
+      const m4 = v128.load(q + 4 * plane), m5 = v128.load(q + 5 * plane), m6 = v128.load(q + 6 * plane), m7 = v128.load(q + 7 * plane);
+      const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2);
+      const s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
+      const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6);
+      const b = (epi & EPI_BIAS) ? v128.load(bias + o) : zero;
+      let up: f32 = 1; // 2^j
+      for (let j = 0; j < outs; j++) {
+        const odd = j & 1;
+        let acc = madd(odd ? d3 : s3, f32x4.splat(1 / up), madd(odd ? d2 : s2, f32x4.splat(up), odd ? d1 : s1));
+        if (j == 0) acc = f32x4.add(acc, m0);
+        if (j == m - 1) acc = f32x4.add(acc, m7);
+        acc = f32x4.add(acc, b);
+        if (epi & EPI_RELU) acc = f32x4.max(acc, zero);
+        v128.store(out + <usize>j * pix + o, acc);
+        up *= 2;
+      }
+    }
+    if (++tw == TW) { tw = 0; row++; }
+  }
+}
+
+/**
+ * A convolution with a [1, r] filter by Winograd F(m, r): rows of xp [R, Wp, C] (padded by the
+ * caller, zeros up to m * ceil(OW/m) + r - 1 columns), U from winograd1dFilter -> y [R, OW, OC]
+ * (+ bias, relu as `epi` says). V [n, TB, C] and M [n, TB, OC] are scratch; TB % 4 == 0.
+ */
+export function winograd1dForward(
+  xp: usize, U: usize, y: usize, bias: usize, epi: i32, V: usize, M: usize,
+  R: i32, Wp: i32, C: i32, OW: i32, OC: i32, m: i32, TB: i32,
+): void {
+  const TW = (OW + m - 1) / m;
+  const T = R * TW;
+  for (let t0 = 0; t0 < T; t0 += TB) {
+    const nb = min(TB, T - t0);
+    winograd1dInputBlock(xp, V, t0, nb, TW, Wp, C, TB, m);
+    winogradProducts(V, U, M, nb, C, OC, TB, 8);
+    winograd1dOutputBlock(M, y, bias, epi, t0, nb, TW, OW, OC, TB, m);
+  }
+}
+
+/**
+ * The filter gradient of winograd1dForward: xp [R, Wp, C] (padded as for it), dy [R, OW, OC] ->
+ * dw [1, r, C, OC] = G^T [ sum over tiles of (BT d) ⊙ (AT^T dY) ]. V [n, TB, C], Z [n, TB, OC] and
+ * dU [n, C, OC] are scratch.
+ */
+export function winograd1dFilterGrad(
+  xp: usize, dy: usize, dw: usize, V: usize, Z: usize, dU: usize, G: usize,
+  R: i32, Wp: i32, C: i32, OW: i32, OC: i32, m: i32, r: i32, TB: i32,
+): void {
+  const TW = (OW + m - 1) / m;
+  const T = R * TW;
+  const pix = (<usize>OC) << 2;
+  const zPlane = <usize>TB * pix + PLANE_PAD;
+  const uPlane = ((<usize>(C * OC)) << 2) + PLANE_PAD;
+  const n = 8;
+  memory.fill(dU, 0, <usize>n * uPlane);
+  for (let t0 = 0; t0 < T; t0 += TB) {
+    const nb = min(TB, T - t0);
+    winograd1dInputBlock(xp, V, t0, nb, TW, Wp, C, TB, m);
+    // Z[ξ][i][o..] = sum over j < m of AT[j][ξ] * dy[row, tw*m + j, o..] (dy past OW is zero):
+    // Z0 = dy0, Z7 = dy[m-1], and the even/odd sums at the powers of 1, 2 and 1/2.
+    let row = t0 / TW;
+    let tw = t0 - row * TW;
+    for (let i = 0; i < nb; i++) {
+      const outs = min(m, OW - tw * m);
+      const q = dy + (<usize>(row * OW + tw * m)) * pix;
+      const z = Z + <usize>i * pix;
+      for (let o: usize = 0; o < pix; o += 16) {
+        let e1 = f32x4.splat(0), o1 = f32x4.splat(0), e2 = f32x4.splat(0), o2 = f32x4.splat(0), e3 = f32x4.splat(0), o3 = f32x4.splat(0);
+        let up: f32 = 1;
+        for (let j = 0; j < outs; j++) {
+          const d = v128.load(q + <usize>j * pix + o);
+          if (j & 1) {
+            o1 = f32x4.add(o1, d); o2 = madd(d, f32x4.splat(up), o2); o3 = madd(d, f32x4.splat(1 / up), o3);
+          } else {
+            e1 = f32x4.add(e1, d); e2 = madd(d, f32x4.splat(up), e2); e3 = madd(d, f32x4.splat(1 / up), e3);
+          }
+          up *= 2;
+        }
+        const zo = z + o;
+        v128.store(zo, v128.load(q + o));
+        v128.store(zo + zPlane, f32x4.add(e1, o1));
+        v128.store(zo + 2 * zPlane, f32x4.sub(e1, o1));
+        v128.store(zo + 3 * zPlane, f32x4.add(e2, o2));
+        v128.store(zo + 4 * zPlane, f32x4.sub(e2, o2));
+        v128.store(zo + 5 * zPlane, f32x4.add(e3, o3));
+        v128.store(zo + 6 * zPlane, f32x4.sub(e3, o3));
+        v128.store(zo + 7 * zPlane, outs == m ? v128.load(q + <usize>(m - 1) * pix + o) : f32x4.splat(0));
+      }
+      if (++tw == TW) { tw = 0; row++; }
+    }
+    gradProducts(V, Z, dU, nb, C, OC, TB, 8);
+  }
+  // dw[k] = sum over ξ of G[ξ][k] * dU[ξ], four output channels at a time.
+  const tap = (<usize>(C * OC)) << 2;
+  for (let e: usize = 0; e < tap; e += 16) {
+    for (let k = 0; k < r; k++) {
+      let acc = f32x4.splat(0);
+      for (let xi = 0; xi < n; xi++) {
+        const coef = load<f32>(G + ((<usize>(xi * r + k)) << 2));
+        if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(dU + <usize>xi * uPlane + e), acc);
+      }
+      v128.store(dw + <usize>k * tap + e, acc);
+    }
   }
 }
