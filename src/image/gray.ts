@@ -57,21 +57,73 @@ export function checkSize(img: GrayImage): void {
   }
 }
 
-/** The q-quantile (0..1) of the values, by sorting a copy (fine for the image sizes used here). */
+/** The q-quantile (0..1) of the values, interpolated between the order statistics around q * (n - 1) (as float32). */
 export function quantile(values: ArrayLike<number>, q: number): number {
   return quantiles(values, [q])[0];
 }
 
-/** Several quantiles of the same values with one sort (see `quantile`). */
+/**
+ * Several quantiles of the same values (see `quantile`): each order statistic needed is selected
+ * in place (quickselect, linear time) in one float32 copy, as a full sort would place it.
+ */
 export function quantiles(values: ArrayLike<number>, qs: number[]): number[] {
   if (values.length === 0) return qs.map(() => NaN);
-  const sorted = Float32Array.from(values).sort();
+  const a = Float32Array.from(values);
+  return quantilesInPlace(a, a.length, qs);
+}
+
+/**
+ * `quantiles` of the first n entries of `a`, reordering them (no copy): for callers that gathered
+ * the values into a scratch buffer already.
+ */
+export function quantilesInPlace(a: Float32Array, n: number, qs: number[]): number[] {
+  if (n === 0) return qs.map(() => NaN);
   return qs.map((q) => {
-    const pos = min(sorted.length - 1, max(0, q * (sorted.length - 1)));
+    const pos = min(n - 1, max(0, q * (n - 1)));
     const lo = floor(pos);
     const hi = ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    const vlo = select(a, n, lo);
+    // After selecting lo, everything right of it is >= a[lo]: the next order statistic is their minimum.
+    let vhi = vlo;
+    if (hi !== lo) {
+      vhi = Infinity;
+      for (let i = lo + 1; i < n; i++) if (a[i] < vhi) vhi = a[i];
+    }
+    return vlo + (vhi - vlo) * (pos - lo);
   });
+}
+
+/** The k-th smallest of a[0..n-1] (0-based), moved to a[k] with smaller values left of it and larger right (Hoare's quickselect). */
+function select(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    // Median of three as the pivot: sorted or constant runs (a blank image) stay linear.
+    const mid = (lo + hi) >> 1;
+    const u = a[lo];
+    const v = a[mid];
+    const w = a[hi];
+    const small = u < v ? u : v;
+    const large = u < v ? v : u;
+    const pivot = w >= large ? large : w <= small ? small : w;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 /** The rectangle `box` cut out of the image (the box must lie inside it). */

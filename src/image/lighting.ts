@@ -1,4 +1,4 @@
-import { FloatImage, createImage, quantile } from './gray';
+import { FloatImage, createImage, quantilesInPlace } from './gray';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { abs, max, min, round } = Math;
@@ -40,53 +40,105 @@ const ITERATIONS = 4;
 const CLIP = 2.5; // samples further than this many sigmas from the fit are ink, not background
 const MIN_SIGMA = 0.01; // synthetic images can be perfectly flat; keep the clip band from collapsing to zero
 
+/** A fitted background surface: `terms` coefficients of 1, u, v, u^2, uv, v^2 over u, v in -1..1 across the image. */
+interface Surface {
+  coef: Float64Array;
+  terms: number;
+  sigma: number;
+}
+
 /**
  * Fits a smooth background surface, ignoring the ink: least squares on a sample grid, refit a few
  * times without the samples that stray from the fit (ink on either side), so the majority (the paper
  * or canvas) decides. A blur would be pulled towards thick strokes; this is not.
  */
 export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic'): BackgroundFit {
+  const surface = fitSurface(img, model);
+  const { width, height } = img;
+  const background = createImage(width, height);
+  const row = surfaceRows(surface, width, height);
+  for (let y = 0; y < height; y++) background.data.set(row(y), y * width);
+  return { background, sigma: surface.sigma };
+}
+
+function fitSurface(img: FloatImage, model: LightingModel): Surface {
   const { width, height } = img;
   const nx = min(GRID, width);
   const ny = min(GRID, height);
   // A handful of pixels cannot pin down a surface; treat tiny images as evenly lit.
   const terms = model === 'quadratic' && width >= 8 && height >= 8 ? 6 : 1;
-  const rows: number[][] = [];
-  const values: number[] = [];
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
+  const n = nx * ny;
+  const rows = new Float64Array(n * terms); // [n, terms]: each sample's basis
+  const values = new Float64Array(n);
+  const scratch = new Float32Array(n); // quantiles are taken in float32, as `quantile` does
+  for (let j = 0, k = 0; j < ny; j++) {
+    const y = ny === 1 ? 0 : round((j * (height - 1)) / (ny - 1));
+    for (let i = 0; i < nx; i++, k++) {
       const x = nx === 1 ? 0 : round((i * (width - 1)) / (nx - 1));
-      const y = ny === 1 ? 0 : round((j * (height - 1)) / (ny - 1));
-      rows.push(basis(x, y, width, height, terms));
-      values.push(img.data[y * width + x]);
+      basisInto(rows, k * terms, x, y, width, height, terms);
+      values[k] = img.data[y * width + x];
     }
   }
   // Start from the median level, not from a fit of every sample: a large blob of ink (a bold
   // drawing filling a quarter of the canvas) pulls a least-squares surface into a dip under it,
   // and clipping around that dip never finds the paper again. The median is paper while ink < half.
-  const level = quantile(values, 0.5);
-  const spread = values.map((v) => abs(v - level));
-  let sigma = max(MIN_SIGMA, 1.4826 * quantile(spread, 0.5));
-  let keep = spread.map((d) => d <= CLIP * sigma);
-  let coef = [level, 0, 0, 0, 0, 0].slice(0, terms);
+  scratch.set(values);
+  const level = quantilesInPlace(scratch, n, [0.5])[0];
+  for (let k = 0; k < n; k++) scratch[k] = abs(values[k] - level);
+  let sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(scratch, n, [0.5])[0]);
+  const keep = new Uint8Array(n);
+  for (let k = 0; k < n; k++) keep[k] = abs(values[k] - level) <= CLIP * sigma ? 1 : 0;
+  let coef = new Float64Array(terms);
+  coef[0] = level;
+  const residuals = new Float64Array(n);
   for (let it = 0; it < ITERATIONS; it++) {
     coef = leastSquares(rows, values, keep, terms) ?? coef;
-    const residuals = values.map((v, k) => v - dot(rows[k], coef));
-    const kept = residuals.filter((_, k) => keep[k]);
-    const med = quantile(kept, 0.5);
-    sigma = max(MIN_SIGMA, 1.4826 * quantile(kept.map((r) => abs(r - med)), 0.5));
-    keep = residuals.map((r) => abs(r - med) <= CLIP * sigma);
-  }
-  const background = createImage(width, height);
-  const [c0, cu = 0, cv = 0, cuu = 0, cuv = 0, cvv = 0] = coef;
-  for (let y = 0; y < height; y++) {
-    const v = terms > 1 ? (2 * y) / (height - 1) - 1 : 0;
-    for (let x = 0; x < width; x++) {
-      const u = terms > 1 ? (2 * x) / (width - 1) - 1 : 0;
-      background.data[y * width + x] = c0 + cu * u + cv * v + cuu * u * u + cuv * u * v + cvv * v * v; // = basis . coef
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      let fit = 0;
+      for (let t = 0; t < terms; t++) fit += rows[k * terms + t] * coef[t];
+      residuals[k] = values[k] - fit;
+      if (keep[k]) scratch[m++] = residuals[k];
     }
+    const med = quantilesInPlace(scratch, m, [0.5])[0];
+    m = 0;
+    for (let k = 0; k < n; k++) if (keep[k]) scratch[m++] = abs(residuals[k] - med);
+    sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(scratch, m, [0.5])[0]);
+    for (let k = 0; k < n; k++) keep[k] = abs(residuals[k] - med) <= CLIP * sigma ? 1 : 0;
   }
-  return { background, sigma };
+  return { coef, terms, sigma };
+}
+
+/**
+ * The surface row by row: row(y) fills and returns one reused [width] buffer, each value the
+ * float32 of c0 + cu u + cv v + cuu u^2 + cuv uv + cvv v^2 summed in that order.
+ */
+function surfaceRows(s: Surface, width: number, height: number): (y: number) => Float32Array {
+  const { coef, terms } = s;
+  const c0 = coef[0];
+  const cu = terms > 1 ? coef[1] : 0;
+  const cv = terms > 1 ? coef[2] : 0;
+  const cuu = terms > 1 ? coef[3] : 0;
+  const cuv = terms > 1 ? coef[4] : 0;
+  const cvv = terms > 1 ? coef[5] : 0;
+  // The column terms do not change from row to row.
+  const a = new Float64Array(width); // c0 + cu u
+  const b = new Float64Array(width); // cuu u^2
+  const c = new Float64Array(width); // cuv u
+  for (let x = 0; x < width; x++) {
+    const u = terms > 1 ? (2 * x) / (width - 1) - 1 : 0;
+    a[x] = c0 + cu * u;
+    b[x] = cuu * u * u;
+    c[x] = cuv * u;
+  }
+  const out = new Float32Array(width);
+  return (y) => {
+    const v = terms > 1 ? (2 * y) / (height - 1) - 1 : 0;
+    const rv = cv * v;
+    const rvv = cvv * v * v;
+    for (let x = 0; x < width; x++) out[x] = a[x] + rv + b[x] + c[x] * v + rvv;
+    return out;
+  };
 }
 
 /**
@@ -97,8 +149,9 @@ export function decidePolarity(residual: FloatImage, sigma: number): 'dark-ink' 
   const band = 3 * sigma;
   let dark = 0;
   let light = 0;
-  for (let i = 0; i < residual.data.length; i++) {
-    const r = residual.data[i];
+  const data = residual.data;
+  for (let i = 0; i < data.length; i++) {
+    const r = data[i];
     if (r < -band) dark += -r - band;
     else if (r > band) light += r - band;
   }
@@ -111,60 +164,124 @@ export function decidePolarity(residual: FloatImage, sigma: number): 'dark-ink' 
  * counts as much as one in full light; light ink (chalk, a drawing app's white pen) as pixel - background.
  */
 export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
-  const { background, sigma } = fitBackground(img, opts.lighting ?? 'quadratic');
-  const residual = createImage(img.width, img.height);
-  for (let i = 0; i < residual.data.length; i++) residual.data[i] = img.data[i] - background.data[i];
+  const surface = fitSurface(img, opts.lighting ?? 'quadratic');
+  const { sigma } = surface;
+  const { width, height } = img;
+  const src = img.data;
+  const row = surfaceRows(surface, width, height);
+  // The background is made a row at a time, twice if the ink is dark, never as a whole image.
+  const residual = createImage(width, height);
+  const res = residual.data;
+  let mean = 0;
+  for (let y = 0; y < height; y++) {
+    const bg = row(y);
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      res[o + x] = src[o + x] - bg[x];
+      mean += bg[x];
+    }
+  }
+  mean /= width * height;
   const polarity = !opts.polarity || opts.polarity === 'auto' ? decidePolarity(residual, sigma) : opts.polarity;
   const inverted = polarity === 'dark-ink';
   if (!inverted) {
-    for (let i = 0; i < residual.data.length; i++) residual.data[i] = max(0, residual.data[i]);
+    for (let i = 0; i < res.length; i++) if (!(res[i] > 0)) res[i] = 0;
     return { image: residual, inverted, sigma };
   }
   const floor = 0.05; // a near-black "paper" would blow the ratio up
-  for (let i = 0; i < residual.data.length; i++) {
-    residual.data[i] = max(0, -residual.data[i] / max(floor, background.data[i]));
+  for (let y = 0; y < height; y++) {
+    const bg = row(y);
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      const q = -res[o + x] / (bg[x] > floor ? bg[x] : floor);
+      res[o + x] = q > 0 ? q : 0;
+    }
   }
-  let mean = 0;
-  for (let i = 0; i < background.data.length; i++) mean += background.data[i];
-  mean /= background.data.length;
   return { image: residual, inverted, sigma: sigma / max(floor, mean) };
 }
 
-function basis(x: number, y: number, width: number, height: number, terms: number): number[] {
-  if (terms === 1) return [1];
+function basisInto(out: Float64Array, at: number, x: number, y: number, width: number, height: number, terms: number): void {
+  out[at] = 1;
+  if (terms === 1) return;
   // Coordinates in -1..1 keep the normal equations well conditioned whatever the image size.
   const u = width > 1 ? (2 * x) / (width - 1) - 1 : 0;
   const v = height > 1 ? (2 * y) / (height - 1) - 1 : 0;
-  return [1, u, v, u * u, u * v, v * v];
+  out[at + 1] = u;
+  out[at + 2] = v;
+  out[at + 3] = u * u;
+  out[at + 4] = u * v;
+  out[at + 5] = v * v;
 }
 
-function dot(a: number[], b: number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-/** Solves the normal equations of the kept rows by Gaussian elimination; null if singular. */
-function leastSquares(rows: number[][], values: number[], keep: boolean[], terms: number): number[] | null {
-  const a = Array.from({ length: terms }, () => new Array<number>(terms + 1).fill(0));
-  for (let k = 0; k < rows.length; k++) {
-    if (!keep[k]) continue;
-    const r = rows[k];
-    for (let i = 0; i < terms; i++) {
-      for (let j = 0; j < terms; j++) a[i][j] += r[i] * r[j];
-      a[i][terms] += r[i] * values[k];
-    }
+/** Solves the normal equations of the kept rows by Gauss-Jordan elimination; null if singular. */
+function leastSquares(rows: Float64Array, values: Float64Array, keep: Uint8Array, terms: number): Float64Array | null {
+  // Upper triangle and right-hand side, each accumulated in sample order; the matrix is symmetric.
+  const acc = terms === 6 ? normalSums6(rows, values, keep) : normalSums(rows, values, keep, terms);
+  const a: Float64Array[] = [];
+  for (let i = 0; i < terms; i++) {
+    const row = new Float64Array(terms + 1);
+    for (let j = 0; j <= terms; j++) row[j] = j < i ? acc[j * (terms + 1) + i] : acc[i * (terms + 1) + j];
+    a.push(row);
   }
   for (let col = 0; col < terms; col++) {
     let pivot = col;
     for (let i = col + 1; i < terms; i++) if (abs(a[i][col]) > abs(a[pivot][col])) pivot = i;
     if (abs(a[pivot][col]) < 1e-9) return null;
-    [a[col], a[pivot]] = [a[pivot], a[col]];
+    const t = a[col];
+    a[col] = a[pivot];
+    a[pivot] = t;
     for (let i = 0; i < terms; i++) {
       if (i === col) continue;
       const f = a[i][col] / a[col][col];
       for (let j = col; j <= terms; j++) a[i][j] -= f * a[col][j];
     }
   }
-  return a.map((row, i) => row[terms] / row[i]);
+  const coef = new Float64Array(terms);
+  for (let i = 0; i < terms; i++) coef[i] = a[i][terms] / a[i][i];
+  return coef;
+}
+
+/** `normalSums` for any number of terms: [terms, terms + 1], upper triangle and right-hand side. */
+function normalSums(rows: Float64Array, values: Float64Array, keep: Uint8Array, terms: number): Float64Array {
+  const acc = new Float64Array(terms * (terms + 1));
+  for (let k = 0; k < values.length; k++) {
+    if (!keep[k]) continue;
+    const r = k * terms;
+    for (let i = 0; i < terms; i++) {
+      const ri = rows[r + i];
+      for (let j = i; j < terms; j++) acc[i * (terms + 1) + j] += ri * rows[r + j];
+      acc[i * (terms + 1) + terms] += ri * values[k];
+    }
+  }
+  return acc;
+}
+
+/** `normalSums` for the quadratic surface, the 27 sums in locals (registers, not memory): the fit's hot loop. */
+function normalSums6(rows: Float64Array, values: Float64Array, keep: Uint8Array): Float64Array {
+  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s04 = 0, s05 = 0, s0y = 0;
+  let s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0, s1y = 0;
+  let s22 = 0, s23 = 0, s24 = 0, s25 = 0, s2y = 0;
+  let s33 = 0, s34 = 0, s35 = 0, s3y = 0;
+  let s44 = 0, s45 = 0, s4y = 0;
+  let s55 = 0, s5y = 0;
+  for (let k = 0; k < values.length; k++) {
+    if (!keep[k]) continue;
+    const r = k * 6;
+    const a0 = rows[r], a1 = rows[r + 1], a2 = rows[r + 2], a3 = rows[r + 3], a4 = rows[r + 4], a5 = rows[r + 5];
+    const y = values[k];
+    s00 += a0 * a0; s01 += a0 * a1; s02 += a0 * a2; s03 += a0 * a3; s04 += a0 * a4; s05 += a0 * a5; s0y += a0 * y;
+    s11 += a1 * a1; s12 += a1 * a2; s13 += a1 * a3; s14 += a1 * a4; s15 += a1 * a5; s1y += a1 * y;
+    s22 += a2 * a2; s23 += a2 * a3; s24 += a2 * a4; s25 += a2 * a5; s2y += a2 * y;
+    s33 += a3 * a3; s34 += a3 * a4; s35 += a3 * a5; s3y += a3 * y;
+    s44 += a4 * a4; s45 += a4 * a5; s4y += a4 * y;
+    s55 += a5 * a5; s5y += a5 * y;
+  }
+  return Float64Array.of(
+    s00, s01, s02, s03, s04, s05, s0y,
+    0, s11, s12, s13, s14, s15, s1y,
+    0, 0, s22, s23, s24, s25, s2y,
+    0, 0, 0, s33, s34, s35, s3y,
+    0, 0, 0, 0, s44, s45, s4y,
+    0, 0, 0, 0, 0, s55, s5y,
+  );
 }

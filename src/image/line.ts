@@ -13,14 +13,14 @@
  * the older recipe the committed line model was trained with: the median ink component is scaled
  * to `charHeight` and the whole ink band fitted into the height. Pure TypeScript, like preprocess.ts.
  */
-import { FloatImage, GrayImage, PixelBox, createImage, cropImage, quantile, toFloat, toUint8 } from './gray';
+import { FloatImage, GrayImage, PixelBox, checkSize, createImage, cropImage, quantile, quantilesInPlace, toFloat, toUint8 } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
 import { InkMap, InkMapOptions, toInkMap } from './lighting';
 import { normaliseInk } from './preprocess';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
 import { eraseRuledInk, removeRuledLines } from './rules';
 import { estimateSkew, rotateImage } from './skew';
-import { Mask, connectedComponents, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
+import { Mask, boundingBoxAbove, connectedComponents, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { ceil, floor, max, min, round } = Math;
@@ -188,17 +188,25 @@ export function estimateBody(img: GrayImage, opts: BodyOptions = {}): BodyBand |
  */
 export function filledProfile(img: GrayImage, y0: number, y1: number): Float64Array {
   const { width, data } = img;
+  // Each column's first and last ink in one pass down the rows, then its span added as +1 at the
+  // first row and -1 after the last, summed down the profile.
+  const first = new Int32Array(width).fill(-1);
+  const last = new Int32Array(width);
+  for (let y = y0; y < y1; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] <= 0) continue;
+      if (first[x] < 0) first[x] = y;
+      last[x] = y;
+    }
+  }
   const p = new Float64Array(y1 - y0 + 2);
   for (let x = 0; x < width; x++) {
-    let first = -1;
-    let last = -1;
-    for (let y = y0; y < y1; y++) {
-      if (data[y * width + x] <= 0) continue;
-      if (first < 0) first = y;
-      last = y;
-    }
-    for (let y = first; y <= last && first >= 0; y++) p[y - y0 + 1]++;
+    if (first[x] < 0) continue;
+    p[first[x] - y0 + 1]++;
+    p[last[x] - y0 + 2]--;
   }
+  for (let i = 1; i < p.length; i++) p[i] += p[i - 1];
   return p;
 }
 
@@ -303,9 +311,19 @@ export function findLineInk(
   const ink = toInkMap(work, opts);
   const level = max(otsuThreshold(ink.image), 4 * ink.sigma, minContrast / 2);
   const mask = removeSpecks(thresholdMask(ink.image, level), opts.minSpeckFraction ?? 0.02);
-  const inkValues = ink.image.data.filter((_, i) => mask.data[i] === 1);
-  const blank = inkValues.length === 0 || quantile(inkValues, 0.9) < minContrast;
-  return { ink, level, mask, strokeLevel: blank ? 0 : quantile(inkValues, 0.5), blank };
+  const [high, strokeLevel] = maskedQuantiles(ink.image, mask, [0.9, 0.5]);
+  const blank = Number.isNaN(high) || high < minContrast;
+  return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank };
+}
+
+/** Quantiles (see `quantiles`) of the image's values under the mask; NaN when the mask is empty. */
+function maskedQuantiles(img: FloatImage, mask: Mask, qs: number[]): number[] {
+  const m = mask.data;
+  let n = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] === 1) n++;
+  const values = new Float32Array(n);
+  for (let i = 0, k = 0; i < m.length; i++) if (m[i] === 1) values[k++] = img.data[i];
+  return quantilesInPlace(values, n, qs);
 }
 
 /** Ink at least this many times as wide as tall is deskewed (see `cleanLine`); page layout keeps the same rule. */
@@ -343,9 +361,15 @@ function cleanLine(ink: FloatImage, mask: Mask, level: number, opts: { deskew: b
   if (!opts.deskew || !box || box.width < MIN_DESKEW_ASPECT * box.height) {
     return { ink: cleanInk, mask: cleanMask, skewDegrees: 0, ruledLines: rules.count };
   }
-  const skew = estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees });
+  // Without ruled lines the writing's skew is the one just measured.
+  const skew = rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees }) : paperSkew;
   if (skew === 0) return { ink: cleanInk, mask: cleanMask, skewDegrees: 0, ruledLines: rules.count };
-  const turned = rotateImage(cleanInk, -skew, { fill: 0 }).image;
+  // Only the writing and a rim around it are turned: everything else is below the threshold or
+  // specks already dropped, and would be dropped again (the rim covers the bilinear blur and
+  // normaliseInk's one-pixel dilation).
+  const rim = 3;
+  const window = { x: box.x - rim, y: box.y - rim, width: box.width + 2 * rim, height: box.height + 2 * rim };
+  const turned = rotateImage(cleanInk, -skew, { fill: 0, window }).image;
   return { ink: turned, mask: removeSpecks(thresholdMask(turned, level), opts.minSpeckFraction), skewDegrees: skew, ruledLines: rules.count };
 }
 
@@ -353,28 +377,40 @@ function cleanLine(ink: FloatImage, mask: Mask, level: number, opts: { deskew: b
  * Per output index, the (source index, weight) taps of the map out = offset + scale * in
  * (continuous coordinates, pixel i spanning i..i+1): area averages when shrinking, linear
  * interpolation when enlarging; taps outside the source are left out (they hold no ink).
+ * Flat: output i's taps are index[start[i] .. start[i + 1] - 1] with their weights.
  */
-function affineWeights(srcLen: number, dstLen: number, scale: number, offset: number): Array<Array<[number, number]>> {
-  const out: Array<Array<[number, number]>> = [];
+function affineWeights(srcLen: number, dstLen: number, scale: number, offset: number): { start: Int32Array; index: Int32Array; weight: Float64Array } {
+  const index: number[] = [];
+  const weight: number[] = [];
+  const start = new Int32Array(dstLen + 1);
   for (let i = 0; i < dstLen; i++) {
-    const taps: Array<[number, number]> = [];
+    start[i] = index.length;
     if (scale <= 1) {
       const a = (i - offset) / scale;
       const b = (i + 1 - offset) / scale;
       for (let j = max(0, floor(a)); j < min(srcLen, ceil(b)); j++) {
         const overlap = min(b, j + 1) - max(a, j);
-        if (overlap > 0) taps.push([j, overlap * scale]);
+        if (overlap > 0) {
+          index.push(j);
+          weight.push(overlap * scale);
+        }
       }
     } else {
       const pos = (i + 0.5 - offset) / scale - 0.5;
       const j = floor(pos);
       const f = pos - j;
-      if (j >= 0 && j < srcLen) taps.push([j, 1 - f]);
-      if (f > 0 && j + 1 >= 0 && j + 1 < srcLen) taps.push([j + 1, f]);
+      if (j >= 0 && j < srcLen) {
+        index.push(j);
+        weight.push(1 - f);
+      }
+      if (f > 0 && j + 1 >= 0 && j + 1 < srcLen) {
+        index.push(j + 1);
+        weight.push(f);
+      }
     }
-    out.push(taps);
   }
-  return out;
+  start[dstLen] = index.length;
+  return { start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }
 
 /** `img` resampled into a new width x height image by out = offset + scale * in on each axis. */
@@ -383,14 +419,16 @@ function resampleAffine(img: FloatImage, width: number, height: number, scale: n
   const ys = affineWeights(img.height, height, scale, offsetY);
   const out = createImage(width, height);
   const row = new Float32Array(width);
+  const src = img.data;
   for (let y = 0; y < height; y++) {
-    if (ys[y].length === 0) continue;
+    if (ys.start[y] === ys.start[y + 1]) continue;
     row.fill(0);
-    for (const [sy, wy] of ys[y]) {
-      const base = sy * img.width;
+    for (let t = ys.start[y]; t < ys.start[y + 1]; t++) {
+      const base = ys.index[t] * img.width;
+      const wy = ys.weight[t];
       for (let x = 0; x < width; x++) {
         let v = 0;
-        for (const [sx, wx] of xs[x]) v += img.data[base + sx] * wx;
+        for (let k = xs.start[x]; k < xs.start[x + 1]; k++) v += src[base + xs.index[k]] * xs.weight[k];
         row[x] += v * wy;
       }
     }
@@ -431,7 +469,9 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   const margin = opts.margin ?? round((2 / 28) * H);
   const maxWidth = opts.maxWidth ?? 4096;
   const minSpeckFraction = opts.minSpeckFraction ?? 0.02;
-  let work = toFloat(input);
+  // A float input is only read, never written: no copy.
+  checkSize(input);
+  let work: FloatImage = input.data instanceof Float32Array ? (input as FloatImage) : toFloat(input);
   const shrunk = shrunkSize(work.width, work.height, opts.maxSide ?? 2048);
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
   const found = findLineInk(work, opts);
@@ -464,7 +504,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   const mask = clean.mask;
   if (!maskBoundingBox(mask)) return { ...empty(`${name}: no writing found, only ruled lines; nothing to read`), ruledLines: clean.ruledLines };
   const soft = normaliseInk(clean.ink, mask, found.strokeLevel, min(2 * ink.sigma, level / 2));
-  const inkBox = maskBoundingBox(thresholdMask(soft, 0.05)) ?? maskBoundingBox(mask) ?? { x: 0, y: 0, width: soft.width, height: soft.height };
+  const inkBox = boundingBoxAbove(soft, 0.05) ?? maskBoundingBox(mask) ?? { x: 0, y: 0, width: soft.width, height: soft.height };
   const notes: string[] = [];
   const bands = opts.multiLineNote === false ? 1 : countTextBands(mask, inkBox);
   if (bands > 1) {

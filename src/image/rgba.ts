@@ -43,10 +43,30 @@ export function rgbaToGray(rgba: RgbaImage, opts: RgbaToGrayOptions = {}): GrayF
     throw new Error(`RGBA image data has ${data.length} bytes, expected ${width}x${height}x4=${width * height * 4}`);
   }
   const target = shrunkSize(width, height, opts.maxSide ?? 512);
+  if (target.width === width && target.height === height) {
+    const opaque = opaqueGray(rgba);
+    if (opaque) return { image: opaque, fromAlpha: false };
+  }
   const { luma, alpha } = lumaAlphaPlanes(rgba, target.width);
   if (target.height === height) return resolveAlpha(luma, alpha);
   // The horizontal pass is done; resizeImage's own horizontal pass is then the identity.
   return resolveAlpha(resizeImage(luma, target.width, target.height), resizeImage(alpha, target.width, target.height));
+}
+
+/**
+ * The gray image of a fully opaque RGBA image at its own size (a photo, a scan), in one pass:
+ * exactly what the planes and `resolveAlpha` make of it (luma x 1, plus 1 - 1 of white). Null at
+ * the first pixel that is not opaque.
+ */
+function opaqueGray(rgba: RgbaImage): FloatImage | null {
+  const { width, height, data } = rgba;
+  const image = createImage(width, height);
+  const out = image.data;
+  for (let i = 0, p = 0; i < out.length; i++, p += 4) {
+    if (data[p + 3] !== 255) return null;
+    out[i] = (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / 255;
+  }
+  return image;
 }
 
 /**

@@ -9,7 +9,7 @@ import { FloatImage } from './gray';
 import { Mask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { max, min, PI, round, tan } = Math;
+const { ceil, max, min, PI, round, tan } = Math;
 
 /** Options of `removeRuledLines`; every field has a default. */
 export interface RuledLineOptions {
@@ -71,18 +71,35 @@ export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineR
     hi = max(hi, shift[x]);
   }
   const SH = H + hi - lo; // sheared height
-  const at = (x: number, r: number): number => {
-    const y = r - shift[x] + lo;
-    return y >= 0 && y < H ? mask.data[y * W + x] : 0;
-  };
+  // The mask sheared: row r of column x is the mask's row r - shift[x] + lo (0 outside). Level
+  // ruled lines (no skew) need no copy.
+  let sheared = mask.data;
+  if (hi !== lo) {
+    sheared = new Uint8Array(W * SH);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) if (mask.data[y * W + x]) sheared[(y + shift[x] - lo) * W + x] = 1;
+    }
+  }
+  const at = (x: number, r: number): number => (r >= 0 && r < SH ? sheared[r * W + x] : 0);
+  // A run of minRun with gaps of at most maxGap holds at least this much ink: rows with less cannot hold one.
+  const rowInk = new Int32Array(SH + 1);
+  for (let r = 0; r < SH; r++) {
+    let n = 0;
+    for (let x = 0; x < W; x++) if (sheared[r * W + x]) n++;
+    rowInk[r] = n;
+  }
+  const minInk = ceil(minRun / (maxGap + 1));
   // Candidate pixels in sheared coordinates: ink on a long run of rows r and r + 1 together.
   const cand = new Uint8Array(W * SH);
   const rowCount = new Int32Array(SH);
   for (let r = 0; r < SH; r++) {
+    if (rowInk[r] + rowInk[r + 1] < minInk) continue;
+    const a = r * W;
+    const b = r + 1 < SH ? a + W : -1;
     let start = -1;
     let last = -1;
     for (let x = 0; x <= W; x++) {
-      const ink = x < W && (at(x, r) || (r + 1 < SH && at(x, r + 1)));
+      const ink = x < W && (sheared[a + x] || (b >= 0 && sheared[b + x]));
       if (ink) {
         if (start < 0 || x - last - 1 > maxGap) {
           if (start >= 0) markRun(start, last, r);

@@ -16,13 +16,23 @@ export interface Mask {
  * variance), computed on a 256-bin histogram over 0..max.
  */
 export function otsuThreshold(img: FloatImage): number {
+  const data = img.data;
+  const n = data.length;
   let top = 0;
-  for (let i = 0; i < img.data.length; i++) if (img.data[i] > top) top = img.data[i];
+  for (let i = 0; i < n; i++) if (data[i] > top) top = data[i];
   if (top <= 0) return 0;
   const bins = 256;
   const hist = new Float64Array(bins);
-  for (let i = 0; i < img.data.length; i++) hist[min(bins - 1, floor((max(0, img.data[i]) / top) * bins))]++;
-  const total = img.data.length;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    // Background is mostly exactly 0 after the ink map's clamp: bin 0 without the division.
+    if (v <= 0) hist[0]++;
+    else {
+      const b = floor((v / top) * bins);
+      hist[b < bins ? b : bins - 1]++;
+    }
+  }
+  const total = n;
   let sumAll = 0;
   for (let i = 0; i < bins; i++) sumAll += i * hist[i];
   let countLow = 0;
@@ -47,43 +57,89 @@ export function otsuThreshold(img: FloatImage): number {
 
 /** The pixels strictly above `level` as a mask. */
 export function thresholdMask(img: FloatImage, level: number): Mask {
-  const data = new Uint8Array(img.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = img.data[i] > level ? 1 : 0;
+  const src = img.data;
+  const data = new Uint8Array(src.length);
+  for (let i = 0; i < data.length; i++) if (src[i] > level) data[i] = 1;
   return { width: img.width, height: img.height, data };
 }
 
-/** Labels 8-connected ink regions: returns a label per pixel (0 = background, 1..n) and each region's area. */
-export function connectedComponents(mask: Mask): { labels: Int32Array; areas: number[] } {
-  const { width, height } = mask;
-  const labels = new Int32Array(width * height);
-  const areas = [0];
-  const stack: number[] = [];
-  for (let start = 0; start < labels.length; start++) {
-    if (!mask.data[start] || labels[start]) continue;
-    const id = areas.length;
-    let area = 0;
-    labels[start] = id;
-    stack.push(start);
-    while (stack.length) {
-      const p = stack.pop() as number;
-      area++;
-      const px = p % width;
-      const py = (p - px) / width;
-      for (let dy = -1; dy <= 1; dy++) {
-        const y = py + dy;
-        if (y < 0 || y >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const x = px + dx;
-          if (x < 0 || x >= width) continue;
-          const q = y * width + x;
-          if (mask.data[q] && !labels[q]) {
-            labels[q] = id;
-            stack.push(q);
-          }
-        }
-      }
+/** 8-connected ink regions: a label per pixel (0 = background, 1..n in the raster order of each region's first pixel) and each region's area. */
+export interface Components {
+  labels: Int32Array;
+  /** areas[id] for id 1..n; areas[0] is 0. */
+  areas: number[];
+}
+
+/**
+ * Labels 8-connected ink regions in two raster passes (union-find over provisional labels), with
+ * the same numbering a flood fill in raster order gives: a region's smallest provisional label is
+ * its first pixel's, so roots taken in label order are regions in first-pixel order.
+ */
+export function connectedComponents(mask: Mask): Components {
+  const { width: W, height: H, data } = mask;
+  const labels = new Int32Array(W * H);
+  // A new provisional label needs an empty pixel on its left, so there are at most ceil(W / 2) a row.
+  const parent = new Int32Array(((W + 1) >> 1) * H + 1);
+  let next = 1;
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r] !== r) r = parent[r];
+    while (parent[a] !== r) {
+      const up = parent[a];
+      parent[a] = r;
+      a = up;
     }
-    areas.push(area);
+    return r;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    // The smaller label is the root, so a root is its region's first label in raster order.
+    if (ra < rb) {
+      parent[rb] = ra;
+      return ra;
+    }
+    parent[ra] = rb;
+    return rb;
+  };
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    const up = row - W;
+    for (let x = 0; x < W; x++) {
+      const p = row + x;
+      if (!data[p]) continue;
+      // Neighbours already seen: W, NW, N, NE. N touches the other three, so when it is ink they
+      // are already joined to it; otherwise W and NW touch each other, and NE may be another region.
+      let l = 0;
+      if (y > 0 && labels[up + x]) l = labels[up + x];
+      else {
+        if (x > 0) l = labels[p - 1] || (y > 0 ? labels[up + x - 1] : 0);
+        const ne = y > 0 && x + 1 < W ? labels[up + x + 1] : 0;
+        if (ne) l = l ? union(l, ne) : ne;
+      }
+      if (l === 0) {
+        l = next++;
+        parent[l] = l;
+      }
+      labels[p] = l;
+    }
+  }
+  const final = new Int32Array(next);
+  const areas = [0];
+  for (let l = 1; l < next; l++) {
+    if (parent[l] === l) {
+      final[l] = areas.length;
+      areas.push(0);
+    }
+  }
+  for (let l = 1; l < next; l++) if (parent[l] !== l) final[l] = final[find(l)];
+  for (let p = 0; p < labels.length; p++) {
+    const l = labels[p];
+    if (l === 0) continue;
+    const id = final[l];
+    labels[p] = id;
+    areas[id]++;
   }
   return { labels, areas };
 }
@@ -94,41 +150,97 @@ export function connectedComponents(mask: Mask): { labels: Int32Array; areas: nu
  */
 export function removeSpecks(mask: Mask, minFraction = 0.03): Mask {
   const { labels, areas } = connectedComponents(mask);
-  const largest = max(0, ...areas);
-  const data = new Uint8Array(mask.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = labels[i] && areas[labels[i]] >= minFraction * largest ? 1 : 0;
+  let largest = 0;
+  for (const a of areas) if (a > largest) largest = a;
+  const smallest = minFraction * largest;
+  return keepRegions(mask, labels, areas.map((a) => a >= smallest));
+}
+
+/** A mask of the pixels whose region `keep`s. */
+function keepRegions(mask: Mask, labels: Int32Array, keep: boolean[]): Mask {
+  const data = new Uint8Array(labels.length);
+  for (let i = 0; i < data.length; i++) {
+    const id = labels[i];
+    if (id !== 0 && keep[id]) data[i] = 1;
+  }
   return { width: mask.width, height: mask.height, data };
 }
 
 /** The smallest box holding every ink pixel of the mask; null if the mask is empty. */
 export function maskBoundingBox(mask: Mask): PixelBox | null {
-  let x0 = mask.width;
-  let y0 = mask.height;
+  const { width: W, height: H, data } = mask;
+  let x0 = W;
+  let y0 = H;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < mask.height; y++) {
-    for (let x = 0; x < mask.width; x++) {
-      if (!mask.data[y * mask.width + x]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    // Only the row's first and last ink can move the box's sides.
+    let a = 0;
+    while (a < W && !data[row + a]) a++;
+    if (a === W) continue;
+    let b = W - 1;
+    while (!data[row + b]) b--;
+    if (y0 === H) y0 = y;
+    y1 = y;
+    if (a < x0) x0 = a;
+    if (b > x1) x1 = b;
+  }
+  return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/** The smallest box holding every pixel above `level`; null if there is none (`maskBoundingBox` of `thresholdMask`, without the mask). */
+export function boundingBoxAbove(img: FloatImage, level: number): PixelBox | null {
+  const { width: W, height: H, data } = img;
+  let x0 = W;
+  let y0 = H;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    let a = 0;
+    while (a < W && !(data[row + a] > level)) a++;
+    if (a === W) continue;
+    let b = W - 1;
+    while (!(data[row + b] > level)) b--;
+    if (y0 === H) y0 = y;
+    y1 = y;
+    if (a < x0) x0 = a;
+    if (b > x1) x1 = b;
   }
   return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** Grows the mask by `radius` pixels (square neighbourhood), e.g. to keep the antialiased rim of a stroke. */
 export function dilate(mask: Mask, radius = 1): Mask {
-  const { width, height } = mask;
-  const data = new Uint8Array(mask.data.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!mask.data[y * width + x]) continue;
-      for (let yy = max(0, y - radius); yy <= min(height - 1, y + radius); yy++) {
-        data.fill(1, yy * width + max(0, x - radius), yy * width + min(width - 1, x + radius) + 1);
+  const { width: W, height: H, data: src } = mask;
+  // A square is separable: along the rows, then along the columns.
+  const rows = new Uint8Array(src.length);
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    let last = -Infinity; // the last ink column seen, for the run to its right
+    for (let x = 0; x < W; x++) {
+      if (src[row + x]) {
+        // Fill back to x - radius (what the previous ink has not already covered), and mark x.
+        const from = min(x, max(x - radius, last + radius + 1, 0));
+        for (let k = from; k <= x; k++) rows[row + k] = 1;
+        last = x;
+      } else if (x - last <= radius) rows[row + x] = 1;
+    }
+  }
+  const data = new Uint8Array(src.length);
+  for (let y = 0; y < H; y++) {
+    const lo = max(0, y - radius) * W;
+    const hi = min(H - 1, y + radius) * W;
+    const out = y * W;
+    for (let x = 0; x < W; x++) {
+      for (let q = lo + x; q <= hi + x; q += W) {
+        if (rows[q]) {
+          data[out + x] = 1;
+          break;
+        }
       }
     }
   }
-  return { width, height, data };
+  return { width: W, height: H, data };
 }
