@@ -9,65 +9,23 @@
  * 3 frames): a step's cost depends on shapes, not on what the pixels show.
  *
  * Prints the kernels by time (tf.profile; each kernel's fastest over the profiled steps, other
- * load only ever adds time), then with --reps N the median wall time of N unprofiled steps, with
- * the load average (the machine may be shared: compare only figures taken back to back).
- * HWR_FUSED_BATCHNORM=0 turns the fused batch norm off, for before/after pairs in one build.
+ * load only ever adds time), then with --reps N the median wall time and CPU time of this process
+ * of N unprofiled steps, with the load average (the machine may be shared: compare only figures
+ * taken back to back, CPU time rather than wall). HWR_FUSED_BATCHNORM=0 and HWR_WINOGRAD=0 turn
+ * the fused batch norm and the Winograd convolutions off, for before/after pairs in one build.
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend } from '../src/runtime/backend';
-import { crnn } from '../src/models/crnn';
 import { createReplica } from '../src/engine/replica';
 import { createOptimizer } from '../src/engine/optimizer';
-import { HostBatch } from '../src/engine/host_batch';
-import { createRng } from '../src/util/rng';
 import { cpuDescription } from './cpu';
+import { nextLineModel, syntheticLineBatch } from './synthetic_lines';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
-
-/** The line model the brief profiles: crnn at height 40 with batch norm and a 4-layer conv head. */
-export function nextLineModel(seed = 1): ReturnType<typeof crnn> {
-  return crnn({
-    numClasses: 77, height: 40, blocks: [[16], [32], [64, 64], [96]], features: 192,
-    headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, seed,
-  });
-}
-
-/** A seeded synthetic batch: [batch, 40, width, 1] pixels (dark strokes on light), CTC targets for T = width / 4. */
-export function syntheticLineBatch(batch: number, width: number, classes: number, seed: number): HostBatch {
-  const rng = createRng(seed);
-  const H = 40;
-  const x = new Uint8Array(batch * H * width).fill(235);
-  for (let b = 0; b < batch; b++) {
-    for (let k = 0; k < width / 3; k++) { // short random strokes
-      let r = 8 + rng.int(24);
-      let c = rng.int(width);
-      for (let s = 0; s < 6; s++) {
-        x[(b * H + r) * width + c] = 30;
-        r = Math.min(H - 1, Math.max(0, r + rng.int(3) - 1));
-        c = Math.min(width - 1, Math.max(0, c + rng.int(3) - 1));
-      }
-    }
-  }
-  const T = width / 4;
-  const L = Math.floor(T / 3);
-  const labels = new Int32Array(batch * L);
-  const lengths = new Int32Array(batch);
-  const frames = new Int32Array(batch).fill(T);
-  for (let b = 0; b < batch; b++) {
-    lengths[b] = L - rng.int(Math.max(1, Math.floor(L / 4)));
-    for (let i = 0; i < lengths[b]; i++) labels[b * L + i] = rng.int(classes - 1);
-  }
-  return {
-    x: { data: x, shape: [batch, H, width, 1] },
-    targets: [{ data: labels, shape: [batch, L] }, { data: lengths, shape: [batch] }, { data: frames, shape: [batch] }],
-    transforms: null,
-  };
-}
-
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

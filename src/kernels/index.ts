@@ -16,10 +16,13 @@ import { leadingAxesMean, leadingAxesSum } from './fast_sum';
 import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
 import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient, wrapBatchNormalizationLayer } from './fused_batch_norm';
+import { lstmSequenceConfig, lstmSequenceGradConfig, lstmSequenceGradient } from './fused_lstm';
 import { zeroCopyIdentity, zeroCopySameDtypeCast } from './shared_identity';
 
 // Registers the fused optimizer's class for deserialisation (worker threads rebuild it by name).
 export { FusedAdamOptimizer } from './fused_adam';
+// Registers the FusedBiLSTM layer's class (models that use it load wherever this module is imported).
+export { FusedBiLstm } from './fused_lstm';
 
 // Marks our registrations so a second call (or a second copy of this module) is a no-op.
 const MARK = 'handwritingTfjsTrainingKernel';
@@ -44,6 +47,8 @@ export const WASM_TRAINING_KERNELS = [
   'HandwritingReluGrad',
   'HandwritingBatchNormTrain',
   'HandwritingBatchNormTrainGrad',
+  'HandwritingLstmSequence',
+  'HandwritingLstmSequenceGrad',
 ] as const;
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -84,6 +89,10 @@ export function registerWasmTrainingKernels(): void {
   install(batchNormTrainGradConfig);
   if (getGradient(batchNormTrainGradient.kernelName) !== batchNormTrainGradient) registerGradient(batchNormTrainGradient);
   wrapBatchNormalizationLayer();
+  // The FusedBiLSTM layer's recurrence, forward and backward.
+  install(lstmSequenceConfig);
+  install(lstmSequenceGradConfig);
+  if (getGradient(lstmSequenceGradient.kernelName) !== lstmSequenceGradient) registerGradient(lstmSequenceGradient);
 }
 
 // The stock kernels our wrappers replaced (for benchmarks that compare against them).

@@ -35,6 +35,8 @@ export interface KernelsWasm {
   winograd1dFilter(w: number, U: number, G: number, n: number, r: number, C: number, OC: number, flip: number): void;
   winograd1dForward(xp: number, U: number, y: number, bias: number, epilogue: number, V: number, M: number, R: number, Wp: number, C: number, OW: number, OC: number, m: number, TB: number): void;
   winograd1dFilterGrad(xp: number, dy: number, dw: number, V: number, Z: number, dU: number, G: number, R: number, Wp: number, C: number, OW: number, OC: number, m: number, r: number, TB: number): void;
+  lstmForward(zx: number, U: number, h: number, c: number, tc: number, gates: number, B: number, T: number, H: number, hard: number, reverse: number): void;
+  lstmBackward(dh: number, Ut: number, c: number, tc: number, gates: number, dz: number, dhNext: number, dcNext: number, B: number, T: number, H: number, hard: number, reverse: number): void;
   batchNormForward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, acc: number, rows: number, C: number, eps: number): void;
   batchNormBackward(x: number, dy: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, acc: number, rows: number, C: number, eps: number): void;
   adamUpdate(value: number, m: number, v: number, g: number, outValue: number, outM: number, outV: number, n: number,

@@ -1594,3 +1594,163 @@ export function winograd1dFilterGrad(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// LSTM over a whole sequence (one direction), Keras gate order (i, f, c, o):
+//   z_t = zx_t + h_{t-1} U,  i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o)
+//   c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)          (h_{-1} = c_{-1} = 0)
+// zx = x W + b comes precomputed for every step (one big GEMM outside). σ is Keras' hard sigmoid
+// clip(0.2 z + 0.5, 0, 1) (`hard` = 1, tfjs-layers' default) or the logistic function. The step's
+// h_{t-1} U is the 4x8-tile GEMM above; the gates run as 4-lane vectors with a vector exp.
+// Layouts: zx, gates [B, T, 4H]; h, c, tc (tanh c) [B, T, H]; U [H, 4H]; Ut [4H, H].
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * e^x for 4 lanes (Cephes' expf: x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial in r, 2^n built
+ * in the exponent bits); relative error ~2e-7. x is clamped to [-87.3, 88.3] (finite, normal results).
+ */
+@inline
+function expV(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = madd(y, r, f32x4.splat(1.3981999507e-3));
+  y = madd(y, r, f32x4.splat(8.3334519073e-3));
+  y = madd(y, r, f32x4.splat(4.1665795894e-2));
+  y = madd(y, r, f32x4.splat(1.6666665459e-1));
+  y = madd(y, r, f32x4.splat(5.0000001201e-1));
+  y = madd(f32x4.mul(y, r), r, f32x4.add(r, f32x4.splat(1)));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2);
+}
+
+/** tanh for 4 lanes: 1 - 2 / (e^{2x} + 1) (absolute error ~1e-7). */
+@inline
+function tanhV(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(expV(f32x4.add(x, x)), one)));
+}
+
+/** The recurrent activation σ for 4 lanes: hard sigmoid clip(0.2 z + 0.5, 0, 1), or 1 / (1 + e^-z). */
+@inline
+function sigmaV(z: v128, hard: i32): v128 {
+  if (hard) return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(z, f32x4.splat(0.2)), f32x4.splat(0.5)), f32x4.splat(0)), f32x4.splat(1));
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, expV(f32x4.neg(z))));
+}
+
+/** σ'(z) from σ(z) = s: 0.2 inside the hard sigmoid's linear part (0 < s < 1), else 0; or s (1 - s). */
+@inline
+function sigmaGradV(s: v128, hard: i32): v128 {
+  if (hard) {
+    const inside = v128.and(f32x4.gt(s, f32x4.splat(0)), f32x4.lt(s, f32x4.splat(1)));
+    return v128.and(f32x4.splat(0.2), inside);
+  }
+  return f32x4.mul(s, f32x4.sub(f32x4.splat(1), s));
+}
+
+/** out rows (B of them, `outRow` bytes apart) = rows of a (K long, `aRow` apart) x b [K, N] (`bRow` apart), N % 4 == 0. */
+function rowsTimes(a: usize, aRow: usize, b: usize, bRow: usize, out: usize, outRow: usize, B: i32, K: i32, N: i32): void {
+  const n8 = N & ~7;
+  for (let r = 0; r < B; r += 4) {
+    // Rows past B repeat the last one: the same values stored to the same place.
+    const r1 = min(r + 1, B - 1), r2 = min(r + 2, B - 1), r3 = min(r + 3, B - 1);
+    const a0 = a + <usize>r * aRow, a1 = a + <usize>r1 * aRow, a2 = a + <usize>r2 * aRow, a3 = a + <usize>r3 * aRow;
+    const c0 = out + <usize>r * outRow, c1 = out + <usize>r1 * outRow, c2 = out + <usize>r2 * outRow, c3 = out + <usize>r3 * outRow;
+    for (let o = 0; o < n8; o += 8) {
+      const ob = (<usize>o) << 2;
+      gemmTile4x8(a0, a1, a2, a3, b + ob, bRow, K, c0 + ob, c1 + ob, c2 + ob, c3 + ob);
+    }
+    if (n8 < N) {
+      const ob = (<usize>n8) << 2;
+      gemmTile4x4(a0, a1, a2, a3, b + ob, bRow, K, c0 + ob, c1 + ob, c2 + ob, c3 + ob);
+    }
+  }
+}
+
+/**
+ * Forward over T steps: zx [B, T, 4H], U [H, 4H] -> h, c, tc [B, T, H] and the activated gates
+ * [B, T, 4H] (i, f, g, o), kept for the backward pass. H % 4 == 0. With reverse = 1 the steps run
+ * from t = T - 1 down to 0 (a bidirectional layer's backward direction), outputs in place.
+ */
+export function lstmForward(zx: usize, U: usize, h: usize, c: usize, tc: usize, gates: usize, B: i32, T: i32, H: i32, hard: i32, reverse: i32): void {
+  const hRow = (<usize>H) << 2; // one step of h, c, tc
+  const gRow = hRow << 2; // one step of gates, zx
+  const hSeq = <usize>T * hRow; // one sequence of h
+  const gSeq = <usize>T * gRow;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const tPrev = reverse ? t + 1 : t - 1; // the step before in processing order (when s > 0)
+    const gt = gates + <usize>t * gRow;
+    // gates_t = h_prev U (s > 0), then + zx_t and the activations, in place.
+    if (s > 0) rowsTimes(h + <usize>tPrev * hRow, hSeq, U, gRow, gt, gSeq, B, H, 4 * H);
+    for (let b = 0; b < B; b++) {
+      const g = gt + <usize>b * gSeq;
+      const z = zx + <usize>b * gSeq + <usize>t * gRow;
+      const off = <usize>b * hSeq + <usize>t * hRow;
+      const offPrev = <usize>b * hSeq + <usize>tPrev * hRow;
+      for (let j: usize = 0; j < hRow; j += 16) {
+        let zi = v128.load(z + j), zf = v128.load(z + hRow + j), zg = v128.load(z + 2 * hRow + j), zo = v128.load(z + 3 * hRow + j);
+        if (s > 0) {
+          zi = f32x4.add(zi, v128.load(g + j)); zf = f32x4.add(zf, v128.load(g + hRow + j));
+          zg = f32x4.add(zg, v128.load(g + 2 * hRow + j)); zo = f32x4.add(zo, v128.load(g + 3 * hRow + j));
+        }
+        const i = sigmaV(zi, hard), f = sigmaV(zf, hard), gg = tanhV(zg), o = sigmaV(zo, hard);
+        let cv = f32x4.mul(i, gg);
+        if (s > 0) cv = f32x4.add(f32x4.mul(f, v128.load(c + offPrev + j)), cv);
+        const tcv = tanhV(cv);
+        v128.store(g + j, i); v128.store(g + hRow + j, f); v128.store(g + 2 * hRow + j, gg); v128.store(g + 3 * hRow + j, o);
+        v128.store(c + off + j, cv);
+        v128.store(tc + off + j, tcv);
+        v128.store(h + off + j, f32x4.mul(o, tcv));
+      }
+    }
+  }
+}
+
+/**
+ * Backward over T steps, from dh [B, T, H] (the outputs' gradient) and the forward's c, tc and
+ * gates: dz [B, T, 4H] (the gradient of zx; the caller gets dW, dU, db and dx from it with GEMMs).
+ * Ut is U transposed [4H, H]; dhNext and dcNext are [B, H] scratch. `reverse` as the forward's.
+ */
+export function lstmBackward(dh: usize, Ut: usize, c: usize, tc: usize, gates: usize, dz: usize, dhNext: usize, dcNext: usize, B: i32, T: i32, H: i32, hard: i32, reverse: i32): void {
+  const hRow = (<usize>H) << 2;
+  const gRow = hRow << 2;
+  const hSeq = <usize>T * hRow;
+  const gSeq = <usize>T * gRow;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const tPrev = reverse ? t + 1 : t - 1;
+    for (let b = 0; b < B; b++) {
+      const g = gates + <usize>b * gSeq + <usize>t * gRow;
+      const d = dz + <usize>b * gSeq + <usize>t * gRow;
+      const off = <usize>b * hSeq + <usize>t * hRow;
+      const offPrev = <usize>b * hSeq + <usize>tPrev * hRow;
+      const nb = <usize>b * hRow; // this row's dhNext, dcNext
+      for (let j: usize = 0; j < hRow; j += 16) {
+        let dhv = v128.load(dh + off + j);
+        let dcv = zero;
+        if (s < T - 1) {
+          dhv = f32x4.add(dhv, v128.load(dhNext + nb + j));
+          dcv = v128.load(dcNext + nb + j);
+        }
+        const i = v128.load(g + j), f = v128.load(g + hRow + j), gg = v128.load(g + 2 * hRow + j), o = v128.load(g + 3 * hRow + j);
+        const tcv = v128.load(tc + off + j);
+        // dc = dh o (1 - tanh(c)^2) + dc from the step after
+        dcv = madd(f32x4.mul(dhv, o), f32x4.sub(one, f32x4.mul(tcv, tcv)), dcv);
+        const cPrev = s > 0 ? v128.load(c + offPrev + j) : zero;
+        v128.store(d + j, f32x4.mul(f32x4.mul(dcv, gg), sigmaGradV(i, hard)));
+        v128.store(d + hRow + j, f32x4.mul(f32x4.mul(dcv, cPrev), sigmaGradV(f, hard)));
+        v128.store(d + 2 * hRow + j, f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(one, f32x4.mul(gg, gg))));
+        v128.store(d + 3 * hRow + j, f32x4.mul(f32x4.mul(dhv, tcv), sigmaGradV(o, hard)));
+        v128.store(dcNext + nb + j, f32x4.mul(dcv, f));
+      }
+    }
+    // dh of the step before = dz_t U^T
+    if (s > 0) rowsTimes(dz + <usize>t * gRow, gSeq, Ut, hRow, dhNext, hRow, B, 4 * H, H);
+  }
+}

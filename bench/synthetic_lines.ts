@@ -1,0 +1,48 @@
+/**
+ * A line model and a line batch for the speed benchmarks (bench/lines_profile.ts,
+ * bench/lines_lstm.ts): the next line recipe's crnn at height 40, and a seeded synthetic batch.
+ * A step's cost depends on shapes, not on what the pixels show, so no dataset is needed.
+ */
+import { crnn } from '../src/models/crnn';
+import { HostBatch } from '../src/engine/host_batch';
+import { createRng } from '../src/util/rng';
+
+/** The next line model: crnn at height 40, conv blocks [16], [32], [64, 64], [96] with batch norm, a 4-layer conv head of 192. */
+export function nextLineModel(seed = 1): ReturnType<typeof crnn> {
+  return crnn({
+    numClasses: 77, height: 40, blocks: [[16], [32], [64, 64], [96]], features: 192,
+    headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, seed,
+  });
+}
+
+/** A seeded synthetic batch: [batch, 40, width, 1] pixels (dark strokes on light), CTC targets for T = width / 4. */
+export function syntheticLineBatch(batch: number, width: number, classes: number, seed: number): HostBatch {
+  const rng = createRng(seed);
+  const H = 40;
+  const x = new Uint8Array(batch * H * width).fill(235);
+  for (let b = 0; b < batch; b++) {
+    for (let k = 0; k < width / 3; k++) { // short random strokes
+      let r = 8 + rng.int(24);
+      let c = rng.int(width);
+      for (let s = 0; s < 6; s++) {
+        x[(b * H + r) * width + c] = 30;
+        r = Math.min(H - 1, Math.max(0, r + rng.int(3) - 1));
+        c = Math.min(width - 1, Math.max(0, c + rng.int(3) - 1));
+      }
+    }
+  }
+  const T = width / 4;
+  const L = Math.floor(T / 3);
+  const labels = new Int32Array(batch * L);
+  const lengths = new Int32Array(batch);
+  const frames = new Int32Array(batch).fill(T);
+  for (let b = 0; b < batch; b++) {
+    lengths[b] = L - rng.int(Math.max(1, Math.floor(L / 4)));
+    for (let i = 0; i < lengths[b]; i++) labels[b * L + i] = rng.int(classes - 1);
+  }
+  return {
+    x: { data: x, shape: [batch, H, width, 1] },
+    targets: [{ data: labels, shape: [batch, L] }, { data: lengths, shape: [batch] }, { data: frames, shape: [batch] }],
+    transforms: null,
+  };
+}
