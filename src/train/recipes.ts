@@ -70,7 +70,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   lines: {
     family: 'crnn', model: {}, epochs: 12, batchSize: 32, learningRate: 0.002,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 4,
-    crnn: { head: 'conv', blocks: [[16], [32], [64, 64], [96]], features: 192, headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, dropout: 0.1 },
+    crnn: { head: 'conv', blocks: [[16], [32], [64], [96]], features: 192, headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, dropout: 0.1 },
     lines: {
       linesPerEpoch: 20000, valLines: 1000, emnistShare: 0.5, height: 40, bodyHeight: 14, baselineRow: 26,
       warmupEpochs: 1, warmupMaxWords: 2, sharedWords: 100,
