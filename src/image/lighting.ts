@@ -1,7 +1,7 @@
 import { FloatImage, createImage, quantilesInPlace } from './gray';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { abs, max, min, round } = Math;
+const { abs, fround, max, min, round } = Math;
 
 
 /** How the paper/canvas background is modelled: a smooth quadratic surface (uneven lighting) or a constant. */
@@ -33,6 +33,8 @@ export interface InkMap {
   inverted: boolean;
   /** Noise level of the background, in the same units as `image`. */
   sigma: number;
+  /** The largest value of `image`. */
+  peak: number;
 }
 
 const GRID = 64; // background fit samples per side: plenty for a smooth surface, cheap to solve
@@ -57,7 +59,7 @@ export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic
   const { width, height } = img;
   const background = createImage(width, height);
   const row = surfaceRows(surface, width, height);
-  for (let y = 0; y < height; y++) background.data.set(row(y), y * width);
+  for (let y = 0; y < height; y++) row(y, background.data, y * width);
   return { background, sigma: surface.sigma };
 }
 
@@ -93,13 +95,9 @@ function fitSurface(img: FloatImage, model: LightingModel): Surface {
   const residuals = new Float64Array(n);
   for (let it = 0; it < ITERATIONS; it++) {
     coef = leastSquares(rows, values, keep, terms) ?? coef;
+    fitResiduals(rows, values, coef, terms, residuals);
     let m = 0;
-    for (let k = 0; k < n; k++) {
-      let fit = 0;
-      for (let t = 0; t < terms; t++) fit += rows[k * terms + t] * coef[t];
-      residuals[k] = values[k] - fit;
-      if (keep[k]) scratch[m++] = residuals[k];
-    }
+    for (let k = 0; k < n; k++) if (keep[k]) scratch[m++] = residuals[k];
     const med = quantilesInPlace(scratch, m, [0.5])[0];
     m = 0;
     for (let k = 0; k < n; k++) if (keep[k]) scratch[m++] = abs(residuals[k] - med);
@@ -109,11 +107,34 @@ function fitSurface(img: FloatImage, model: LightingModel): Surface {
   return { coef, terms, sigma };
 }
 
+/** residuals[k] = values[k] - rows[k] . coef, the dot product summed in term order. */
+function fitResiduals(rows: Float64Array, values: Float64Array, coef: Float64Array, terms: number, residuals: Float64Array): void {
+  if (terms === 6) {
+    const c0 = coef[0], c1 = coef[1], c2 = coef[2], c3 = coef[3], c4 = coef[4], c5 = coef[5];
+    for (let k = 0, r = 0; k < values.length; k++, r += 6) {
+      let fit = 0;
+      fit += rows[r] * c0;
+      fit += rows[r + 1] * c1;
+      fit += rows[r + 2] * c2;
+      fit += rows[r + 3] * c3;
+      fit += rows[r + 4] * c4;
+      fit += rows[r + 5] * c5;
+      residuals[k] = values[k] - fit;
+    }
+    return;
+  }
+  for (let k = 0; k < values.length; k++) {
+    let fit = 0;
+    for (let t = 0; t < terms; t++) fit += rows[k * terms + t] * coef[t];
+    residuals[k] = values[k] - fit;
+  }
+}
+
 /**
- * The surface row by row: row(y) fills and returns one reused [width] buffer, each value the
- * float32 of c0 + cu u + cv v + cuu u^2 + cuv uv + cvv v^2 summed in that order.
+ * The surface row by row: row(y, out, at) writes row y into out[at .. at + width - 1], each value
+ * the float32 of c0 + cu u + cv v + cuu u^2 + cuv uv + cvv v^2 summed in that order.
  */
-function surfaceRows(s: Surface, width: number, height: number): (y: number) => Float32Array {
+function surfaceRows(s: Surface, width: number, height: number): (y: number, out: Float32Array, at: number) => void {
   const { coef, terms } = s;
   const c0 = coef[0];
   const cu = terms > 1 ? coef[1] : 0;
@@ -131,13 +152,11 @@ function surfaceRows(s: Surface, width: number, height: number): (y: number) => 
     b[x] = cuu * u * u;
     c[x] = cuv * u;
   }
-  const out = new Float32Array(width);
-  return (y) => {
+  return (y, out, at) => {
     const v = terms > 1 ? (2 * y) / (height - 1) - 1 : 0;
     const rv = cv * v;
     const rvv = cvv * v * v;
-    for (let x = 0; x < width; x++) out[x] = a[x] + rv + b[x] + c[x] * v + rvv;
-    return out;
+    for (let x = 0; x < width; x++) out[at + x] = a[x] + rv + b[x] + c[x] * v + rvv;
   };
 }
 
@@ -169,35 +188,49 @@ export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
   const { width, height } = img;
   const src = img.data;
   const row = surfaceRows(surface, width, height);
-  // The background is made a row at a time, twice if the ink is dark, never as a whole image.
-  const residual = createImage(width, height);
-  const res = residual.data;
+  const out = createImage(width, height);
+  const o = out.data;
+  const auto = !opts.polarity || opts.polarity === 'auto';
+  const band = 3 * sigma;
+  const floor = 0.05; // a near-black "paper" would blow the ratio up
+  // One pass makes the background a row at a time, weighs the residual's two sides (the residual
+  // as a float32 image would hold it, see `decidePolarity`) and writes the dark-ink map, the common
+  // case; light ink takes a second pass.
+  let dark = 0;
+  let light = 0;
   let mean = 0;
+  let peak = 0;
+  const bg = new Float32Array(width);
   for (let y = 0; y < height; y++) {
-    const bg = row(y);
-    const o = y * width;
-    for (let x = 0; x < width; x++) {
-      res[o + x] = src[o + x] - bg[x];
-      mean += bg[x];
+    row(y, bg, 0);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const b = bg[x];
+      mean += b;
+      const r = fround(src[i] - b);
+      if (auto) {
+        if (r < -band) dark += -r - band;
+        else if (r > band) light += r - band;
+      }
+      const q = -r / (b > floor ? b : floor);
+      const v = q > 0 ? fround(q) : 0;
+      o[i] = v;
+      if (v > peak) peak = v;
     }
   }
   mean /= width * height;
-  const polarity = !opts.polarity || opts.polarity === 'auto' ? decidePolarity(residual, sigma) : opts.polarity;
-  const inverted = polarity === 'dark-ink';
-  if (!inverted) {
-    for (let i = 0; i < res.length; i++) if (!(res[i] > 0)) res[i] = 0;
-    return { image: residual, inverted, sigma };
-  }
-  const floor = 0.05; // a near-black "paper" would blow the ratio up
+  const polarity = auto ? (dark > light ? 'dark-ink' : 'light-ink') : opts.polarity;
+  if (polarity === 'dark-ink') return { image: out, inverted: true, sigma: sigma / max(floor, mean), peak };
+  peak = 0;
   for (let y = 0; y < height; y++) {
-    const bg = row(y);
-    const o = y * width;
-    for (let x = 0; x < width; x++) {
-      const q = -res[o + x] / (bg[x] > floor ? bg[x] : floor);
-      res[o + x] = q > 0 ? q : 0;
+    row(y, bg, 0);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const r = fround(src[i] - bg[x]);
+      const v = r > 0 ? r : 0;
+      o[i] = v;
+      if (v > peak) peak = v;
     }
   }
-  return { image: residual, inverted, sigma: sigma / max(floor, mean) };
+  return { image: out, inverted: false, sigma, peak };
 }
 
 function basisInto(out: Float64Array, at: number, x: number, y: number, width: number, height: number, terms: number): void {

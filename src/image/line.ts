@@ -20,7 +20,8 @@ import { normaliseInk } from './preprocess';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
 import { eraseRuledInk, removeRuledLines } from './rules';
 import { estimateSkew, rotateImage } from './skew';
-import { Mask, boundingBoxAbove, connectedComponents, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
+import { SpeckOptions, dropSpecks, findSpecks } from './specks';
+import { Mask, boundingBoxAbove, connectedComponents, maskBoundingBox, otsuThreshold, thresholdMask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { ceil, floor, max, min, round } = Math;
@@ -297,6 +298,18 @@ export interface LineInk {
   strokeLevel: number;
   /** True when there is no ink (blank, or too faint to trust). */
   blank: boolean;
+  /** The writing's stroke width, pixels, as the speck rule measured it (0 with `keepSpecks`). */
+  strokeWidth: number;
+}
+
+/** Options of `findLineInk`. */
+export interface LineInkOptions extends InkMapOptions {
+  /** See `LinePreprocessOptions.minContrast`. Default 0.15. */
+  minContrast?: number;
+  /** See `LinePreprocessOptions.minSpeckFraction`. Default 0.02. */
+  minSpeckFraction?: number;
+  /** Keep every region, specks too (page layout, which judges its marks itself). Default false. */
+  keepSpecks?: boolean;
 }
 
 /**
@@ -304,73 +317,127 @@ export interface LineInk {
  * the paper's noise or half of `minContrast`; regions under `minSpeckFraction` of the largest are
  * dropped. Blank when no ink is left or its strongest tenth is fainter than `minContrast`.
  */
-export function findLineInk(
-  work: FloatImage, opts: InkMapOptions & { minContrast?: number; minSpeckFraction?: number } = {},
-): LineInk {
+export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineInk {
   const minContrast = opts.minContrast ?? 0.15;
   const ink = toInkMap(work, opts);
-  const level = max(otsuThreshold(ink.image), 4 * ink.sigma, minContrast / 2);
-  const mask = removeSpecks(thresholdMask(ink.image, level), opts.minSpeckFraction ?? 0.02);
-  const [high, strokeLevel] = maskedQuantiles(ink.image, mask, [0.9, 0.5]);
+  const level = max(otsuThreshold(ink.image, ink.peak), 4 * ink.sigma, minContrast / 2);
+  const raw = thresholdMask(ink.image, level);
+  const specks = opts.keepSpecks ? null : findSpecks(raw, speckOptions(opts));
+  // The mask and the ink values under it in one pass.
+  const n = raw.data.length;
+  const img = ink.image.data;
+  let count = 0;
+  let mask = raw;
+  let values: Float32Array;
+  if (specks) {
+    const { labels, areas, keep } = specks;
+    for (let id = 1; id < areas.length; id++) if (keep[id]) count += areas[id];
+    values = new Float32Array(count);
+    const data = new Uint8Array(n);
+    for (let i = 0, k = 0; i < n; i++) {
+      if (!raw.data[i] || !keep[labels[i]]) continue;
+      data[i] = 1;
+      values[k++] = img[i];
+    }
+    mask = { width: raw.width, height: raw.height, data };
+  } else {
+    for (let i = 0; i < n; i++) count += raw.data[i];
+    values = new Float32Array(count);
+    for (let i = 0, k = 0; i < n; i++) if (raw.data[i]) values[k++] = img[i];
+  }
+  const [high, strokeLevel] = quantilesInPlace(values, count, [0.9, 0.5]);
   const blank = Number.isNaN(high) || high < minContrast;
-  return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank };
+  return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank, strokeWidth: specks?.strokeWidth ?? 0 };
 }
 
-/** Quantiles (see `quantiles`) of the image's values under the mask; NaN when the mask is empty. */
-function maskedQuantiles(img: FloatImage, mask: Mask, qs: number[]): number[] {
-  const m = mask.data;
-  let n = 0;
-  for (let i = 0; i < m.length; i++) if (m[i] === 1) n++;
-  const values = new Float32Array(n);
-  for (let i = 0, k = 0; i < m.length; i++) if (m[i] === 1) values[k++] = img.data[i];
-  return quantilesInPlace(values, n, qs);
+/** The speck rule of the line recipe's options. */
+function speckOptions(opts: { minSpeckFraction?: number }): SpeckOptions {
+  return { minFraction: opts.minSpeckFraction ?? 0.02, minArea: 0, dotShare: 0 };
 }
 
 /** Ink at least this many times as wide as tall is deskewed (see `cleanLine`); page layout keeps the same rule. */
 export const MIN_DESKEW_ASPECT = 3;
 
-/** A line's ink after ruled lines are taken out and (optionally) the skew is turned out. */
+/**
+ * A line's ink after ruled lines are taken out and (optionally) the skew is turned out, cut to
+ * the writing and a rim around it: pixel (x, y) of `ink` and `mask` is pixel (x + offset.x,
+ * y + offset.y) of the (turned) working image, which is canvasWidth x canvasHeight.
+ */
 interface CleanLine {
-  ink: FloatImage;
-  mask: Mask;
+  /** Null when nothing but ruled lines was found. */
+  ink: FloatImage | null;
+  mask: Mask | null;
+  offset: { x: number; y: number };
+  canvasWidth: number;
+  canvasHeight: number;
   skewDegrees: number;
   ruledLines: number;
 }
 
+/** Pixels kept around the writing's box: more than the bilinear blur of a turn plus normaliseInk's one-pixel dilation. */
+const RIM = 3;
+
 /**
  * Ruled lines out (followed along the skew the whole ink shows, ruled lines included), then, with
  * `deskew`, the skew of the writing alone measured and turned out: the ink image is rotated and
- * thresholded again at the same level.
+ * thresholded again at the same level. Past the ruled lines only the writing's box and a rim are
+ * worked on: beyond them the ink is below the threshold or specks already dropped.
  */
-function cleanLine(ink: FloatImage, mask: Mask, level: number, opts: { deskew: boolean; maxSkewDegrees: number; minSpeckFraction: number }): CleanLine {
+function cleanLine(
+  ink: FloatImage, mask: Mask, level: number, strokeWidth: number,
+  opts: { deskew: boolean; maxSkewDegrees: number; minSpeckFraction?: number },
+): CleanLine {
   const paperSkew = estimateSkew(mask, { maxDegrees: opts.maxSkewDegrees });
   const rules = removeRuledLines(mask, {
     skewDegrees: paperSkew,
     size: (writing) => estimateBody(writing)?.bodyHeight ?? 0,
   });
+  const specks: SpeckOptions = { ...speckOptions(opts), strokeWidth };
   let cleanInk = ink;
   let cleanMask = mask;
   if (rules.count > 0) {
     cleanInk = eraseRuledInk(ink, mask, rules);
-    cleanMask = removeSpecks(rules.mask, opts.minSpeckFraction);
+    cleanMask = dropSpecks(rules.mask, specks).mask;
   }
+  const base = { canvasWidth: ink.width, canvasHeight: ink.height, skewDegrees: 0, ruledLines: rules.count };
   const box = maskBoundingBox(cleanMask);
+  if (!box) return { ...base, ink: null, mask: null, offset: { x: 0, y: 0 } };
+  const rimmed = (b: PixelBox, w: number, h: number): PixelBox => {
+    const x = max(0, b.x - RIM);
+    const y = max(0, b.y - RIM);
+    return { x, y, width: min(w, b.x + b.width + RIM) - x, height: min(h, b.y + b.height + RIM) - y };
+  };
   // A short word has no rows to line up: its profile is sharpest at a guess. On words in 63
   // handwriting fonts turned by 6 degrees, the estimate missed by > 1.5 degrees for half of the
   // words under 2:1, a sixth of those 2-3:1, 3% at 3-4:1 and none wider; so shorter ones stay as they are.
-  if (!opts.deskew || !box || box.width < MIN_DESKEW_ASPECT * box.height) {
-    return { ink: cleanInk, mask: cleanMask, skewDegrees: 0, ruledLines: rules.count };
-  }
+  const deskew = opts.deskew && box.width >= MIN_DESKEW_ASPECT * box.height;
   // Without ruled lines the writing's skew is the one just measured.
-  const skew = rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees }) : paperSkew;
-  if (skew === 0) return { ink: cleanInk, mask: cleanMask, skewDegrees: 0, ruledLines: rules.count };
-  // Only the writing and a rim around it are turned: everything else is below the threshold or
-  // specks already dropped, and would be dropped again (the rim covers the bilinear blur and
-  // normaliseInk's one-pixel dilation).
-  const rim = 3;
-  const window = { x: box.x - rim, y: box.y - rim, width: box.width + 2 * rim, height: box.height + 2 * rim };
-  const turned = rotateImage(cleanInk, -skew, { fill: 0, window }).image;
-  return { ink: turned, mask: removeSpecks(thresholdMask(turned, level), opts.minSpeckFraction), skewDegrees: skew, ruledLines: rules.count };
+  const skew = !deskew ? 0 : rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees }) : paperSkew;
+  if (skew === 0) {
+    const crop = rimmed(box, ink.width, ink.height);
+    return { ...base, ink: cropImage(cleanInk, crop), mask: cropMask(cleanMask, crop), offset: { x: crop.x, y: crop.y } };
+  }
+  const turned = rotateImage(cleanInk, -skew, { fill: 0, window: rimmed(box, ink.width, ink.height), crop: true });
+  const { x, y } = turned.box;
+  return {
+    ...base,
+    canvasWidth: turned.rotation.width,
+    canvasHeight: turned.rotation.height,
+    skewDegrees: skew,
+    ink: turned.image,
+    mask: dropSpecks(thresholdMask(turned.image, level), specks).mask,
+    offset: { x, y },
+  };
+}
+
+/** The rectangle `box` of a mask. */
+function cropMask(mask: Mask, box: PixelBox): Mask {
+  const data = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const row = (box.y + y) * mask.width + box.x;
+    data.set(mask.data.subarray(row, row + box.width), y * box.width);
+  }
+  return { width: box.width, height: box.height, data };
 }
 
 /**
@@ -420,17 +487,37 @@ function resampleAffine(img: FloatImage, width: number, height: number, scale: n
   const out = createImage(width, height);
   const row = new Float32Array(width);
   const src = img.data;
+  // Each source row's horizontal pass once (neighbouring output rows share source rows), in float64
+  // as it is summed into the output row.
+  const across = new Map<number, Float64Array>();
+  const zeros = new Float64Array(width);
+  const horizontal = (sy: number): Float64Array => {
+    let h = across.get(sy);
+    if (h) return h;
+    const base = sy * img.width;
+    // Rows without ink (above and below the writing) give zeros.
+    let inked = false;
+    for (let x = 0; x < img.width && !inked; x++) inked = src[base + x] !== 0;
+    if (!inked) {
+      across.set(sy, zeros);
+      return zeros;
+    }
+    h = new Float64Array(width);
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (let k = xs.start[x]; k < xs.start[x + 1]; k++) v += src[base + xs.index[k]] * xs.weight[k];
+      h[x] = v;
+    }
+    across.set(sy, h);
+    return h;
+  };
   for (let y = 0; y < height; y++) {
     if (ys.start[y] === ys.start[y + 1]) continue;
     row.fill(0);
     for (let t = ys.start[y]; t < ys.start[y + 1]; t++) {
-      const base = ys.index[t] * img.width;
+      const h = horizontal(ys.index[t]);
       const wy = ys.weight[t];
-      for (let x = 0; x < width; x++) {
-        let v = 0;
-        for (let k = xs.start[x]; k < xs.start[x + 1]; k++) v += src[base + xs.index[k]] * xs.weight[k];
-        row[x] += v * wy;
-      }
+      for (let x = 0; x < width; x++) row[x] += h[x] * wy;
     }
     for (let x = 0; x < width; x++) out.data[y * width + x] = min(1, max(0, row[x]));
   }
@@ -468,7 +555,6 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   const charHeight = opts.charHeight ?? (21 / 28) * H;
   const margin = opts.margin ?? round((2 / 28) * H);
   const maxWidth = opts.maxWidth ?? 4096;
-  const minSpeckFraction = opts.minSpeckFraction ?? 0.02;
   // A float input is only read, never written: no copy.
   checkSize(input);
   let work: FloatImage = input.data instanceof Float32Array ? (input as FloatImage) : toFloat(input);
@@ -498,11 +584,12 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
     };
   };
   if (found.blank) return empty(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
-  const clean = cleanLine(ink.image, found.mask, level, {
-    deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10, minSpeckFraction,
+  const clean = cleanLine(ink.image, found.mask, level, found.strokeWidth, {
+    deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10, minSpeckFraction: opts.minSpeckFraction,
   });
-  const mask = clean.mask;
-  if (!maskBoundingBox(mask)) return { ...empty(`${name}: no writing found, only ruled lines; nothing to read`), ruledLines: clean.ruledLines };
+  const { mask, offset } = clean;
+  if (!clean.ink || !mask) return { ...empty(`${name}: no writing found, only ruled lines; nothing to read`), ruledLines: clean.ruledLines };
+  // From here on, coordinates are the cut-out's; the reported box and body are the turned working image's.
   const soft = normaliseInk(clean.ink, mask, found.strokeLevel, min(2 * ink.sigma, level / 2));
   const inkBox = boundingBoxAbove(soft, 0.05) ?? maskBoundingBox(mask) ?? { x: 0, y: 0, width: soft.width, height: soft.height };
   const notes: string[] = [];
@@ -511,7 +598,12 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
     notes.push(`${name}: the ink looks like ${bands} lines of text; one line per image is read, so crop the image to one line`);
   }
   const body = estimateBody(mask) ?? { top: inkBox.y, baseline: inkBox.y + inkBox.height, bodyHeight: inkBox.height };
-  const common = { ...base, workWidth: soft.width, workHeight: soft.height, empty: false, notes, inkBox, body, skewDegrees: clean.skewDegrees, ruledLines: clean.ruledLines };
+  const common = {
+    ...base, workWidth: clean.canvasWidth, workHeight: clean.canvasHeight, empty: false, notes,
+    inkBox: { ...inkBox, x: inkBox.x + offset.x, y: inkBox.y + offset.y },
+    body: { top: body.top + offset.y, baseline: body.baseline + offset.y, bodyHeight: body.bodyHeight },
+    skewDegrees: clean.skewDegrees, ruledLines: clean.ruledLines,
+  };
   const tooWide = (width: number) => new LineTooWideError(
     `${name}: the writing is ${width} px wide at the model's height of ${H} px (${(width / H).toFixed(0)}:1), ` +
       `more than the ${maxWidth} px a line may be; crop the image to one line of text, or split a long line into parts`,

@@ -91,7 +91,7 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   let work = toFloat(gray);
   const shrunk = shrunkSize(work.width, work.height, opts.maxSide ?? 2048);
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
-  const found = findLineInk(work, { ...opts, minSpeckFraction: 0 });
+  const found = findLineInk(work, { ...opts, keepSpecks: true });
   if (found.blank) return { lines: [], skewDegrees: 0, notes: [`${name}: no ink found (the image looks blank or too faint); nothing to read`] };
   let skew = estimateSkew(found.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
   let layout = layOut(found.ink.image, found.level, skew, opts);

@@ -132,11 +132,15 @@ export function preprocessGraySteps(
  * on and around the accepted ink so the antialiased rim survives and specks do not.
  */
 export function normaliseInk(ink: FloatImage, mask: Mask, strokeLevel: number, floor: number): FloatImage {
-  const keep = dilate(mask, 1);
+  const keep = dilate(mask, 1).data;
   const out = createImage(ink.width, ink.height);
-  const span = max(1e-6, strokeLevel - floor);
-  for (let i = 0; i < out.data.length; i++) {
-    if (keep.data[i]) out.data[i] = min(1, max(0, (ink.data[i] - floor) / span));
+  const o = out.data;
+  const src = ink.data;
+  const perLevel = 1 / max(1e-6, strokeLevel - floor);
+  for (let i = 0; i < o.length; i++) {
+    if (!keep[i]) continue;
+    const v = (src[i] - floor) * perLevel;
+    o[i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
   return out;
 }

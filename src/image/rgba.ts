@@ -53,10 +53,12 @@ export function rgbaToGray(rgba: RgbaImage, opts: RgbaToGrayOptions = {}): GrayF
   return resolveAlpha(resizeImage(luma, target.width, target.height), resizeImage(alpha, target.width, target.height));
 }
 
+const PER_BYTE = 1 / 255;
+
 /**
  * The gray image of a fully opaque RGBA image at its own size (a photo, a scan), in one pass:
- * exactly what the planes and `resolveAlpha` make of it (luma x 1, plus 1 - 1 of white). Null at
- * the first pixel that is not opaque.
+ * what the planes and `resolveAlpha` make of it (luma x 1, plus 1 - 1 of white; the division by
+ * 255 a multiplication, so the last bit may differ). Null at the first pixel that is not opaque.
  */
 function opaqueGray(rgba: RgbaImage): FloatImage | null {
   const { width, height, data } = rgba;
@@ -64,7 +66,7 @@ function opaqueGray(rgba: RgbaImage): FloatImage | null {
   const out = image.data;
   for (let i = 0, p = 0; i < out.length; i++, p += 4) {
     if (data[p + 3] !== 255) return null;
-    out[i] = (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / 255;
+    out[i] = (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) * PER_BYTE;
   }
   return image;
 }

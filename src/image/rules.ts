@@ -73,21 +73,20 @@ export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineR
   const SH = H + hi - lo; // sheared height
   // The mask sheared: row r of column x is the mask's row r - shift[x] + lo (0 outside). Level
   // ruled lines (no skew) need no copy.
+  // With it, each sheared row's ink: a run of minRun with gaps of at most maxGap holds at least
+  // minInk, so rows with less (the two rows together) cannot hold one.
+  const rowInk = new Int32Array(SH + 1);
   let sheared = mask.data;
-  if (hi !== lo) {
-    sheared = new Uint8Array(W * SH);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) if (mask.data[y * W + x]) sheared[(y + shift[x] - lo) * W + x] = 1;
+  if (hi !== lo) sheared = new Uint8Array(W * SH);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0, p = y * W; x < W; x++, p++) {
+      if (!mask.data[p]) continue;
+      const r = y + shift[x] - lo;
+      rowInk[r]++;
+      if (hi !== lo) sheared[r * W + x] = 1;
     }
   }
   const at = (x: number, r: number): number => (r >= 0 && r < SH ? sheared[r * W + x] : 0);
-  // A run of minRun with gaps of at most maxGap holds at least this much ink: rows with less cannot hold one.
-  const rowInk = new Int32Array(SH + 1);
-  for (let r = 0; r < SH; r++) {
-    let n = 0;
-    for (let x = 0; x < W; x++) if (sheared[r * W + x]) n++;
-    rowInk[r] = n;
-  }
   const minInk = ceil(minRun / (maxGap + 1));
   // Candidate pixels in sheared coordinates: ink on a long run of rows r and r + 1 together.
   const cand = new Uint8Array(W * SH);

@@ -71,27 +71,27 @@ function inkPoints(img: GrayImage): InkPoints {
  */
 function pooledPoints(p: InkPoints, cell: number): InkPoints {
   const { xs, ys, ws, width, height } = p;
-  const cw = ceil(width / cell);
-  const sw = new Float64Array(cw * height);
-  const sx = new Float64Array(cw * height);
   const hx = width / 2;
-  const hy = height / 2;
-  for (let i = 0; i < xs.length; i++) {
-    const c = (ys[i] + hy) * cw + floor((xs[i] + hx) / cell);
-    sw[c] += ws[i];
-    sx[c] += ws[i] * xs[i];
-  }
+  // The points come row by row, left to right: a run's points are consecutive.
+  const ox = new Float32Array(xs.length);
+  const oy = new Float32Array(xs.length);
+  const ow = new Float32Array(xs.length);
   let n = 0;
-  for (let c = 0; c < sw.length; c++) if (sw[c] > 0) n++;
-  const out: InkPoints = { xs: new Float32Array(n), ys: new Float32Array(n), ws: new Float32Array(n), width, height };
-  for (let c = 0, k = 0; c < sw.length; c++) {
-    if (!(sw[c] > 0)) continue;
-    const row = floor(c / cw);
-    out.xs[k] = sx[c] / sw[c];
-    out.ys[k] = row - hy;
-    out.ws[k++] = sw[c];
+  for (let i = 0; i < xs.length; ) {
+    const y = ys[i];
+    const c = floor((xs[i] + hx) / cell);
+    let w = 0;
+    let sx = 0;
+    for (; i < xs.length && ys[i] === y && floor((xs[i] + hx) / cell) === c; i++) {
+      w += ws[i];
+      sx += ws[i] * xs[i];
+    }
+    if (!(w > 0)) continue;
+    ox[n] = sx / w;
+    oy[n] = y;
+    ow[n++] = w;
   }
-  return out;
+  return { xs: ox.subarray(0, n), ys: oy.subarray(0, n), ws: ow.subarray(0, n), width, height };
 }
 
 /**
@@ -147,12 +147,21 @@ export function estimateSkew(img: GrayImage, opts: SkewOptions = {}): number {
   const coarse = pooledPoints(p, 4);
   let best = 0;
   let bestScore = -1;
+  const coarseScores: number[] = [];
   for (let a = -maxDegrees; a <= maxDegrees + 1e-9; a += coarseStep) {
     const score = profileSharpness(coarse, a, coarseBin, rows);
+    coarseScores.push(score);
     if (score > bestScore) {
       bestScore = score;
       best = a;
     }
+  }
+  // The climb starts where a parabola through the coarse best and its neighbours peaks: fewer steps.
+  const b = coarseScores.indexOf(bestScore);
+  let guess = best;
+  if (b > 0 && b < coarseScores.length - 1) {
+    const denom = coarseScores[b - 1] - 2 * bestScore + coarseScores[b + 1];
+    if (denom < 0) guess += max(-0.5, min(0.5, (0.5 * (coarseScores[b - 1] - coarseScores[b + 1])) / denom)) * coarseStep;
   }
   const lo = max(-maxDegrees, best - coarseStep);
   const hi = min(maxDegrees, best + coarseStep);
@@ -166,7 +175,7 @@ export function estimateSkew(img: GrayImage, opts: SkewOptions = {}): number {
   };
   // Near its peak the sharpness rises and falls once (a line's rows blur over an angle of about
   // body / length, wider than the step), so a climb finds the window's best in a few steps.
-  let k = min(angles.length - 1, max(0, round((best - lo) / fineStep)));
+  let k = min(angles.length - 1, max(0, round((guess - lo) / fineStep)));
   for (;;) {
     const here = score(k);
     const left = score(k - 1);
@@ -221,20 +230,34 @@ export function rotation(srcWidth: number, srcHeight: number, degrees: number, e
   };
 }
 
+/** Options of `rotateImage`. */
+export interface RotateOptions {
+  /** Value of pixels from outside the source: 0 (no ink) for ink images, 1 for white paper. Default 0. */
+  fill?: number;
+  /** Grow the canvas so no corner is cut off. Default true. */
+  expand?: boolean;
+  /**
+   * A box of the source: only output pixels whose source position lies within a pixel of it are
+   * computed, the others get `fill` too (turning a line's ink, the paper around it need not be).
+   */
+  window?: PixelBox;
+  /** With `window`: return only the part of the turned canvas the window can reach (`box`), not the whole canvas. */
+  crop?: boolean;
+}
+
 /**
- * The image turned by `degrees` (see `rotation`), bilinear; pixels from outside the source get
- * `fill` (0: no ink, for ink images; 1 for white paper). With `window` (a box of the source),
- * only output pixels whose source position lies within a pixel of it are computed, the others get
- * `fill` too: turning a line's ink, the paper around it need not be. Returns the image and its rotation.
+ * The image turned by `degrees` (see `rotation`), bilinear. Returns the image, its rotation, and
+ * where the image lies on the turned canvas (`box`: the whole canvas unless `crop`).
  */
 export function rotateImage(
-  img: GrayImage, degrees: number, opts: { fill?: number; expand?: boolean; window?: PixelBox } = {},
-): { image: FloatImage; rotation: Rotation } {
+  img: GrayImage, degrees: number, opts: RotateOptions = {},
+): { image: FloatImage; rotation: Rotation; box: PixelBox } {
   const rot = rotation(img.width, img.height, degrees, opts.expand ?? true);
   const fill = opts.fill ?? 0;
   const { width: sw, height: sh, data } = img;
   const scale = data instanceof Uint8Array ? 1 / 255 : 1;
-  const out = createImage(rot.width, rot.height, fill);
+  const box = opts.window && opts.crop ? reach(rot, opts.window) : { x: 0, y: 0, width: rot.width, height: rot.height };
+  const out = createImage(box.width, box.height, fill);
   const o = out.data;
   const t = (degrees * PI) / 180;
   const c = cos(t);
@@ -245,13 +268,14 @@ export function rotateImage(
   const ylo = win ? max(-1, win.y - 1) : -1;
   const xhi = win ? min(sw, win.x + win.width) : sw;
   const yhi = win ? min(sh, win.y + win.height) : sh;
-  const [ox, oy] = rot.inverse(0.5, 0.5); // source position of output pixel (0, 0)'s centre
-  for (let y = 0; y < rot.height; y++) {
-    // Walk along the output row: the source position moves by (c, s) per pixel.
+  const [ox, oy] = rot.inverse(0.5, 0.5); // source position of canvas pixel (0, 0)'s centre
+  for (let y = box.y; y < box.y + box.height; y++) {
+    // Walk along the canvas row: the source position moves by (c, s) per pixel.
     const sx0 = ox - y * s - 0.5;
     const sy0 = oy + y * c - 0.5;
     // The columns whose source position can lie in the box (a pixel of slack either side for rounding).
-    const [a, b] = span(sx0, c, xlo, xhi, span(sy0, s, ylo, yhi, [0, rot.width - 1]));
+    const [a, b] = span(sx0, c, xlo, xhi, span(sy0, s, ylo, yhi, [box.x, box.x + box.width - 1]));
+    const row = (y - box.y) * box.width - box.x;
     let sx = sx0 + a * c;
     let sy = sy0 + a * s;
     for (let x = a; x <= b; x++, sx += c, sy += s) {
@@ -276,10 +300,30 @@ export function rotateImage(
         v = 0 + w00 * (in0 && inL ? data[q] * scale : fill) + w01 * (in0 && inR ? data[q + 1] * scale : fill) +
           w10 * (in1 && inL ? data[q + sw] * scale : fill) + w11 * (in1 && inR ? data[q + sw + 1] * scale : fill);
       }
-      o[y * rot.width + x] = v;
+      o[row + x] = v;
     }
   }
-  return { image: out, rotation: rot };
+  return { image: out, rotation: rot, box };
+}
+
+/** The canvas pixels whose source position can lie within a pixel of `window` (the turned window's bounding box, plus a pixel). */
+function reach(rot: Rotation, window: PixelBox): PixelBox {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const [sx, sy] of [[window.x - 1, window.y - 1], [window.x + window.width + 1, window.y - 1], [window.x - 1, window.y + window.height + 1], [window.x + window.width + 1, window.y + window.height + 1]]) {
+    const [x, y] = rot.forward(sx, sy);
+    x0 = min(x0, x);
+    y0 = min(y0, y);
+    x1 = max(x1, x);
+    y1 = max(y1, y);
+  }
+  const bx = max(0, floor(x0) - 1);
+  const by = max(0, floor(y0) - 1);
+  const bw = min(rot.width, ceil(x1) + 1) - bx;
+  const bh = min(rot.height, ceil(y1) + 1) - by;
+  return bw > 0 && bh > 0 ? { x: bx, y: by, width: bw, height: bh } : { x: 0, y: 0, width: 1, height: 1 };
 }
 
 /**

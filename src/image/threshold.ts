@@ -13,25 +13,31 @@ export interface Mask {
 
 /**
  * Otsu's threshold: the level that best splits the values into two classes (maximal between-class
- * variance), computed on a 256-bin histogram over 0..max.
+ * variance), computed on a 256-bin histogram over 0..max. `peak`, when the caller knows it, is the
+ * image's largest value (saves a pass).
  */
-export function otsuThreshold(img: FloatImage): number {
+export function otsuThreshold(img: FloatImage, peak?: number): number {
   const data = img.data;
   const n = data.length;
   let top = 0;
-  for (let i = 0; i < n; i++) if (data[i] > top) top = data[i];
+  if (peak !== undefined) top = max(0, peak);
+  else for (let i = 0; i < n; i++) if (data[i] > top) top = data[i];
   if (top <= 0) return 0;
   const bins = 256;
-  const hist = new Float64Array(bins);
+  const hist = new Int32Array(bins);
+  let zeros = 0;
+  // bins / top once, not a division per pixel (a value on a bin's edge may land in the next bin).
+  const perValue = bins / top;
   for (let i = 0; i < n; i++) {
     const v = data[i];
-    // Background is mostly exactly 0 after the ink map's clamp: bin 0 without the division.
-    if (v <= 0) hist[0]++;
+    // Background is mostly exactly 0 after the ink map's clamp.
+    if (v <= 0) zeros++;
     else {
-      const b = floor((v / top) * bins);
+      const b = (v * perValue) | 0;
       hist[b < bins ? b : bins - 1]++;
     }
   }
+  hist[0] += zeros;
   const total = n;
   let sumAll = 0;
   for (let i = 0; i < bins; i++) sumAll += i * hist[i];
@@ -68,6 +74,11 @@ export interface Components {
   labels: Int32Array;
   /** areas[id] for id 1..n; areas[0] is 0. */
   areas: number[];
+  /**
+   * With `{ edges: true }`: edges[id] counts the pixel sides between region id and the background
+   * (or the image's border), its 4-connected perimeter.
+   */
+  edges?: number[];
 }
 
 /**
@@ -75,7 +86,7 @@ export interface Components {
  * the same numbering a flood fill in raster order gives: a region's smallest provisional label is
  * its first pixel's, so roots taken in label order are regions in first-pixel order.
  */
-export function connectedComponents(mask: Mask): Components {
+export function connectedComponents(mask: Mask, opts: { edges?: boolean } = {}): Components {
   const { width: W, height: H, data } = mask;
   const labels = new Int32Array(W * H);
   // A new provisional label needs an empty pixel on its left, so there are at most ceil(W / 2) a row.
@@ -134,14 +145,29 @@ export function connectedComponents(mask: Mask): Components {
     }
   }
   for (let l = 1; l < next; l++) if (parent[l] !== l) final[l] = final[find(l)];
-  for (let p = 0; p < labels.length; p++) {
-    const l = labels[p];
-    if (l === 0) continue;
-    const id = final[l];
-    labels[p] = id;
-    areas[id]++;
+  if (!opts.edges) {
+    for (let p = 0; p < labels.length; p++) {
+      const l = labels[p];
+      if (l === 0) continue;
+      const id = final[l];
+      labels[p] = id;
+      areas[id]++;
+    }
+    return { labels, areas };
   }
-  return { labels, areas };
+  const edges = areas.map(() => 0);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0, p = y * W; x < W; x++, p++) {
+      const l = labels[p];
+      if (l === 0) continue;
+      const id = final[l];
+      labels[p] = id;
+      areas[id]++;
+      edges[id] += (x === 0 || !data[p - 1] ? 1 : 0) + (x === W - 1 || !data[p + 1] ? 1 : 0) +
+        (y === 0 || !data[p - W] ? 1 : 0) + (y === H - 1 || !data[p + W] ? 1 : 0);
+    }
+  }
+  return { labels, areas, edges };
 }
 
 /**
