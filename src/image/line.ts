@@ -40,7 +40,19 @@ export interface LinePreprocessOptions extends InkMapOptions, RgbaToGrayOptions 
   margin?: number;
   /** A line wider than this after scaling is an error (see `LineTooWideError`). Default 4096. */
   maxWidth?: number;
-  /** Ink regions smaller than this share of the largest region are specks. Default 0.02. */
+  /**
+   * Ink regions smaller than a pen's dot are specks (specks.ts): under `speckDotShare` of the
+   * stroke width squared (the width measured on the mask), or under `minSpeckArea` pixels. Full
+   * stops, commas, apostrophes and i-dots are kept however large the joined words around them.
+   * Defaults 0.25 and 3.
+   */
+  speckDotShare?: number;
+  /** See `speckDotShare`. Default 3 (single pixels and pairs are always specks). */
+  minSpeckArea?: number;
+  /**
+   * Also specks: regions smaller than this share of the largest region. Default 0 (off): the
+   * older rule (0.02), which erased the punctuation of joined hands.
+   */
   minSpeckFraction?: number;
   /** Weakest ink-to-background difference (0..1) that counts as ink; below it the image is blank. Default 0.15. */
   minContrast?: number;
@@ -303,19 +315,21 @@ export interface LineInk {
 }
 
 /** Options of `findLineInk`. */
-export interface LineInkOptions extends InkMapOptions {
+export interface LineInkOptions extends InkMapOptions, LineSpeckOptions {
   /** See `LinePreprocessOptions.minContrast`. Default 0.15. */
   minContrast?: number;
-  /** See `LinePreprocessOptions.minSpeckFraction`. Default 0.02. */
-  minSpeckFraction?: number;
   /** Keep every region, specks too (page layout, which judges its marks itself). Default false. */
   keepSpecks?: boolean;
 }
 
+/** The speck options of the line recipe (see `LinePreprocessOptions.speckDotShare`). */
+export type LineSpeckOptions = Pick<LinePreprocessOptions, 'speckDotShare' | 'minSpeckArea' | 'minSpeckFraction'>;
+
 /**
  * Lighting and polarity (`toInkMap`), then the threshold: Otsu's level, but never below 4 sigma of
- * the paper's noise or half of `minContrast`; regions under `minSpeckFraction` of the largest are
- * dropped. Blank when no ink is left or its strongest tenth is fainter than `minContrast`.
+ * the paper's noise or half of `minContrast`; specks smaller than a pen's dot are dropped (see
+ * `LinePreprocessOptions.speckDotShare`). Blank when no ink is left or its strongest tenth is
+ * fainter than `minContrast`.
  */
 export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineInk {
   const minContrast = opts.minContrast ?? 0.15;
@@ -351,8 +365,8 @@ export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineIn
 }
 
 /** The speck rule of the line recipe's options. */
-function speckOptions(opts: { minSpeckFraction?: number }): SpeckOptions {
-  return { minFraction: opts.minSpeckFraction ?? 0.02, minArea: 0, dotShare: 0 };
+function speckOptions(opts: LineSpeckOptions): SpeckOptions {
+  return { minFraction: opts.minSpeckFraction ?? 0, minArea: opts.minSpeckArea ?? 3, dotShare: opts.speckDotShare ?? 0.25 };
 }
 
 /** Ink at least this many times as wide as tall is deskewed (see `cleanLine`); page layout keeps the same rule. */
@@ -385,7 +399,7 @@ const RIM = 3;
  */
 function cleanLine(
   ink: FloatImage, mask: Mask, level: number, strokeWidth: number,
-  opts: { deskew: boolean; maxSkewDegrees: number; minSpeckFraction?: number },
+  opts: LineSpeckOptions & { deskew: boolean; maxSkewDegrees: number },
 ): CleanLine {
   const paperSkew = estimateSkew(mask, { maxDegrees: opts.maxSkewDegrees });
   const rules = removeRuledLines(mask, {
@@ -585,7 +599,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   };
   if (found.blank) return empty(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
   const clean = cleanLine(ink.image, found.mask, level, found.strokeWidth, {
-    deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10, minSpeckFraction: opts.minSpeckFraction,
+    ...opts, deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10,
   });
   const { mask, offset } = clean;
   if (!clean.ink || !mask) return { ...empty(`${name}: no writing found, only ruled lines; nothing to read`), ruledLines: clean.ruledLines };
