@@ -16,7 +16,7 @@ import { createRng } from '../src/util/rng';
 const { abs, cos, floor, max, min, PI, round, sin, sqrt } = Math;
 
 const GEOMETRY: LinePreprocessOptions = { height: 40, bodyHeight: 14, baselineRow: 26 };
-/** The rule before issue 16: regions under 2% of the largest were specks. */
+/** The rule before issue 16 (still the older scaling's default): regions under 2% of the largest were specks. */
 const OLD_RULE: LinePreprocessOptions = { minSpeckFraction: 0.02, minSpeckArea: 0, speckDotShare: 0 };
 
 /** A white-on-black ink canvas drawn with a round pen of diameter `pen`. */
@@ -146,6 +146,13 @@ describe('punctuation in a joined hand', () => {
       expect(oldRegions.others).toBe(line.words);
       expect(oldRegions.marks).toBeLessThanOrEqual(4);
     }
+  });
+
+  test('the older scaling (no bodyHeight) keeps the older rule by default: its committed models were made with it', () => {
+    const paper = onPaper(joinedLine(TOKENS, 24).ink);
+    const older = preprocessLineGray(paper, { height: 28 });
+    expect(Buffer.from(older.uint8).equals(Buffer.from(preprocessLineGray(paper, { height: 28, ...OLD_RULE }).uint8))).toBe(true);
+    expect(Buffer.from(older.uint8).equals(Buffer.from(preprocessLineGray(paper, { height: 28, minSpeckFraction: 0, minSpeckArea: 3, speckDotShare: 0.25 }).uint8))).toBe(false);
   });
 
   test('isolated specks of noise (1 and 2 pixels, full contrast) are still dropped', () => {

@@ -44,14 +44,15 @@ export interface LinePreprocessOptions extends InkMapOptions, RgbaToGrayOptions 
    * Ink regions smaller than a pen's dot are specks (specks.ts): under `speckDotShare` of the
    * stroke width squared (the width measured on the mask), or under `minSpeckArea` pixels. Full
    * stops, commas, apostrophes and i-dots are kept however large the joined words around them.
-   * Defaults 0.25 and 3.
+   * Defaults 0.25 and 3 with `bodyHeight`; without it (the older scaling) the older rule is the
+   * default: 0, 0 and `minSpeckFraction` 0.02.
    */
   speckDotShare?: number;
   /** See `speckDotShare`. Default 3 (single pixels and pairs are always specks). */
   minSpeckArea?: number;
   /**
-   * Also specks: regions smaller than this share of the largest region. Default 0 (off): the
-   * older rule (0.02), which erased the punctuation of joined hands.
+   * Also specks: regions smaller than this share of the largest region. Default 0 (off) with
+   * `bodyHeight`, 0.02 without: the older rule, which erased the punctuation of joined hands.
    */
   minSpeckFraction?: number;
   /** Weakest ink-to-background difference (0..1) that counts as ink; below it the image is blank. Default 0.15. */
@@ -364,6 +365,9 @@ export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineIn
   return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank, strokeWidth: specks?.strokeWidth ?? 0 };
 }
 
+/** The speck rule before issue 16, still the default of the older scaling (no `bodyHeight`). */
+const OLDER_SPECK_RULE: LineSpeckOptions = { minSpeckFraction: 0.02, minSpeckArea: 0, speckDotShare: 0 };
+
 /** The speck rule of the line recipe's options. */
 function speckOptions(opts: LineSpeckOptions): SpeckOptions {
   return { minFraction: opts.minSpeckFraction ?? 0, minArea: opts.minSpeckArea ?? 3, dotShare: opts.speckDotShare ?? 0.25 };
@@ -574,7 +578,9 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   let work: FloatImage = input.data instanceof Float32Array ? (input as FloatImage) : toFloat(input);
   const shrunk = shrunkSize(work.width, work.height, opts.maxSide ?? 2048);
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
-  const found = findLineInk(work, opts);
+  // The older scaling keeps the older speck rule: its committed models were made with it.
+  const speckDefaults: LineSpeckOptions = target ? {} : OLDER_SPECK_RULE;
+  const found = findLineInk(work, { ...speckDefaults, ...opts });
   const { ink, level } = found;
   const base = { height: H, inverted: ink.inverted };
   const empty = (note: string): PreprocessedLine => {
@@ -599,7 +605,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   };
   if (found.blank) return empty(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
   const clean = cleanLine(ink.image, found.mask, level, found.strokeWidth, {
-    ...opts, deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10,
+    ...speckDefaults, ...opts, deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10,
   });
   const { mask, offset } = clean;
   if (!clean.ink || !mask) return { ...empty(`${name}: no writing found, only ruled lines; nothing to read`), ruledLines: clean.ruledLines };
