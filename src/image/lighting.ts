@@ -102,7 +102,14 @@ function fitSurface(img: FloatImage, model: LightingModel): Surface {
     m = 0;
     for (let k = 0; k < n; k++) if (keep[k]) scratch[m++] = abs(residuals[k] - med);
     sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(scratch, m, [0.5])[0]);
-    for (let k = 0; k < n; k++) keep[k] = abs(residuals[k] - med) <= CLIP * sigma ? 1 : 0;
+    let changed = false;
+    for (let k = 0; k < n; k++) {
+      const kept = abs(residuals[k] - med) <= CLIP * sigma ? 1 : 0;
+      if (kept !== keep[k]) changed = true;
+      keep[k] = kept;
+    }
+    // The same samples give the same fit again: the remaining iterations would change nothing.
+    if (!changed) break;
   }
   return { coef, terms, sigma };
 }
