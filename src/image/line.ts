@@ -313,6 +313,8 @@ export interface LineInk {
   blank: boolean;
   /** The writing's stroke width, pixels, as the speck rule measured it (0 with `keepSpecks`). */
   strokeWidth: number;
+  /** The mask's bounding box; null when it is empty. */
+  box: PixelBox | null;
 }
 
 /** Options of `findLineInk`. */
@@ -341,28 +343,33 @@ export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineIn
   // The mask and the ink values under it in one pass.
   const n = raw.data.length;
   const img = ink.image.data;
+  const { width: W, height: H } = raw;
   let count = 0;
-  let mask = raw;
-  let values: Float32Array;
+  const data = specks ? new Uint8Array(n) : raw.data;
   if (specks) {
-    const { labels, areas, keep } = specks;
-    for (let id = 1; id < areas.length; id++) if (keep[id]) count += areas[id];
-    values = new Float32Array(count);
-    const data = new Uint8Array(n);
-    for (let i = 0, k = 0; i < n; i++) {
-      if (!raw.data[i] || !keep[labels[i]]) continue;
-      data[i] = 1;
-      values[k++] = img[i];
-    }
-    mask = { width: raw.width, height: raw.height, data };
+    for (let id = 1; id < specks.areas.length; id++) if (specks.keep[id]) count += specks.areas[id];
   } else {
     for (let i = 0; i < n; i++) count += raw.data[i];
-    values = new Float32Array(count);
-    for (let i = 0, k = 0; i < n; i++) if (raw.data[i]) values[k++] = img[i];
   }
+  const values = new Float32Array(count);
+  // The mask's box on the way.
+  let [x0, y0, x1, y1] = [W, -1, -1, -1];
+  for (let y = 0, k = 0; y < H; y++) {
+    for (let x = 0, i = y * W; x < W; x++, i++) {
+      if (!raw.data[i] || (specks && !specks.keep[specks.labels[i]])) continue;
+      data[i] = 1;
+      values[k++] = img[i];
+      if (y0 < 0) y0 = y;
+      y1 = y;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+    }
+  }
+  const mask = specks ? { width: W, height: H, data } : raw;
+  const box = y0 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   const [high, strokeLevel] = quantilesInPlace(values, count, [0.9, 0.5]);
   const blank = Number.isNaN(high) || high < minContrast;
-  return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank, strokeWidth: specks?.strokeWidth ?? 0 };
+  return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank, strokeWidth: specks?.strokeWidth ?? 0, box };
 }
 
 /** The speck rule before issue 16, still the default of the older scaling (no `bodyHeight`). */
@@ -402,13 +409,16 @@ const RIM = 3;
  * worked on: beyond them the ink is below the threshold or specks already dropped.
  */
 function cleanLine(
-  ink: FloatImage, mask: Mask, level: number, strokeWidth: number,
+  ink: FloatImage, mask: Mask, inkBox: PixelBox | null, level: number, strokeWidth: number,
   opts: LineSpeckOptions & { deskew: boolean; maxSkewDegrees: number },
 ): CleanLine {
-  const paperSkew = estimateSkew(mask, { maxDegrees: opts.maxSkewDegrees });
+  // The mask's ink lies in inkBox: nothing outside it need be scanned.
+  const within = inkBox ?? undefined;
+  const paperSkew = estimateSkew(mask, { maxDegrees: opts.maxSkewDegrees, inkBox: within });
   const rules = removeRuledLines(mask, {
     skewDegrees: paperSkew,
     size: (writing) => estimateBody(writing)?.bodyHeight ?? 0,
+    inkRows: within && [within.y, within.y + within.height],
   });
   const specks: SpeckOptions = { ...speckOptions(opts), strokeWidth };
   let cleanInk = ink;
@@ -418,7 +428,7 @@ function cleanLine(
     cleanMask = dropSpecks(rules.mask, specks).mask;
   }
   const base = { canvasWidth: ink.width, canvasHeight: ink.height, skewDegrees: 0, ruledLines: rules.count };
-  const box = maskBoundingBox(cleanMask);
+  const box = rules.count > 0 ? maskBoundingBox(cleanMask) : inkBox;
   if (!box) return { ...base, ink: null, mask: null, offset: { x: 0, y: 0 } };
   const rimmed = (b: PixelBox, w: number, h: number): PixelBox => {
     const x = max(0, b.x - RIM);
@@ -430,7 +440,7 @@ function cleanLine(
   // words under 2:1, a sixth of those 2-3:1, 3% at 3-4:1 and none wider; so shorter ones stay as they are.
   const deskew = opts.deskew && box.width >= MIN_DESKEW_ASPECT * box.height;
   // Without ruled lines the writing's skew is the one just measured.
-  const skew = !deskew ? 0 : rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees }) : paperSkew;
+  const skew = !deskew ? 0 : rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees, inkBox: box }) : paperSkew;
   if (skew === 0) {
     const crop = rimmed(box, ink.width, ink.height);
     return { ...base, ink: cropImage(cleanInk, crop), mask: cropMask(cleanMask, crop), offset: { x: crop.x, y: crop.y } };
@@ -604,7 +614,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
     };
   };
   if (found.blank) return empty(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
-  const clean = cleanLine(ink.image, found.mask, level, found.strokeWidth, {
+  const clean = cleanLine(ink.image, found.mask, found.box, level, found.strokeWidth, {
     ...speckDefaults, ...opts, deskew: opts.deskew ?? target !== null, maxSkewDegrees: opts.maxSkewDegrees ?? 10,
   });
   const { mask, offset } = clean;

@@ -7,7 +7,7 @@ import { centreByBox, centreByMass, fitInBox, resizeImage, shrunkSize } from './
 import { PixelBox, FloatImage, GrayImage, cropImage, createImage, quantiles, toFloat, toUint8 } from './gray';
 import { InkMapOptions, toInkMap } from './lighting';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
-import { Mask, dilate, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
+import { Mask, maskBoundingBox, otsuThreshold, removeSpecks, thresholdMask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { max, min } = Math;
@@ -132,15 +132,27 @@ export function preprocessGraySteps(
  * on and around the accepted ink so the antialiased rim survives and specks do not.
  */
 export function normaliseInk(ink: FloatImage, mask: Mask, strokeLevel: number, floor: number): FloatImage {
-  const keep = dilate(mask, 1).data;
-  const out = createImage(ink.width, ink.height);
+  const { width: W, height: H } = ink;
+  const m = mask.data;
+  // The mask grown by a pixel (a 3 x 3 square): along the rows here, across them below.
+  const rows = new Uint8Array(m.length);
+  for (let i = 0; i < m.length; i++) {
+    if (!m[i]) continue;
+    const x = i % W;
+    rows[i] = 1;
+    if (x > 0) rows[i - 1] = 1;
+    if (x + 1 < W) rows[i + 1] = 1;
+  }
+  const out = createImage(W, H);
   const o = out.data;
   const src = ink.data;
   const perLevel = 1 / max(1e-6, strokeLevel - floor);
-  for (let i = 0; i < o.length; i++) {
-    if (!keep[i]) continue;
-    const v = (src[i] - floor) * perLevel;
-    o[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0, i = y * W; x < W; x++, i++) {
+      if (!rows[i] && !(y > 0 && rows[i - W]) && !(y + 1 < H && rows[i + W])) continue;
+      const v = (src[i] - floor) * perLevel;
+      o[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
   }
   return out;
 }

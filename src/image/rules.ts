@@ -33,6 +33,8 @@ export interface RuledLineOptions {
   minLength?: number;
   /** Gaps up to this many pixels inside a run are bridged (a faint line breaks up). Default max(2, 0.5% of the width). */
   maxGap?: number;
+  /** Rows holding all of the mask's ink, when the caller knows them: the others are not scanned. Default all rows. */
+  inkRows?: [number, number];
 }
 
 /** A mask without its ruled lines, and what was taken out. */
@@ -78,7 +80,8 @@ export function removeRuledLines(mask: Mask, opts: RuledLineOptions): RuledLineR
   const rowInk = new Int32Array(SH + 1);
   let sheared = mask.data;
   if (hi !== lo) sheared = new Uint8Array(W * SH);
-  for (let y = 0; y < H; y++) {
+  const [inkTop, inkEnd] = opts.inkRows ?? [0, H];
+  for (let y = max(0, inkTop); y < min(H, inkEnd); y++) {
     for (let x = 0, p = y * W; x < W; x++, p++) {
       if (!mask.data[p]) continue;
       const r = y + shift[x] - lo;

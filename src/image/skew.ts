@@ -32,6 +32,8 @@ export interface SkewOptions {
    * Default 1.02.
    */
   minGain?: number;
+  /** A box holding all of the ink, when the caller knows it: the rest of the image is not scanned. Default the whole image. */
+  inkBox?: PixelBox;
 }
 
 /** Ink pixels of a mask or ink image as coordinates and weights: the same list serves every angle tried. */
@@ -43,16 +45,17 @@ interface InkPoints {
   height: number;
 }
 
-function inkPoints(img: GrayImage): InkPoints {
+function inkPoints(img: GrayImage, box: PixelBox = { x: 0, y: 0, width: img.width, height: img.height }): InkPoints {
   const { width, height, data } = img;
+  const [x0, y0, x1, y1] = [max(0, box.x), max(0, box.y), min(width, box.x + box.width), min(height, box.y + box.height)];
   let n = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > 0) n++;
+  for (let y = y0; y < y1; y++) for (let i = y * width + x0; i < y * width + x1; i++) if (data[i] > 0) n++;
   const xs = new Float32Array(n);
   const ys = new Float32Array(n);
   const ws = new Float32Array(n);
   let k = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
       const v = data[y * width + x];
       if (v <= 0) continue;
       xs[k] = x - width / 2;
@@ -139,7 +142,7 @@ export function estimateSkew(img: GrayImage, opts: SkewOptions = {}): number {
   const coarseStep = opts.coarseStep ?? 1;
   const fineStep = opts.fineStep ?? 0.1;
   const minGain = opts.minGain ?? 1.02;
-  const p = inkPoints(img);
+  const p = inkPoints(img, opts.inkBox);
   if (p.xs.length < 2) return 0;
   const coarseBin = max(1, max(img.width, img.height) / (opts.coarseSide ?? 512));
   const rows = new Float64Array(profileRows(p, 1));
