@@ -1,47 +1,62 @@
 /**
- * The line-model commands end to end on real EMNIST (dev47; skipped without it outside CI):
- * `hwr train --dataset lines --dry-run` saves a line model with its metadata, and `hwr evaluate`
- * reads it on test lines and writes the report; a character model is refused by the line branch's
- * loader with a message that says what to pass instead.
+ * The line-model commands end to end on synthetic handwriting with real EMNIST ByClass letters
+ * (../shared/data/emnist62; skipped without it outside CI): `hwr train --dataset lines --dry-run`
+ * saves a line model with its metadata, and `hwr evaluate` reads it on the three test sets and writes
+ * the report; EMNIST without lower case, and a character-model family, are usage errors that say what
+ * to pass instead.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCli as run } from './cli_helpers';
-import { dev47Dir } from './emnist_dir';
+import { dev47Dir, emnist62Dir } from './emnist_dir';
 
-const dir = dev47Dir();
+const dir = emnist62Dir();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crnn-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 (dir || process.env.CI ? test : test.skip)('train --dataset lines --dry-run, then evaluate the saved line model', async () => {
   const modelDir = path.join(tmp, 'lines');
   const trained = await run('train', '--dataset', 'lines', '--dry-run', '--workers', '1', '--backend', 'wasm',
-    '--emnist-dir', dir!, '--split', 'dev47', '--out', modelDir, '--checkpoint', path.join(tmp, 'ckpt'));
+    '--emnist-dir', dir!, '--split', 'emnist62', '--out', modelDir, '--checkpoint', path.join(tmp, 'ckpt'));
   expect(trained.code).toBe(0);
   expect(trained.err).toMatch(/time steps: input width \/ 4/);
-  expect(trained.out).toMatch(/words \(32\)\s+greedy/);
+  expect(trained.out).toMatch(/fonts \(32\)\s+greedy/);
+  expect(trained.out).toMatch(/emnist \(32\)\s+greedy/);
   const meta = JSON.parse(fs.readFileSync(path.join(modelDir, 'metadata.json'), 'utf8'));
-  expect(meta).toMatchObject({ family: 'crnn', task: 'lines', dataset: 'emnist-dev47-lines', height: 28, downsample: 4, workers: 1, testLines: 32 });
+  expect(meta).toMatchObject({
+    family: 'crnn', task: 'lines', dataset: 'handwriting-fonts+emnist-emnist62', height: 40, downsample: 4, workers: 1, testLines: 32,
+    body: { height: 14, baseline: 26 },
+  });
   expect(meta.blank).toBe(meta.charset.length);
-  expect(meta.charset[meta.charset.length - 1]).toBe(' ');
+  expect(meta.charset.join('')).toBe('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,\'"-?!:;()/ ');
   expect(meta.command).toMatch(/hwr train --dataset lines --dry-run/);
-  expect(typeof meta.testCerRandom).toBe('number');
+  expect(meta.lines.testFonts).toEqual(['allura', 'dancing-script', 'homemade-apple', 'patrick-hand', 'schoolbell']);
+  for (const k of ['testCer', 'testCerLoose', 'testCerEmnist', 'testCerRandom']) expect(typeof meta[k]).toBe('number');
   expect(meta.machine.cores).toBeGreaterThanOrEqual(1);
 
   const report = path.join(tmp, 'evaluation.json');
-  const evaluated = await run('evaluate', '--model', modelDir, '--lines', '20', '--no-baseline', '--backend', 'wasm',
-    '--emnist-dir', dir!, '--out', report);
+  const evaluated = await run('evaluate', '--model', modelDir, '--lines', '20', '--backend', 'wasm',
+    '--emnist-dir', dir!, '--split', 'emnist62', '--out', report);
   expect(evaluated.code).toBe(0);
   expect(evaluated.out).toMatch(/random \(20\)\s+beam/);
   const json = JSON.parse(fs.readFileSync(report, 'utf8'));
   expect(json.n).toBe(20);
   for (const k of ['cer', 'wer', 'cerPerLineMean']) expect(typeof json[k]).toBe('number');
+  expect(json.mode).toBe('fonts');
   expect(Array.isArray(json.worst)).toBe(true);
   expect(json.evaluations.random.lines).toHaveLength(20);
   // The same figure the report's headline gives, from its own lines.
-  const lines = json.evaluations.words.lines as Array<{ edits: number; target: string }>;
+  const lines = json.evaluations.fonts.lines as Array<{ edits: number; target: string }>;
   expect(json.cer).toBeCloseTo(lines.reduce((s, l) => s + l.edits, 0) / lines.reduce((s, l) => s + [...l.target].length, 0), 10);
+
+  // EMNIST without lower case cannot write case-sensitive lines: a usage error naming ByClass.
+  const dev47 = dev47Dir();
+  if (dev47) {
+    const noCase = await run('train', '--dataset', 'lines', '--dry-run', '--emnist-dir', dev47, '--split', 'dev47', '--out', path.join(tmp, 'x'));
+    expect(noCase.code).toBe(2);
+    expect(noCase.err).toMatch(/no class for .*c.*o.*EMNIST ByClass.*--no-emnist/s);
+  }
 
   // A character-model family for the lines dataset is a usage error that says what it trains.
   const bad = await run('train', '--dataset', 'lines', '--model', 'cnn', '--dry-run');
