@@ -14,6 +14,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { greedyDecode } from '../../ctc/decode';
 import { loadEmnistPart } from '../../data/emnist';
 import { createLineGenerator } from '../../synth/lines';
+import { createHandwritingGenerator } from '../../synth/handwriting';
+import { lineTestSources } from '../../lines/test_sets';
 import { characterErrorRate } from '../../eval/text_metrics';
 import { LineModelMetadata, lineFrames, readLineBatch } from '../../lines/line_model';
 import { InferenceGraph, lowerModel } from '../inference_graph';
@@ -78,6 +80,17 @@ export interface SyntheticLineOptions {
  * to verify on, 'train' lines to calibrate int8 on. The project's line generator is named only here.
  */
 export function syntheticLines(meta: LineModelMetadata, split: 'train' | 'test', n: number, opts: SyntheticLineOptions = {}): TestLine[] {
+  if (meta.body) {
+    // A body-height model reads realistic handwriting: verify on its held-out-font test lines and
+    // calibrate on training-font lines (both need no EMNIST), as `hwr evaluate` makes them.
+    const geometry = { height: meta.height, bodyHeight: meta.body.height, baselineRow: meta.body.baseline };
+    const info = meta.lines as { lineSeed?: number; sharedWords?: number } | undefined;
+    const seed = opts.seed ?? info?.lineSeed ?? 42;
+    const source = split === 'test'
+      ? lineTestSources({ seed, geometry, sharedWords: info?.sharedWords ?? 0 }).fonts!
+      : createHandwritingGenerator({ split: 'train', seed, geometry, text: { sharedWords: info?.sharedWords ?? 0 } });
+    return testLinesFrom(source, n, meta.height);
+  }
   const emnistSplit = opts.split ?? /^emnist-(.+)-lines$/.exec(meta.dataset ?? '')?.[1];
   const chars = loadEmnistPart(split, { dir: opts.emnistDir, split: emnistSplit });
   if (chars.classes.join('') + ' ' !== meta.charset.join('')) {
