@@ -31,18 +31,22 @@ const LINES_END = '<!-- lines-results:end -->';
 const isLineModel = (meta) => meta.task === 'lines';
 const pct = (x) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '—');
 
-/** Line models (task 'lines'): greedy CER on synthetic test lines of words and random strings, beam, WER. */
+/**
+ * Line models (task 'lines'): CER on synthetic test lines of the held-out fonts (greedy and beam,
+ * case-sensitive, and loose: lower-cased letters, digits and spaces), WER, and CER on EMNIST ByClass
+ * test letters and random strings.
+ */
 function linesTable() {
   const lines = [
-    '| model | dataset | CER, words (greedy) | CER, words (beam) | WER, words | CER, random strings | test lines | epochs | params | training | backend | command |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | trained on | CER, held-out fonts (greedy) | beam | loose CER | WER | CER, EMNIST test letters | CER, random strings | test lines | epochs | params | training | command |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { name, meta, params } of rows().filter((r) => isLineModel(r.meta))) {
     const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
-    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec === undefined ? '—' : meta.linesPerSec.toFixed(1)} lines/s, ${workerText(meta.workers ?? 1)}` : '—';
-    lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${pct(meta.testCer)}** | ${pct(meta.testCerBeam)} | ${pct(meta.testWer)} | ` +
-      `${pct(meta.testCerRandom)} | ${n(meta.testLines)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
-      `${meta.backend} | \`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''} |`);
+    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec === undefined ? '—' : meta.linesPerSec.toFixed(1)} lines/s, ${workerText(meta.workers ?? 1)}, ${meta.machine?.cpu ?? 'CPU not recorded'}` : '—';
+    lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${pct(meta.testCer)}** | ${pct(meta.testCerBeam)} | ${pct(meta.testCerLoose)} | ${pct(meta.testWer)} | ` +
+      `${pct(meta.testCerEmnist)} | ${pct(meta.testCerRandom)} | ${n(meta.testLines)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
+      `\`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''} |`);
   }
   return [LINES_START, ...lines, LINES_END].join('\n');
 }
