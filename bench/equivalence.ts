@@ -15,9 +15,9 @@
  *
  * Default: 200 steps of 64 images (a few minutes on 2 cores); --full-epoch trains a whole epoch
  * (the issue's "same test accuracy within 0.3%", ~20 min per path). `fast` or `reference` as the
- * first argument runs one path and writes its trace to outputs/equivalence/; the second of the two
- * (npm run bench:equivalence runs fast, then reference) compares with the other's trace when it
- * came from the same compiled code and settings.
+ * first argument runs one path and writes its trace to outputs/equivalence/, and compares with the
+ * other's trace when it came from the same compiled code and settings; with neither (what
+ * `npm run bench:equivalence` does) both paths run, one process each, and are compared.
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';

@@ -65,10 +65,10 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     augment: { rotation: 5, shift: 1, scale: 0.05 },
   },
   // Realistic synthetic handwriting (hwr train --dataset lines): fonts and EMNIST ByClass letters on
-  // paper, read in through the real-image line recipe at height 40. Chosen by measurement on held-out
-  // fonts: see docs/LINES.md.
+  // paper, read in through the real-image line recipe at height 40. 20 epochs of 20,000 new lines fit
+  // the 3 hours a committed model may train on the 2-core machine (~48 lines/s): see docs/LINES.md.
   lines: {
-    family: 'crnn', model: {}, epochs: 12, batchSize: 32, learningRate: 0.002,
+    family: 'crnn', model: {}, epochs: 20, batchSize: 32, learningRate: 0.002,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 4,
     crnn: { head: 'conv', blocks: [[16], [32], [64], [96]], features: 192, headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, dropout: 0.1 },
     lines: {
