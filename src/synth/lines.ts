@@ -32,7 +32,7 @@
  */
 import { Dataset } from '../data/dataset';
 import { VocabularyWord, WordCount, englishWordCounts, foldChar, foldWord, splitVocabulary } from './corpus';
-import { Rng, createRng, deriveSeed } from '../util/rng';
+import { Rng, createRng, deriveSeed, intIn, weightedSampler } from '../util/rng';
 import { ctcMinFrames } from '../ctc/loss';
 import { LineSource } from './line_source';
 
@@ -368,25 +368,7 @@ function scaledGlyph(ds: Dataset, index: number, box: Box, k: number): Glyph {
   return { pixels, w, h };
 }
 
-/** Weighted sampling by binary search over cumulative weights. */
-function weightedSampler(weights: readonly number[]): (rng: Rng) => number {
-  const cum = new Float64Array(weights.length);
-  let total = 0;
-  weights.forEach((w, i) => (cum[i] = total += w));
-  return (rng) => {
-    const r = rng.next() * total;
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] > r) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
-}
 
-const intIn = (rng: Rng, lo: number, hi: number): number => lo + rng.int(hi - lo + 1);
 
 /** Creates a deterministic line generator (see the module comment for what it guarantees). */
 export function createLineGenerator(options: LineGeneratorOptions): LineGenerator {

@@ -62,7 +62,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LINE_CHARSET } from './charset';
 import { EXCLUDED_WORDS, VocabularySplitOptions, WordCount, englishWordCounts, isExcludedWord, splitVocabulary } from './corpus';
-import { Rng, createRng, deriveSeed } from '../util/rng';
+import { Rng, createRng, deriveSeed, intIn, weightedSampler } from '../util/rng';
 
 /** Which lines: each split writes only its own vocabulary. */
 export type TextSplit = 'train' | 'val' | 'test';
@@ -554,25 +554,7 @@ function resolveOptions(opts: TextSourceOptions): ResolvedTextOptions {
   return o;
 }
 
-/** Weighted sampling by binary search over cumulative weights. */
-function weightedSampler(weights: ArrayLike<number>): (rng: Rng) => number {
-  const cum = new Float64Array(weights.length);
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) cum[i] = total += weights[i];
-  return (rng) => {
-    const r = rng.next() * total;
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] > r) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
-}
 
-const intIn = (rng: Rng, lo: number, hi: number): number => lo + rng.int(hi - lo + 1);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[rng.int(items.length)];
 const capitalize = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1);
 

@@ -69,3 +69,26 @@ export function permutation(n: number, rng: Rng): Int32Array {
   for (let i = 0; i < n; i++) p[i] = i;
   return shuffleInPlace(p, rng);
 }
+
+/** An integer drawn uniformly from lo..hi, both included. */
+export function intIn(rng: Rng, lo: number, hi: number): number {
+  return lo + rng.int(hi - lo + 1);
+}
+
+/** Draws index i with probability weights[i] / sum(weights): binary search over the cumulative weights. */
+export function weightedSampler(weights: ArrayLike<number>): (rng: Rng) => number {
+  const cum = new Float64Array(weights.length);
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) cum[i] = total += weights[i];
+  return (rng) => {
+    const r = rng.next() * total;
+    let lo = 0;
+    let hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid] > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+}
