@@ -3,10 +3,17 @@
  * render.ts's glyphs plus a few with descenders, ascenders and dots (g, p, y, l, i, o, r, full stop, comma), at known
  * positions, the whole page turned by a skew; each line's true box is the box of its own
  * rendering. Rasterised by sharp (librsvg), so no font is needed.
+ *
+ * And pages written with a handwriting font (`fontPage`): lines drawn by font_line.ts, stacked into
+ * one ink canvas, then put on paper in front of a camera (paper.ts) as one photo.
  */
 import sharp from 'sharp';
 import { FloatImage, PixelBox } from '../src/image/gray';
+import { rgbaToGray } from '../src/image/rgba';
 import { glyphPath } from '../src/image/render';
+import { renderFontLine } from '../src/synth/font_line';
+import { InkLine, createInkLine } from '../src/synth/ink';
+import { drawPaperLook, renderPaper } from '../src/synth/paper';
 import { createRng } from '../src/util/rng';
 
 /** Glyphs the render module lacks, in its 100 x 100 box (baseline 90, x-height at 44). */
@@ -117,4 +124,83 @@ export function iou(a: PixelBox, b: PixelBox): number {
   const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   const inter = w > 0 && h > 0 ? w * h : 0;
   return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+export interface FontPageSpec {
+  /** The lines, top to bottom. */
+  texts: string[];
+  /** A font family of fonts.ts. */
+  font: string;
+  /** Line i is drawn with rng seed `10 * seed + i`, the paper with `100 + seed`. */
+  seed: number;
+  /** Body height of the writing, ink pixels. Default 18. */
+  bodyHeight?: number;
+  /** Baseline to baseline, body heights: one for every gap, or one per gap. Default 3. */
+  pitch?: number | number[];
+  /** Paper-and-camera strength (paper.ts; never ruled paper, nor a neighbouring line cropped in: the page has its own). Default 0.6. */
+  strength?: number;
+}
+
+/** Lines of ink stacked into one canvas, line i's baseline at row `baselines[i]` (the first line's metrics kept). */
+export function stackInkLines(lines: InkLine[], baselines: number[]): InkLine {
+  const width = Math.max(...lines.map((l) => l.width));
+  const top = lines.map((l, i) => Math.round(baselines[i] - l.baseline));
+  const height = Math.max(...lines.map((l, i) => top[i] + l.height));
+  if (Math.min(...top) < 0) throw new Error(`stackInkLines: a line would start above the canvas (tops ${top.join(', ')}); move the first baseline down`);
+  const out = createInkLine(width, height, baselines[0], lines[0].bodyHeight, lines.map((l) => l.text).join('\n'));
+  lines.forEach((l, i) => {
+    for (let y = 0; y < l.height; y++) {
+      for (let x = 0; x < l.width; x++) {
+        const p = (top[i] + y) * width + x;
+        out.ink[p] = Math.max(out.ink[p], l.ink[y * l.width + x]);
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * A page written with a font (see `FontPageSpec`) as the gray image findTextLines gets, and each
+ * line's true box: where the photo of that line alone (same paper, same camera) is darker than the
+ * photo of blank paper by a third of its darkest ink (and at least 0.1).
+ */
+export function fontPage(spec: FontPageSpec): { page: FloatImage; truth: PixelBox[] } {
+  const bh = spec.bodyHeight ?? 18;
+  const pitch = spec.pitch ?? 3;
+  const lines = spec.texts.map((t, i) => renderFontLine(t, spec.font, createRng(10 * spec.seed + i), { bodyHeight: [bh, bh] }));
+  const baselines = [Math.ceil(lines[0].baseline)];
+  for (let i = 1; i < lines.length; i++) baselines.push(baselines[i - 1] + bh * (Array.isArray(pitch) ? pitch[i - 1] : pitch));
+  const ink = stackInkLines(lines, baselines);
+  const look = drawPaperLook(ink, createRng(100 + spec.seed), { strength: spec.strength ?? 0.6, ruledProbability: 0, neighbourProbability: 0 });
+  const gray = (line: InkLine): FloatImage => rgbaToGray(renderPaper(line, look).image, { maxSide: 4096 }).image;
+  const page = gray(ink);
+  // The camera frames the ink's box (coverage > 0.05): the same four corners, barely inked, keep
+  // each line's photo framed as the page's.
+  let x0 = ink.width, y0 = ink.height, x1 = -1, y1 = -1;
+  for (let p = 0; p < ink.ink.length; p++) {
+    if (ink.ink[p] <= 0.05) continue;
+    const x = p % ink.width, y = (p - x) / ink.width;
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  const anchored = (only: number | null): InkLine => {
+    const one = stackInkLines(lines.map((l, i) => (i === only ? l : { ...l, ink: new Float32Array(l.ink.length) })), baselines);
+    for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) one.ink[y * one.width + x] = Math.max(one.ink[y * one.width + x], 0.06);
+    return one;
+  };
+  const blank = gray(anchored(null));
+  const truth = lines.map((_, i) => {
+    const alone = gray(anchored(i));
+    // Ink: darker than the blank photo by a third of the line's darkest (faded ink too), not blur's halo.
+    let darkest = 0;
+    for (let p = 0; p < alone.data.length; p++) darkest = Math.max(darkest, blank.data[p] - alone.data[p]);
+    let bx0 = alone.width, by0 = alone.height, bx1 = -1, by1 = -1;
+    for (let p = 0; p < alone.data.length; p++) {
+      if (blank.data[p] - alone.data[p] <= Math.max(0.1, darkest / 3)) continue;
+      const x = p % alone.width, y = (p - x) / alone.width;
+      bx0 = Math.min(bx0, x); bx1 = Math.max(bx1, x); by0 = Math.min(by0, y); by1 = Math.max(by1, y);
+    }
+    if (bx1 < 0) throw new Error(`fontPage: line ${i} (${JSON.stringify(spec.texts[i])}) left no ink on the photo; choose another seed`);
+    return { x: bx0, y: by0, width: bx1 - bx0 + 1, height: by1 - by0 + 1 };
+  });
+  return { page, truth };
 }

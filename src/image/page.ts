@@ -6,10 +6,14 @@
  * The ink and mask are the line recipe's (`findLineInk`: lighting, polarity, threshold). The page is
  * deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken out (rules.ts),
  * and the rows are split into bands at the deep valleys of the horizontal profile of the
- * components' middle halves (so ascenders and descenders do not fill the gaps). Then whole
- * connected components, not rows, are given to lines: a component goes to the band holding most of
- * its ink, a small one (a dot, a comma) to the nearest band's body, and one that joins two lines'
- * bodies (a descender touching an ascender) is cut at the valley between them. Each line's crop is
+ * components' middle halves (so ascenders and descenders do not fill the gaps). A band is a line
+ * only if it holds a letter-sized component (at least `LETTER_SIZE` of the page's body height: a
+ * letter, a digit, a word), so a band of apostrophes, quotes, i-dots or a broken-off descender is
+ * none. Then whole connected components, not rows, are given to lines: a letter-sized one to the
+ * band holding most of its ink, a mark (a dot, a comma, an apostrophe, a dash) to the nearest line
+ * whose body is within one body height, above or below, and one that joins two lines' bodies (a
+ * descender touching an ascender) is cut at the valley between them. Marks far from every line
+ * join none: a line of only marks ("...", "-") cannot be told from dirt. Each line's crop is
  * deskewed, lighting-flattened gray (dark ink on white) with the other lines' ink erased.
  */
 import { FloatImage, GrayImage, PixelBox, createImage, toFloat } from './gray';
@@ -22,6 +26,29 @@ import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } fro
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { ceil, floor, max, min, round } = Math;
+
+/**
+ * Smallest letter, as a share of the page's body height. Letters and digits are 0.85 body heights
+ * or more (a lone "1" is tall and thin, but tall); marks 0.75 at most (a thick pen's apostrophe or
+ * comma, measured on the test fonts), mostly 0.2-0.6. A line written smaller than the page's others
+ * still has a letter this tall.
+ */
+const LETTER_SIZE = 0.7;
+/**
+ * Components shorter than this share of the page's body height are placed as marks (`assign`);
+ * taller ones, letter-sized or not (a big apostrophe, a letter's broken-off piece, a small letter
+ * in a loose script), go with the line holding most of their ink, which never leaves them out.
+ */
+const MARK_SIZE = 0.5;
+/**
+ * A mark joins the nearest line whose body is at most this many page body heights above or below
+ * it, and whose letters end at most this far to its left or right: an apostrophe, a quote or an
+ * accent sits up to ~0.9 body heights above the body (more where the line is tilted), a comma's
+ * tail hangs below it, a full stop or a closing quote follows the last letter. In page body
+ * heights, since a line's own body is taller where capitals fill it. Dirt that near a line joins
+ * it too (it mostly lies in the line's crop anyway).
+ */
+const MARK_REACH = 1;
 
 /** Options of `findTextLines`; every field has a default. */
 export interface PageOptions extends InkMapOptions {
@@ -66,6 +93,8 @@ interface Band {
   peak: number;
   coreTop: number;
   coreBottom: number;
+  /** Pixels of letters and words in the band's rows (what its body is measured on). */
+  ink: number;
 }
 
 /** Facts about one connected component of the deskewed mask. */
@@ -201,9 +230,10 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
     if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
   }
   let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.35);
-  bands = strongBands(bands, comps, scale);
   for (const b of bands) setCore(b, mask, labels, comps);
-  const owner = assign(labels, comps, bands, W);
+  const body = pageBody(bands);
+  bands = textBands(bands, comps, body);
+  const owner = assign(labels, comps, bands, W, body);
   return { ink, rot, owner, bands };
 }
 
@@ -273,7 +303,7 @@ function splitBands(profile: Float64Array, scale: number, ratio: number): Band[]
     }
     let e = y;
     while (e < H && s[e] > 0) e++;
-    for (const [a, b, peak] of splitRun(s, y, e, scale, ratio)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b });
+    for (const [a, b, peak] of splitRun(s, y, e, scale, ratio)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b, ink: 0 });
     y = e;
   }
   return bands;
@@ -330,13 +360,29 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
 }
 
 /**
- * Keeps the bands holding a letter or word at least 0.4 of the writing's size with its middle in
- * them: a band of i-dots, an underline or specks is no line (its marks still go to the nearest
- * line's body when they are near it, see `assign`).
+ * The page's body height: the bands' bodies' median weighted by their ink, so a band of a few
+ * marks (whose "body" is a mark's height) does not set it. 1 when there are no bands.
  */
-function strongBands(bands: Band[], comps: Component[], scale: number): Band[] {
+function pageBody(bands: Band[]): number {
+  const sorted = bands.map((b) => ({ h: b.coreBottom - b.coreTop, w: b.ink })).sort((a, b) => a.h - b.h);
+  let total = 0;
+  for (const it of sorted) total += it.w;
+  let acc = 0;
+  for (const it of sorted) {
+    acc += it.w;
+    if (acc >= total / 2 && total > 0) return max(1, it.h);
+  }
+  return max(1, sorted.length ? sorted[(sorted.length - 1) >> 1].h : 1);
+}
+
+/**
+ * Keeps the bands holding a letter-sized component (`LETTER_SIZE` of the page's body height) with
+ * its middle in them: a band of apostrophes, quotes, i-dots, an underline or specks is no line (its
+ * marks still go to the nearest line's body when they are near it, see `assign`).
+ */
+function textBands(bands: Band[], comps: Component[], body: number): Band[] {
   return bands.filter((b) => comps.some((c, id) => {
-    if (id === 0 || !c.letter || c.bottom - c.top + 1 < 0.4 * scale) return false;
+    if (id === 0 || !c.writing || c.bottom - c.top + 1 < LETTER_SIZE * body) return false;
     const mid = (c.top + c.bottom) / 2;
     return mid >= b.start && mid < b.end;
   }));
@@ -350,7 +396,10 @@ function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[])
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < W; x++) {
       const id = labels[(band.start + y) * W + x];
-      if (id && comps[id].letter) clean.data[y * W + x] = 1;
+      if (id && comps[id].letter) {
+        clean.data[y * W + x] = 1;
+        band.ink++;
+      }
     }
   }
   const body = bodyFromProfile(filledProfile(clean, 0, rows));
@@ -363,10 +412,11 @@ function setCore(band: Band, mask: Mask, labels: Int32Array, comps: Component[])
 /**
  * Gives each component's pixels to a band (owner = band index + 1; nobody 0, too tall -1): one
  * with a quarter or more of its ink in each of two band bodies is cut along the band boundaries;
- * any other letter or word to the band holding most of it; small ones (under half the median body)
- * to the nearest band body when they are near it (an i-dot, a comma), else to nobody (dirt).
+ * any other letter or word to the band holding most of it; marks (under `MARK_SIZE` of the page's
+ * body height `pageBody`) to the nearest band body when they are near it (an i-dot, a comma, an
+ * apostrophe), else to nobody (dirt).
  */
-function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number): Int32Array {
+function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number, pageBody: number): Int32Array {
   const n = comps.length;
   const B = bands.length;
   if (B === 0) return new Int32Array(labels.length);
@@ -389,10 +439,8 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
     inBand[id * B + b]++;
     if (y >= bands[b].coreTop && y < bands[b].coreBottom) inCore[id * B + b]++;
   }
-  const bodies = bands.map((b) => b.coreBottom - b.coreTop).sort((a, b) => a - b);
-  const medianBody = bodies[(bodies.length - 1) >> 1] ?? 1;
   const target = new Int32Array(n).fill(-1); // band index, or -2: cut along the bands
-  const small = (c: Component) => c.bottom - c.top + 1 < 0.5 * medianBody;
+  const small = (c: Component) => c.bottom - c.top + 1 < MARK_SIZE * pageBody;
   // Letters and words first; they also set how far each line reaches left and right.
   const left = new Float64Array(B).fill(Infinity);
   const right = new Float64Array(B).fill(-Infinity);
@@ -412,8 +460,8 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
       right[b] = max(right[b], c.right);
     }
   }
-  // Dots, commas, dashes: to the nearest body if they are near it (within 0.6 of its height above
-  // or below, as an i-dot or a comma is, and within the line's reach); dirt elsewhere to no line.
+  // Dots, commas, apostrophes, dashes: to the nearest body if they are near it (MARK_REACH); dirt
+  // elsewhere to no line.
   for (let id = 1; id < n; id++) {
     const c = comps[id];
     if (!c.writing || !small(c)) continue;
@@ -427,8 +475,8 @@ function assign(labels: Int32Array, comps: Component[], bands: Band[], W: number
       }
     });
     if (best < 0) continue;
-    const body = bands[best].coreBottom - bands[best].coreTop;
-    if (bestDist <= 0.6 * body && c.right >= left[best] - 0.5 * body && c.left <= right[best] + 0.5 * body) target[id] = best;
+    const reach = MARK_REACH * pageBody;
+    if (bestDist <= reach && c.right >= left[best] - reach && c.left <= right[best] + reach) target[id] = best;
   }
   const owner = new Int32Array(labels.length);
   for (let p = 0; p < labels.length; p++) {
