@@ -9,12 +9,12 @@
  * components' middle halves (so ascenders and descenders do not fill the gaps). A band is a line
  * only if it holds a letter-sized component (at least `LETTER_SIZE` of the page's body height: a
  * letter, a digit, a word), so a band of apostrophes, quotes, i-dots or a broken-off descender is
- * none. Then whole connected components, not rows, are given to lines: a letter-sized one to the
- * band holding most of its ink, a mark (a dot, a comma, an apostrophe, a dash) to the nearest line
- * whose body is within one body height, above or below, and one that joins two lines' bodies (a
- * descender touching an ascender) is cut at the valley between them. Marks far from every line
- * join none: a line of only marks ("...", "-") cannot be told from dirt. Each line's crop is
- * deskewed, lighting-flattened gray (dark ink on white) with the other lines' ink erased.
+ * none. Then whole connected components, not rows, are given to lines: a mark (under half the
+ * body height: a dot, a comma, an apostrophe, a dash) to the nearest line whose body is within one
+ * body height, above or below; one that joins two lines' bodies (a descender touching an ascender)
+ * is cut at the valley between them; any other to the band holding most of its ink. Marks far from
+ * every line join none: a line of only marks ("...", "-") cannot be told from dirt. Each line's
+ * crop is deskewed, lighting-flattened gray (dark ink on white) with the other lines' ink erased.
  */
 import { FloatImage, GrayImage, PixelBox, createImage, toFloat } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
@@ -28,10 +28,11 @@ import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } fro
 const { ceil, floor, max, min, round } = Math;
 
 /**
- * Smallest letter, as a share of the page's body height. Letters and digits are 0.85 body heights
- * or more (a lone "1" is tall and thin, but tall); marks 0.75 at most (a thick pen's apostrophe or
- * comma, measured on the test fonts), mostly 0.2-0.6. A line written smaller than the page's others
- * still has a letter this tall.
+ * Smallest letter, as a share of the page's body height: a band without a component this tall is
+ * no line. Letters and digits are 0.85 body heights or more (a lone "1" is thin, but tall); marks
+ * are mostly 0.2-0.6 (measured on the test fonts; the tallest, schoolbell's apostrophe, 0.73, but
+ * it starts at the body's top and never makes a band of its own). A line written smaller than the
+ * page's others still has a letter this tall.
  */
 const LETTER_SIZE = 0.7;
 /**
