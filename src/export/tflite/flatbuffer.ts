@@ -70,7 +70,8 @@ function int32Vector(b: Builder, values: number[]): flatbuffers.Offset {
   return b.endVector();
 }
 
-function float32Vector(b: Builder, values: number[]): flatbuffers.Offset {
+/** A float32 vector (also the metadata writer's, metadata.ts). */
+export function float32Vector(b: Builder, values: number[]): flatbuffers.Offset {
   b.startVector(4, values.length, 4);
   for (let i = values.length - 1; i >= 0; i--) b.addFloat32(values[i]);
   return b.endVector();
@@ -82,7 +83,8 @@ function int64Vector(b: Builder, values: number[]): flatbuffers.Offset {
   return b.endVector();
 }
 
-function offsetVector(b: Builder, offsets: flatbuffers.Offset[]): flatbuffers.Offset {
+/** A vector of table offsets (also the metadata writer's, metadata.ts). */
+export function offsetVector(b: Builder, offsets: flatbuffers.Offset[]): flatbuffers.Offset {
   b.startVector(4, offsets.length, 4);
   for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i]);
   return b.endVector();

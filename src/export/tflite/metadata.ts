@@ -15,6 +15,7 @@
  */
 import * as flatbuffers from 'flatbuffers';
 import { crc32 } from '../../data/zip';
+import { float32Vector, offsetVector } from './flatbuffer';
 import type { InferenceGraph } from '../inference_graph';
 
 export const METADATA_FILE_IDENTIFIER = 'M001';
@@ -79,23 +80,11 @@ export interface ImageClassifierMetadata {
 
 type Builder = flatbuffers.Builder;
 
-function floats(b: Builder, values: number[]): flatbuffers.Offset {
-  b.startVector(4, values.length, 4);
-  for (let i = values.length - 1; i >= 0; i--) b.addFloat32(values[i]);
-  return b.endVector();
-}
-
-function offsets(b: Builder, items: flatbuffers.Offset[]): flatbuffers.Offset {
-  b.startVector(4, items.length, 4);
-  for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]);
-  return b.endVector();
-}
-
 function stats(b: Builder, t: TensorDescription): flatbuffers.Offset {
   if (!t.min && !t.max) return 0;
   const S = MetadataSlots.Stats;
-  const max = t.max ? floats(b, t.max) : 0;
-  const min = t.min ? floats(b, t.min) : 0;
+  const max = t.max ? float32Vector(b, t.max) : 0;
+  const min = t.min ? float32Vector(b, t.min) : 0;
   b.startObject(S.count);
   if (max) b.addFieldOffset(S.max, max, 0);
   if (min) b.addFieldOffset(S.min, min, 0);
@@ -151,8 +140,8 @@ export function imageClassifierMetadataBytes(m: ImageClassifierMetadata): Uint8A
   const inputContent = content(b, ContentPropertiesType.ImageProperties, image);
   const normalization = (() => {
     const S = MetadataSlots.NormalizationOptions;
-    const mean = floats(b, input.mean);
-    const std = floats(b, input.std);
+    const mean = float32Vector(b, input.mean);
+    const std = float32Vector(b, input.std);
     b.startObject(S.count);
     b.addFieldOffset(S.mean, mean, 0);
     b.addFieldOffset(S.std, std, 0);
@@ -165,7 +154,7 @@ export function imageClassifierMetadataBytes(m: ImageClassifierMetadata): Uint8A
     b.addFieldOffset(S.options, normalization, 0);
     return b.endObject();
   })();
-  const inputTable = tensorTable(b, input, inputContent, offsets(b, [unit]), 0);
+  const inputTable = tensorTable(b, input, inputContent, offsetVector(b, [unit]), 0);
 
   // Output: probabilities per class, named by the labels file.
   const feature = (() => { b.startObject(0); return b.endObject(); })();
@@ -180,12 +169,12 @@ export function imageClassifierMetadataBytes(m: ImageClassifierMetadata): Uint8A
     b.addFieldInt8(S.type, AssociatedFileType.TENSOR_AXIS_LABELS, 0);
     return b.endObject();
   })();
-  const outputTable = tensorTable(b, output, outputContent, 0, offsets(b, [labels]));
+  const outputTable = tensorTable(b, output, outputContent, 0, offsetVector(b, [labels]));
 
   const subgraph = (() => {
     const S = MetadataSlots.SubGraphMetadata;
-    const inputs = offsets(b, [inputTable]);
-    const outputs = offsets(b, [outputTable]);
+    const inputs = offsetVector(b, [inputTable]);
+    const outputs = offsetVector(b, [outputTable]);
     b.startObject(S.count);
     b.addFieldOffset(S.input_tensor_metadata, inputs, 0);
     b.addFieldOffset(S.output_tensor_metadata, outputs, 0);
@@ -196,7 +185,7 @@ export function imageClassifierMetadataBytes(m: ImageClassifierMetadata): Uint8A
   const name = b.createString(m.name);
   const description = b.createString(m.description);
   const version = b.createString(m.version);
-  const subgraphs = offsets(b, [subgraph]);
+  const subgraphs = offsetVector(b, [subgraph]);
   const author = m.author ? b.createString(m.author) : 0;
   const license = m.license ? b.createString(m.license) : 0;
   const minParser = b.createString(MIN_PARSER_VERSION);
