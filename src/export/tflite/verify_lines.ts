@@ -15,6 +15,7 @@ import { greedyDecode } from '../../ctc/decode';
 import { loadEmnistPart } from '../../data/emnist';
 import { createLineGenerator } from '../../synth/lines';
 import { createHandwritingGenerator } from '../../synth/handwriting';
+import type { LineSource } from '../../synth/line_source';
 import { lineTestSources } from '../../lines/test_sets';
 import { characterErrorRate } from '../../eval/text_metrics';
 import { LineModelMetadata, lineFrames, readLineBatch } from '../../lines/line_model';
@@ -36,31 +37,15 @@ export interface TestLine {
   text: string;
 }
 
-/** What a synthetic line source returns for line n (today's createLineGenerator and its successor). */
-export interface SyntheticLine {
-  text: string;
-  /** Pixels [height, paddedWidth ?? width], white ink on black, uint8 or float 0..1. */
-  pixels: Uint8Array | Float32Array;
-  height?: number;
-  /** Ink extent, pixels. */
-  width: number;
-  paddedWidth?: number;
-}
-
-/**
- * Lines 0..n-1 of a synthetic source as test lines: the one place that knows the generator's line
- * shape, so switching generators is a change here only.
- */
-export function testLinesFrom(source: { line(n: number): SyntheticLine }, n: number, height: number): TestLine[] {
+/** Lines 0..n-1 of a synthetic line source (either generator: both make `LineImage`s) as test lines. */
+export function testLinesFrom(source: Pick<LineSource, 'line'>, n: number, height: number): TestLine[] {
   const out: TestLine[] = [];
   for (let i = 0; i < n; i++) {
     const l = source.line(i);
-    const stride = l.paddedWidth ?? l.width;
-    if (l.pixels.length !== height * stride) {
-      throw new Error(`testLinesFrom: line ${i} has ${l.pixels.length} pixels, not ${height} x ${stride}; generate lines at the model's height (${height} px).`);
+    if (l.pixels.length !== height * l.paddedWidth) {
+      throw new Error(`testLinesFrom: line ${i} has ${l.pixels.length} pixels, not ${height} x ${l.paddedWidth}; generate lines at the model's height (${height} px).`);
     }
-    const pixels = l.pixels instanceof Uint8Array ? l.pixels : Uint8Array.from(l.pixels, (v) => Math.round(255 * v));
-    out.push({ pixels, height, width: stride, inkWidth: l.width, text: l.text });
+    out.push({ pixels: l.pixels, height, width: l.paddedWidth, inkWidth: l.width, text: l.text });
   }
   return out;
 }
