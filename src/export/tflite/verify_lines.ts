@@ -18,7 +18,7 @@ import { createHandwritingGenerator } from '../../synth/handwriting';
 import type { LineSource } from '../../synth/line_source';
 import { lineTestSources } from '../../lines/test_sets';
 import { characterErrorRate } from '../../eval/text_metrics';
-import { LineModelMetadata, lineFrames, readLineBatch } from '../../lines/line_model';
+import { LineModelMetadata, lineFrames } from '../../lines/line_model';
 import { InferenceGraph, lowerModel } from '../inference_graph';
 import { buildTfliteSpec, CalibrationRanges, DEFAULT_FREE_SIZE, TfliteQuantization } from './build';
 import { calibrateGraph } from './calibrate';
@@ -182,9 +182,8 @@ export async function compareLineReadings(
     const H = meta.height;
     const images = new Uint8Array(idx.length * H * width);
     idx.forEach((li, j) => images.set(padded[li].pixels, j * H * width));
-    const inks = Int32Array.from(idx, (li) => padded[li].inkWidth);
-    readLineBatch(model, meta, images, idx.length, width, { widths: inks }).forEach((r, j) => { reference[idx[j]] = r.text; });
     const floats = Float32Array.from(images, (v) => v / 255);
+    // One forward pass gives both the tfjs reading and the logits the file is compared against.
     const refLogits = tf.tidy(() => (model.predict(tf.tensor4d(floats, [idx.length, H, width, 1])) as tf.Tensor).dataSync() as Float32Array);
     const r = await interp.run(build(width), floats, idx.length);
     ms += r.ms;
@@ -196,10 +195,15 @@ export async function compareLineReadings(
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(r.output[i] - refLogits[i]));
       maxAbsLogit = Math.max(maxAbsLogit, Math.abs(refLogits[i]));
     }
+    // Greedy over each line's own frames, as readLineBatch reads it.
+    const read = (logits: Float32Array, j: number): string => {
+      const frames = lineFrames(padded[idx[j]].inkWidth, meta.downsample, T);
+      const decoded = greedyDecode(logits.subarray(j * T * C, (j * T + frames) * C), frames, C, { blank: meta.blank });
+      return decoded.labels.map((k) => meta.charset[k]).join('');
+    };
     idx.forEach((li, j) => {
-      const frames = lineFrames(inks[j], meta.downsample, T);
-      const decoded = greedyDecode(r.output.subarray(j * T * C, (j * T + frames) * C), frames, C, { blank: meta.blank });
-      candidate[li] = decoded.labels.map((k) => meta.charset[k]).join('');
+      reference[li] = read(refLogits, j);
+      candidate[li] = read(r.output, j);
     });
   }
   const truth = lines.map((l) => l.text);
