@@ -37,6 +37,12 @@ export interface CtcSkipped {
   nonFinite: number;
 }
 
+/** The two counts added (a step's replicas, an epoch's steps); undefined while neither reported any. */
+export function addCtcSkipped(into: CtcSkipped | undefined, more: CtcSkipped | undefined): CtcSkipped | undefined {
+  if (!more) return into;
+  return { infeasible: (into?.infeasible ?? 0) + more.infeasible, nonFinite: (into?.nonFinite ?? 0) + more.nonFinite };
+}
+
 /** Result of the forward-backward pass on one example. */
 export interface CtcForwardBackwardResult {
   /** -log p(label | x); Infinity when the label cannot be aligned to the frames. */

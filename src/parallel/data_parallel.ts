@@ -29,7 +29,7 @@ import { abortExchange, createExchange, reachedExchange } from './allreduce';
 import { EngineOptions, EngineState, TrainingEngine } from '../engine/engine';
 import { HostBatch, batchBuffers, batchSize, sliceBatch } from '../engine/host_batch';
 import { OkReply, OptimizerSpec, Reply, Request } from './protocol';
-import { CtcSkipped } from '../ctc/loss';
+import { CtcSkipped, addCtcSkipped } from '../ctc/loss';
 
 /** Options for `createParallelEngine`. */
 export interface ParallelEngineOptions extends EngineOptions {
@@ -267,11 +267,7 @@ export async function createParallelEngine(model: tfl.LayersModel, opts: Paralle
       replies.forEach((r, i) => {
         loss += shares[i] * r.loss!;
         correct = r.correct == null || correct == null ? null : correct + r.correct;
-        if (r.skipped) {
-          skipped ??= { infeasible: 0, nonFinite: 0 };
-          skipped.infeasible += r.skipped.infeasible;
-          skipped.nonFinite += r.skipped.nonFinite;
-        }
+        skipped = addCtcSkipped(skipped, r.skipped);
       });
       return skipped ? { loss, correct, skipped } : { loss, correct };
     },

@@ -11,7 +11,7 @@ import { computeLoss } from '../engine/losses';
 import { Progress, ProgressStream, createProgress } from './progress';
 import { dropoutLayers } from '../engine/replica';
 import { deriveSeed } from '../util/rng';
-import { CtcSkipped } from '../ctc/loss';
+import { CtcSkipped, addCtcSkipped } from '../ctc/loss';
 import { ScheduleOptions, learningRateAt } from './schedule';
 import { ClassificationTaskOptions, TrainTask, classificationTask } from './task';
 
@@ -98,11 +98,6 @@ type LoopPosition = EpochPosition & { ctcSkipped?: CtcSkipped };
 /** True when every example of a batch of n that the loss could have trained on had a non-finite loss. */
 function allNonFinite(skipped: CtcSkipped | undefined, n: number): boolean {
   return !!skipped && skipped.nonFinite > 0 && skipped.nonFinite + skipped.infeasible >= n;
-}
-
-function addSkipped(into: CtcSkipped | undefined, more: CtcSkipped | undefined): CtcSkipped | undefined {
-  if (!more) return into;
-  return { infeasible: (into?.infeasible ?? 0) + more.infeasible, nonFinite: (into?.nonFinite ?? 0) + more.nonFinite };
 }
 
 /** Thrown when the loss stops being a finite number, so garbage weights are never saved. */
@@ -302,7 +297,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
         if (allNonFinite(result.skipped, n)) {
           throw new TrainingDivergedError(epoch, b + 1, step, NaN, lr, 'training', `every line of the batch of ${n} had a non-finite CTC loss: NaN or infinite logits`);
         }
-        sums.ctcSkipped = addSkipped(sums.ctcSkipped, result.skipped);
+        sums.ctcSkipped = addCtcSkipped(sums.ctcSkipped, result.skipped);
         sums.sumLoss += result.loss * n;
         sums.sumCorrect = result.correct === null || sums.sumCorrect === null ? null : sums.sumCorrect + result.correct;
         sums.seen += n;
@@ -371,7 +366,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
     history, bestEpoch: best.epoch, bestValue: best.value, monitor, stoppedEarly, steps: step, seconds,
     imagesPerSec: imagesThisRun / Math.max(trainMsThisRun / 1000, 1e-3),
     trainCount: task.trainCount, valCount: task.valCount, workers,
-    ...(history.some((h) => h.ctcSkipped) ? { ctcSkipped: history.reduce<CtcSkipped | undefined>((t, h) => addSkipped(t, h.ctcSkipped), undefined) } : {}),
+    ...(history.some((h) => h.ctcSkipped) ? { ctcSkipped: history.reduce<CtcSkipped | undefined>((t, h) => addCtcSkipped(t, h.ctcSkipped), undefined) } : {}),
   };
 }
 
@@ -407,7 +402,7 @@ function validate(model: tfl.LayersModel, task: TrainTask, batchSize: number): {
     const sums = tf.tidy(() => {
       const out = model.apply(batchInputs(batch), { training: false }) as tf.Tensor;
       const value = computeLoss(task.loss, out, batchTargets(batch));
-      skipped = addSkipped(skipped, value.skipped);
+      skipped = addCtcSkipped(skipped, value.skipped);
       counts = task.errorCounts?.(out, batch) ?? null;
       return value.correct ? [tf.sum(value.losses), value.correct] : [tf.sum(value.losses)];
     });
