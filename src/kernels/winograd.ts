@@ -36,8 +36,8 @@ export const WINOGRAD_TILE_BLOCK = 64;
 /** Floats of one of the 16 planes of a scratch array of `values` per plane (the kernels pad each by 16 floats). */
 const planes = (values: number): number => 16 * (values + 16);
 
-/** Whether HWR_WINOGRAD=0 turned Winograd off. */
-function disabled(): boolean {
+/** Whether HWR_WINOGRAD=0 turned Winograd off (the 2-D and the 1-D kernels alike). */
+export function winogradDisabled(): boolean {
   return typeof process !== 'undefined' && process.env?.HWR_WINOGRAD === '0';
 }
 
@@ -50,7 +50,7 @@ const tiles = (outputs: number): number => Math.ceil(outputs / 2);
  * for `kernel` (the input gradient tiles dx, the others y).
  */
 export function winogradApplies(g: ConvGeometry, kernel: 'forward' | 'filter' | 'input' = 'forward'): boolean {
-  if (disabled() || g.filterHeight !== 3 || g.filterWidth !== 3 || g.strideHeight !== 1 || g.strideWidth !== 1) return false;
+  if (winogradDisabled() || g.filterHeight !== 3 || g.filterWidth !== 3 || g.strideHeight !== 1 || g.strideWidth !== 1) return false;
   if (g.inChannels % 4 !== 0 || g.outChannels % 4 !== 0) return false;
   if (g.inChannels < WINOGRAD_MIN_CHANNELS || g.outChannels < WINOGRAD_MIN_CHANNELS) return false;
   // The input gradient pads dy by 2 - pad on each side.

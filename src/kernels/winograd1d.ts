@@ -18,6 +18,7 @@ import { TensorInfo } from '@tensorflow/tfjs-core';
 import { ConvGeometry } from './conv_geometry';
 import { allocate, BackendWasm, free, heapF32 } from './wasm_ops';
 import { heapOffset, kernelsFor } from './wasm_module';
+import { WINOGRAD_TILE_BLOCK, winogradDisabled } from './winograd';
 
 /** Interpolation points in the order they are used (infinity is always added last). */
 const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5];
@@ -30,9 +31,6 @@ export const WINOGRAD1D_MIN_CHANNELS = 64;
 
 /** Fewest direct multiplies per Winograd multiply (partial tiles at the end of a row count). */
 export const WINOGRAD1D_MIN_SAVING = 1.6;
-
-/** Tiles per block (as the 2-D kernels). */
-const TILE_BLOCK = 64;
 
 /** F(m, r)'s matrices, row-major: AT [m, n], G [n, r], BT [n, n]. */
 export interface Winograd1dMatrices { m: number; r: number; n: number; AT: Float64Array; G: Float64Array; BT: Float64Array }
@@ -133,11 +131,6 @@ export function winograd1dMatrices(m: number, r: number): Winograd1dMatrices {
 /** Outputs per tile for an r-tap filter: as many as 8 points allow. */
 export const outputsPerTile = (r: number): number => WINOGRAD1D_MAX_POINTS + 1 - r;
 
-/** Whether HWR_WINOGRAD=0 turned Winograd off. */
-function disabled(): boolean {
-  return typeof process !== 'undefined' && process.env?.HWR_WINOGRAD === '0';
-}
-
 /**
  * Whether a convolution of this geometry runs on 1-D Winograd: a [1, r] filter (3 <= r <= 7), stride 1,
  * no vertical padding, channels multiples of 4 and at least WINOGRAD1D_MIN_CHANNELS, and a saving of
@@ -145,7 +138,7 @@ function disabled(): boolean {
  */
 export function winograd1dApplies(g: ConvGeometry, kernel: 'forward' | 'filter' | 'input' = 'forward'): boolean {
   const r = g.filterWidth;
-  if (disabled() || g.filterHeight !== 1 || r < 3 || r > 7 || g.strideHeight !== 1 || g.strideWidth !== 1) return false;
+  if (winogradDisabled() || g.filterHeight !== 1 || r < 3 || r > 7 || g.strideHeight !== 1 || g.strideWidth !== 1) return false;
   if (g.padTop !== 0 || g.padBottom !== 0 || g.padLeft > r - 1 || g.padRight > r - 1) return false;
   if (g.inChannels % 4 !== 0 || g.outChannels % 4 !== 0) return false;
   if (g.inChannels < WINOGRAD1D_MIN_CHANNELS || g.outChannels < WINOGRAD1D_MIN_CHANNELS) return false;
@@ -174,11 +167,11 @@ function tiledRows(backend: BackendWasm, x: TensorInfo, left: number, outW: numb
 function forwardRows(backend: BackendWasm, xp: TensorInfo, U: TensorInfo, outW: number, outC: number, bias: TensorInfo | undefined, epilogue: number, mats: Winograd1dMatrices, outShape: number[]): TensorInfo {
   const [R, Wp, C] = xp.shape;
   const { m, n } = mats;
-  const V = allocate(backend, [n * (TILE_BLOCK * C + 16)]);
-  const M = allocate(backend, [n * (TILE_BLOCK * outC + 16)]);
+  const V = allocate(backend, [n * (WINOGRAD_TILE_BLOCK * C + 16)]);
+  const M = allocate(backend, [n * (WINOGRAD_TILE_BLOCK * outC + 16)]);
   const y = allocate(backend, outShape);
   const at = (t: TensorInfo) => heapOffset(backend, t);
-  kernelsFor(backend).winograd1dForward(at(xp), at(U), at(y), bias ? at(bias) : 0, epilogue, at(V), at(M), R, Wp, C, outW, outC, m, TILE_BLOCK);
+  kernelsFor(backend).winograd1dForward(at(xp), at(U), at(y), bias ? at(bias) : 0, epilogue, at(V), at(M), R, Wp, C, outW, outC, m, WINOGRAD_TILE_BLOCK);
   free(backend, V, M);
   return y;
 }
@@ -222,13 +215,13 @@ export function winograd1dBackpropFilter(backend: BackendWasm, x: TensorInfo, dy
   const [R, Wp, C] = xp.shape;
   const OC = g.outChannels;
   const { m, n } = mats;
-  const V = allocate(backend, [n * (TILE_BLOCK * C + 16)]);
-  const Z = allocate(backend, [n * (TILE_BLOCK * OC + 16)]);
+  const V = allocate(backend, [n * (WINOGRAD_TILE_BLOCK * C + 16)]);
+  const Z = allocate(backend, [n * (WINOGRAD_TILE_BLOCK * OC + 16)]);
   const dU = allocate(backend, [n * (C * OC + 16)]);
   const G = constant(backend, mats.G);
   const dW = allocate(backend, [1, r, C, OC]);
   const at = (t: TensorInfo) => heapOffset(backend, t);
-  kernelsFor(backend).winograd1dFilterGrad(at(xp), at(dy), at(dW), at(V), at(Z), at(dU), at(G), R, Wp, C, g.outWidth, OC, m, r, TILE_BLOCK);
+  kernelsFor(backend).winograd1dFilterGrad(at(xp), at(dy), at(dW), at(V), at(Z), at(dU), at(G), R, Wp, C, g.outWidth, OC, m, r, WINOGRAD_TILE_BLOCK);
   free(backend, xp, V, Z, dU, G);
   return dW;
 }
