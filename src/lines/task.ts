@@ -1,6 +1,7 @@
 /**
- * The training task of a line model: synthetic lines (src/data/lines.ts) as CTC batches for the
- * project's one training loop (src/train/train.ts).
+ * The training task of a line model: synthetic lines (any `LineSource`, src/synth/line_source.ts:
+ * the handwriting generator or the older EMNIST-glyph lines) as CTC batches for the project's one
+ * training loop (src/train/train.ts).
  *
  * Every epoch draws new lines (line numbers (epoch - 1) * linesPerEpoch ...; `freshLines: false`
  * repeats the first ones), so the model never sees a line twice; lines are rendered in chunks of `bucketBatches` batches, sorted by width and cut
@@ -18,7 +19,6 @@ import { HostBatch } from '../engine/host_batch';
 import { TrainTask } from '../train/task';
 import { createRng, deriveSeed, shuffleInPlace } from '../util/rng';
 import { lineFrames } from '../ctc/frames';
-
 
 /** Options of `linesTask`. */
 export interface LinesTaskOptions {
@@ -129,7 +129,6 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
   if (!(extraShare >= 0 && extraShare <= 1) || (extraShare > 0 && !extra)) throw new Error(`linesTask: extraShare ${extraShare} needs an 'extra' generator and a value in [0, 1].`);
   if (val && val.split !== 'val') throw new Error(`linesTask: validation lines must come from a 'val' generator, got '${val.split}'.`);
   if (train.split !== 'train' || (extra && extra.split !== 'train') || (warmup && warmup.split !== 'train')) throw new Error("linesTask: training lines must come from 'train' generators.");
-  const multiple = widthMultiple;
   let skipped = 0;
 
   /** Training line `n` of the run (n counts across epochs), in `epoch`. */
@@ -181,7 +180,7 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     trainBatch(epoch, index, batchSize) {
       const lines = chunk(epoch, Math.floor(index / bucketBatches), batchSize)[index % bucketBatches];
       if (!lines) throw new Error(`linesTask: batch ${index} is past the end of an epoch of ${linesPerEpoch} lines at batch size ${batchSize}.`);
-      const batch = linesBatch(lines, charset, downsample, multiple);
+      const batch = linesBatch(lines, charset, downsample, widthMultiple);
       countSkipped(batch);
       return batch;
     },
@@ -191,7 +190,7 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
       const lines: LineImage[] = [];
       for (let n = 0; n < valLines; n++) lines.push(val.line(n));
       lines.sort((a, b) => a.paddedWidth - b.paddedWidth);
-      for (let i = 0; i < lines.length; i += batchSize) yield linesBatch(lines.slice(i, i + batchSize), charset, downsample, multiple);
+      for (let i = 0; i < lines.length; i += batchSize) yield linesBatch(lines.slice(i, i + batchSize), charset, downsample, widthMultiple);
     },
     errorCounts: ctcErrorCounts,
   };
