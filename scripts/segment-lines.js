@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The segmentation baseline (src/segment) on synthetic lines read with a character model.
+// The segmentation baseline (src/read/segment) on synthetic lines read with a character model.
 //
 //   npm run build && EMNIST_DIR=../shared/data/emnist47 EMNIST_SPLIT=dev47 node scripts/segment-lines.js [--n 1000] [--model saved_models/emnist]
 //     CER (total edits / target characters, and FSDL's per-line mean), WER and seconds on test lines

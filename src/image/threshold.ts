@@ -1,7 +1,7 @@
 import { PixelBox, FloatImage } from './gray';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { floor, max, min } = Math;
+const { max, min } = Math;
 
 
 /** A binary mask: 1 = ink, 0 = background, same layout as the image it came from. */

@@ -2,7 +2,7 @@
  * Synthetic handwritten lines made of real character images (EMNIST, or MNIST for digits), generated
  * batch by batch and deterministic by (seed, split, mode, line number): no line set is ever held in memory.
  *
- * Text. `words`: English words drawn by corpus count^0.75 (src/data/corpus.ts: SUBTLEXus counts, so
+ * Text. `words`: English words drawn by corpus count^0.75 (src/synth/corpus.ts: SUBTLEXus counts, so
  * common words are common; see `frequencyPower`), folded to what the dataset can write (EMNIST
  * Balanced: 'c' -> 'C', 'a' stays 'a'; a word with a character no class writes is not used); the
  * first word capitalised with probability `capitalizeFirst`, a word in capitals with probability `upperCase`.
