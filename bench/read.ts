@@ -33,9 +33,9 @@ import { RgbaImage } from '../src/image/rgba';
 import { textFromFilename } from '../src/image/samples';
 import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { describeBackend, initBackend } from '../src/runtime/backend';
-import { HandwritingGenerator, LINE_GEOMETRY, createHandwritingGenerator, splitFonts } from '../src/synth/handwriting';
+import { HandwritingGenerator, LINE_GEOMETRY, createHandwritingGenerator } from '../src/synth/handwriting';
+import { lineTestSetOptions } from '../src/lines/test_sets';
 import { recipeFor } from '../src/train/recipes';
-import { deriveSeed } from '../src/util/rng';
 import { gitCommit } from '../src/cli/common';
 import { lineEmnist } from '../src/cli/train_lines';
 import { cpuModel } from './cpu';
@@ -175,22 +175,20 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   const sharedWords = info.sharedWords ?? recipeFor('lines').lines!.sharedWords;
   const n = opts.lines;
   const clean = { cleanShare: 1, strength: [0, 0] as [number, number] };
+  const emnist = loadEmnistTest(opts);
   // lineTestSources's seeds and texts, with the photo wanted; the geometry only shapes the model input, not the photo.
-  const gen = (name: 'fonts' | 'emnist', extra: object) => createHandwritingGenerator({
-    split: 'test', seed: deriveSeed(opts.seed, 'test-set', name), geometry: LINE_GEOMETRY, name, text: { sharedWords }, ...extra,
-  });
-  const fonts = { fonts: splitFonts('test') };
+  const test = lineTestSetOptions({ emnist: 'error' in emnist ? undefined : emnist, seed: opts.seed, geometry: LINE_GEOMETRY, sharedWords });
   const sets: BenchSet[] = [];
   console.error(`writing ${n} lines per synthetic set into ${dir} ...`);
-  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts.join(', ')}), clean white paper, test words`, gen('fonts', { ...fonts, ...clean }), n, dir));
-  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', gen('fonts', fonts), n, dir));
-  const emnist = loadEmnistTest(opts);
+  const fonts = test.fonts!;
+  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir));
+  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir));
   if ('error' in emnist) {
     for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
   } else {
-    const letters = { fonts: [], emnist };
-    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, gen('emnist', { ...letters, ...clean }), n, dir));
-    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, gen('emnist', letters), n, dir));
+    const letters = test.emnist!;
+    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir));
+    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir));
   }
   sets.push(await samplesSet(opts.samples, dir));
   return { sets, sharedWords };

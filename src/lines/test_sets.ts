@@ -9,7 +9,7 @@
  */
 import { Dataset } from '../data/dataset';
 import { deriveSeed } from '../util/rng';
-import { HandwritingGenerator, LineGeometry, createHandwritingGenerator, splitFonts } from '../synth/handwriting';
+import { HandwritingGenerator, HandwritingOptions, LineGeometry, createHandwritingGenerator, splitFonts } from '../synth/handwriting';
 
 export type LineTestSet = 'fonts' | 'emnist' | 'random';
 
@@ -23,15 +23,24 @@ export interface LineTestOptions {
   sharedWords: number;
 }
 
-/** The test sets, by name (see the module comment); 'emnist' only with EMNIST test images. */
-export function lineTestSources(opts: LineTestOptions): Partial<Record<LineTestSet, HandwritingGenerator>> {
+/**
+ * The generator options of each test set (see the module comment); 'emnist' only with EMNIST test
+ * images. For a reader of the same lines made another way (bench/read.ts: on clean paper too).
+ */
+export function lineTestSetOptions(opts: LineTestOptions): Partial<Record<LineTestSet, HandwritingOptions>> {
   const { emnist, seed, geometry, sharedWords } = opts;
   if (emnist && emnist.split !== 'test') throw new Error(`lineTestSources: EMNIST must be the test part, got ${emnist.name} ${emnist.split}`);
   // Each set its own texts: the sets differ in more than the hand that writes them.
   const common = (name: LineTestSet) => ({ split: 'test' as const, seed: deriveSeed(seed, 'test-set', name), geometry, name });
   return {
-    fonts: createHandwritingGenerator({ ...common('fonts'), fonts: splitFonts('test'), text: { sharedWords } }),
-    ...(emnist ? { emnist: createHandwritingGenerator({ ...common('emnist'), fonts: [], emnist, text: { sharedWords } }) } : {}),
-    random: createHandwritingGenerator({ ...common('random'), emnist, text: { mode: 'random', sharedWords } }),
+    fonts: { ...common('fonts'), fonts: splitFonts('test'), text: { sharedWords } },
+    ...(emnist ? { emnist: { ...common('emnist'), fonts: [], emnist, text: { sharedWords } } } : {}),
+    random: { ...common('random'), emnist, text: { mode: 'random', sharedWords } },
   };
+}
+
+/** The test sets, by name (see the module comment); 'emnist' only with EMNIST test images. */
+export function lineTestSources(opts: LineTestOptions): Partial<Record<LineTestSet, HandwritingGenerator>> {
+  const options = lineTestSetOptions(opts);
+  return Object.fromEntries(Object.entries(options).map(([name, o]) => [name, createHandwritingGenerator(o)]));
 }
