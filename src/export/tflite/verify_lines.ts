@@ -16,7 +16,7 @@ import { loadEmnistPart } from '../../data/emnist';
 import { createLineGenerator } from '../../synth/lines';
 import { createHandwritingGenerator } from '../../synth/handwriting';
 import type { LineSource } from '../../synth/line_source';
-import { lineTestSources } from '../../lines/test_sets';
+import { lineTestSetOptions } from '../../lines/test_sets';
 import { characterErrorRate } from '../../eval/text_metrics';
 import { LineModelMetadata, lineFrames } from '../../lines/line_model';
 import { InferenceGraph, lowerModel } from '../inference_graph';
@@ -72,7 +72,7 @@ export function syntheticLines(meta: LineModelMetadata, split: 'train' | 'test',
     const info = meta.lines as { lineSeed?: number; sharedWords?: number } | undefined;
     const seed = opts.seed ?? info?.lineSeed ?? 42;
     const source = split === 'test'
-      ? lineTestSources({ seed, geometry, sharedWords: info?.sharedWords ?? 0 }).fonts!
+      ? createHandwritingGenerator(lineTestSetOptions({ seed, geometry, sharedWords: info?.sharedWords ?? 0 }).fonts!)
       : createHandwritingGenerator({ split: 'train', seed, geometry, text: { sharedWords: info?.sharedWords ?? 0 } });
     return testLinesFrom(source, n, meta.height);
   }
