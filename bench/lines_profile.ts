@@ -2,8 +2,8 @@
  * Where a line model's training step goes, kernel by kernel (prints figures, not a test):
  *   npm run build && node dist/bench/lines_profile.js [--width 400] [--batch 32] [--steps 3] [--reps 0]
  *
- * The model is the next line recipe's crnn at height 40 (conv blocks [16], [32], [64, 64], [96]
- * with batch norm, a [2, 1] collapse to 192 features, four 1-D convs of 192 filters, kernel 5,
+ * The model is a crnn at height 40 (bench/synthetic_lines.ts: conv blocks [16], [32], [64, 64], [96],
+ * the third block's second conv one the lines recipe no longer has, with batch norm, a [2, 1] collapse to 192 features, four 1-D convs of 192 filters, kernel 5,
  * with batch norm, 77 classes, CTC), trained by one replica on the wasm backend with the project's
  * kernels. The batch is synthetic (seeded noise strokes and random labels of ~1 character per
  * 3 frames): a step's cost depends on shapes, not on what the pixels show.

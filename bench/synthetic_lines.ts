@@ -1,13 +1,14 @@
 /**
  * A line model and a line batch for the speed benchmarks (bench/lines_profile.ts,
- * bench/lines_lstm.ts): the next line recipe's crnn at height 40, and a seeded synthetic batch.
- * A step's cost depends on shapes, not on what the pixels show, so no dataset is needed.
+ * bench/lines_lstm.ts): a crnn at height 40 (the lines recipe's as it was before 0ed3f76 dropped the
+ * third block's second conv; the recipe's own is recipeFor('lines').crnn), and a seeded synthetic
+ * batch. A step's cost depends on shapes, not on what the pixels show, so no dataset is needed.
  */
 import { crnn } from '../src/models/crnn';
 import { HostBatch } from '../src/engine/host_batch';
 import { createRng } from '../src/util/rng';
 
-/** The next line model: crnn at height 40, conv blocks [16], [32], [64, 64], [96] with batch norm, a 4-layer conv head of 192. */
+/** crnn at height 40, conv blocks [16], [32], [64, 64], [96] with batch norm, a 4-layer conv head of 192, no dropout (not the recipe's [64] third block). */
 export function nextLineModel(seed = 1): ReturnType<typeof crnn> {
   return crnn({
     numClasses: 77, height: 40, blocks: [[16], [32], [64, 64], [96]], features: 192,
