@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/runtime/backend';
 import { clockGHz, cpuDescription, simdPeakGflops } from './cpu';
+import { numberArg, stringArg } from './argv';
 
 /** One conv layer: input and filter shapes, padding, and whether training asks for its input gradient. */
 export interface ConvLayer { layer: string; x: [number, number, number, number]; f: [number, number, number, number]; pad: 'same' | 'valid'; inputGrad: boolean }
@@ -87,15 +88,10 @@ export function timeConvLayer(l: ConvLayer, reps: number, ghz: number): KernelTi
   return out;
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
 async function main(): Promise<void> {
-  const set = arg('set', 'all');
-  const reps = Number(arg('reps', '5'));
-  const batch = Number(arg('batch', '32'));
+  const set = stringArg('set', 'all');
+  const reps = numberArg('reps', 5);
+  const batch = numberArg('batch', 32);
   await initBackend({ backend: 'wasm' });
   const ghz = clockGHz();
   console.log(`${cpuDescription()}; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; HWR_WINOGRAD=${process.env.HWR_WINOGRAD ?? '(default)'}`);

@@ -9,15 +9,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { loadEmnistPart } from '../src/data/emnist';
 import { createHandwritingGenerator } from '../src/synth/handwriting';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+import { numberArg, stringArg } from './argv';
 
 function main(): void {
-  const n = Number(arg('lines', '200'));
-  const dir = arg('emnist-dir', '../shared/data/emnist62');
+  const n = numberArg('lines', 200);
+  const dir = stringArg('emnist-dir', '../shared/data/emnist62');
   const emnist = fs.existsSync(dir) ? loadEmnistPart('train', { dir, split: 'emnist62' }) : undefined;
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
   console.log(`${cpu}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}; EMNIST ${emnist ? dir : 'absent: fonts only'}`);

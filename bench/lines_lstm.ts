@@ -20,11 +20,7 @@ import { recipeFor } from '../src/train/recipes';
 import { FusedBiLstm } from '../src/kernels';
 import { syntheticLineBatch } from './synthetic_lines';
 import { cpuDescription } from './cpu';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { numberArg } from './argv';
 
 const CLASSES = 77;
 
@@ -37,9 +33,9 @@ function withHead(head: tfl.layers.Layer[], seed: number): tfl.LayersModel {
 }
 
 async function main(): Promise<void> {
-  const width = arg('width', 400);
-  const batchSize = arg('batch', 32);
-  const reps = arg('reps', 5);
+  const width = numberArg('width', 400);
+  const batchSize = numberArg('batch', 32);
+  const reps = numberArg('reps', 5);
   await initBackend({ backend: 'wasm' });
   console.log(`${cpuDescription()}; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   const recipe = recipeFor('lines').crnn!;

@@ -21,11 +21,7 @@ import { createReplica } from '../src/engine/replica';
 import { createOptimizer } from '../src/engine/optimizer';
 import { cpuDescription } from './cpu';
 import { nextLineModel, syntheticLineBatch } from './synthetic_lines';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { numberArg } from './argv';
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -40,10 +36,10 @@ function printProfile(byName: Map<string, { ms: number; calls: number }>, wall: 
 }
 
 async function main(): Promise<void> {
-  const width = arg('width', 400);
-  const batchSize = arg('batch', 32);
-  const steps = arg('steps', 3);
-  const reps = arg('reps', 0);
+  const width = numberArg('width', 400);
+  const batchSize = numberArg('batch', 32);
+  const steps = numberArg('steps', 3);
+  const reps = numberArg('reps', 0);
   console.log(describeBackend(await initBackend({ backend: 'wasm' })));
   console.log(`${cpuDescription()}; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   const model = nextLineModel();

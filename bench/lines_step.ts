@@ -17,15 +17,11 @@ import { createReplica } from '../src/engine/replica';
 import { createOptimizer } from '../src/engine/optimizer';
 import { recipeFor } from '../src/train/recipes';
 import { benchEmnistDir } from './emnist_dir';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { numberArg } from './argv';
 
 async function main(): Promise<void> {
-  const steps = arg('steps', 5);
-  const batchSize = arg('batch', 32);
+  const steps = numberArg('steps', 5);
+  const batchSize = numberArg('batch', 32);
   console.log(describeBackend(await initBackend()));
   const dir = benchEmnistDir();
   const chars = loadEmnistPart('train', { dir, split: process.env.EMNIST_SPLIT || 'dev47' });

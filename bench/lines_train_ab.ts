@@ -19,16 +19,12 @@ import { linesTask } from '../src/lines/task';
 import { createReplica } from '../src/engine/replica';
 import { createOptimizer } from '../src/engine/optimizer';
 import { benchEmnistDir } from './emnist_dir';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { numberArg } from './argv';
 
 async function main(): Promise<void> {
-  const steps = arg('steps', 200);
-  const batchSize = arg('batch', 16);
-  const seed = arg('seed', 1);
+  const steps = numberArg('steps', 200);
+  const batchSize = numberArg('batch', 16);
+  const seed = numberArg('seed', 1);
   await initBackend({ backend: 'wasm' });
   const kernels = `HWR_FUSED_BATCHNORM=${process.env.HWR_FUSED_BATCHNORM ?? '1'} HWR_WINOGRAD=${process.env.HWR_WINOGRAD ?? '1'}`;
   const chars = loadEmnistPart('train', { dir: benchEmnistDir(), split: process.env.EMNIST_SPLIT || 'dev47' });
