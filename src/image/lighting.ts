@@ -1,8 +1,13 @@
+/**
+ * Lighting and polarity: the paper's (or canvas's) background fitted as a smooth surface that the
+ * ink does not pull (`fitBackground`), which side of it the ink is on (`decidePolarity`), and the
+ * ink map, white ink on black with the lighting taken out (`toInkMap`). Pure TypeScript, shared by
+ * the character recipe (preprocess.ts), the line recipe (line.ts) and page layout (page.ts).
+ */
 import { FloatImage, createImage, quantilesInPlace } from './gray';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { abs, fround, max, min, round } = Math;
-
 
 /** How the paper/canvas background is modelled: a smooth quadratic surface (uneven lighting) or a constant. */
 export type LightingModel = 'quadratic' | 'flat';

@@ -1,8 +1,13 @@
+/**
+ * Ink masks: Otsu's threshold of an ink map, the mask above a level, connected components (with
+ * their perimeters, for the speck rule of specks.ts), the older relative speck rule
+ * (`removeSpecks`), bounding boxes of a mask or of the pixels above a level, and dilation. Pure
+ * TypeScript, shared by the character and line recipes, page layout and the segmentation baseline.
+ */
 import { PixelBox, FloatImage } from './gray';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { max, min } = Math;
-
 
 /** A binary mask: 1 = ink, 0 = background, same layout as the image it came from. */
 export interface Mask {
