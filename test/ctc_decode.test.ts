@@ -7,6 +7,7 @@ import { initBackend } from '../src/runtime/backend';
 import {
   beamSearchDecode, ctcDecodeBatch, ctcForwardBackward, greedyDecode, labelsToText, textToLabels,
 } from '../src/ctc';
+import { buildCharLm } from '../src/ctc/char_lm';
 import { collapse, forEachPath, logSoftmaxRows, randomLogits } from './ctc_helpers';
 
 // Classes of the hand-made posteriors: a = 0, b = 1, blank = 2 (the last).
@@ -117,6 +118,72 @@ describe('beamSearchDecode', () => {
   test('no frames: empty labels with confidence 1', () => {
     expect(beamSearchDecode(new Float32Array(0), 0, 3)).toEqual({ labels: [], confidence: 1, logProb: 0 });
     expect(greedyDecode(new Float32Array(0), 0, 3)).toEqual({ labels: [], confidence: 1, logProb: 0 });
+  });
+});
+
+describe('beamSearchDecode with a character LM', () => {
+  // Four characters + blank (the last class); the LM is built on short lines of them.
+  const CHARS = ['c', 'a', 'o', 't'];
+  const [c, a, o, t] = [0, 1, 2, 3];
+  const LM_BLANK = 4;
+  const lm = buildCharLm([[c, a, t], [c, a, t], [t, a, c, o], [a, t], [o, c, t, a], [c, a, t, o]], CHARS, { order: 3 });
+
+  test('alpha = 0, beta = 0: exactly the search without an LM, on random scores and beam widths', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const T = 4 + (seed % 9);
+      const logits = randomLogits(T * 5, 300 + seed, 2.5);
+      for (const beamWidth of [1, 3, 10]) {
+        const plain = beamSearchDecode(logits, T, 5, { beamWidth });
+        const zero = beamSearchDecode(logits, T, 5, { beamWidth, lm: { model: lm, alpha: 0, beta: 0 } });
+        expect(zero).toEqual(plain);
+      }
+    }
+  });
+
+  test('an ambiguous frame (o 0.5, a 0.4 between c and t) reads as the likelier word "cat" with the LM', () => {
+    const frames = [[c, 0.9], [LM_BLANK, 0.9], [o, 0.5, a, 0.4], [LM_BLANK, 0.9], [t, 0.9]] as number[][];
+    const probs = new Float32Array(frames.length * 5);
+    frames.forEach((f, i) => {
+      let rest = 1;
+      for (let j = 0; j < f.length; j += 2) { probs[i * 5 + f[j]] = f[j + 1]; rest -= f[j + 1]; }
+      const others = [0, 1, 2, 3, 4].filter((k) => !f.some((x, j) => j % 2 === 0 && x === k));
+      for (const k of others) probs[i * 5 + k] = rest / others.length;
+    });
+    const opts = { input: 'probs' as const, beamWidth: 16, minCharProb: 0 };
+    const plain = beamSearchDecode(probs, frames.length, 5, opts);
+    expect(plain.labels).toEqual([c, o, t]);
+    const withLm = beamSearchDecode(probs, frames.length, 5, { ...opts, lm: { model: lm, alpha: 1, beta: 0 } });
+    expect(withLm.labels).toEqual([c, a, t]);
+    // Its confidence is still the CTC p(labels | x) of "cat", the LM not included.
+    const logProbs = Float64Array.from(probs, Math.log);
+    expect(withLm.confidence).toBeCloseTo(Math.exp(-ctcForwardBackward(logProbs, frames.length, 5, [c, a, t], LM_BLANK).nll), 10);
+    expect(withLm.confidence).toBeLessThan(plain.confidence);
+  });
+
+  test('an exact search (no pruning) returns the labelling of highest CTC + alpha * LM + beta * length (brute force)', () => {
+    for (let seed = 0; seed < 8; seed++) {
+      const T = 5;
+      const logits = randomLogits(T * 5, 700 + seed, 2);
+      const logProbs = logSoftmaxRows(logits, T, 5);
+      const alpha = 0.3 + 0.2 * (seed % 4);
+      const beta = seed % 2 === 0 ? 0.5 : -0.5;
+      let best = -Infinity;
+      let bestKey = '';
+      for (const [key, p] of allLabellings(logProbs, T, 5, LM_BLANK)) {
+        const labels = key === '' ? [] : key.split(',').map(Number);
+        const value = Math.log(p) + alpha * lm.lineLogProb(labels) + beta * labels.length;
+        if (value > best) { best = value; bestKey = key; }
+      }
+      const beam = beamSearchDecode(logits, T, 5, { beamWidth: 5 ** T, minCharProb: 0, lm: { model: lm, alpha, beta } });
+      expect(beam.labels.join(',')).toBe(bestKey);
+    }
+  });
+
+  test('an LM for another charset, or a blank that is not last, is an error', () => {
+    const logits = randomLogits(3 * 6, 1);
+    expect(() => beamSearchDecode(logits, 3, 6, { lm: { model: lm, alpha: 1, beta: 0 } })).toThrow(/the language model has 4 labels but the scores have 5 classes/);
+    expect(() => beamSearchDecode(randomLogits(15, 1), 3, 5, { blank: 0, lm: { model: lm, alpha: 1, beta: 0 } })).toThrow(/blank 0, must be the last/);
+    expect(() => beamSearchDecode(randomLogits(15, 1), 3, 5, { lm: { model: lm, alpha: NaN, beta: 0 } })).toThrow(/alpha NaN/);
   });
 });
 

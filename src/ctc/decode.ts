@@ -6,6 +6,7 @@
  * `input: 'probs'`. The blank is the last class (C - 1) unless `blank` says otherwise, as in ctcLoss.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { CharLm } from './char_lm';
 import type { CtcOptions } from './loss';
 
 /** Options of the decoders. */
@@ -23,6 +24,24 @@ export interface BeamSearchOptions extends CtcDecodeOptions {
    * it bounds the work per frame and changes p(labels | x) by at most that mass per frame. 0 disables it.
    */
   minCharProb?: number;
+  /**
+   * A character language model in the search (default none): see `BeamSearchLm`. Its labels are the
+   * classes other than the blank, which must then be the last class.
+   */
+  lm?: BeamSearchLm;
+}
+
+/**
+ * A character LM and its weights in the beam search: a prefix extended by label c gains
+ * alpha * ln p_lm(c | the prefix's last order-1 labels) + beta, and the chosen prefix also
+ * alpha * ln p_lm(end of line | it). Prefixes are ranked and kept by CTC log-probability + these
+ * gains; alpha = beta = 0 is the search without an LM, exactly. beta rewards each character, against
+ * the LM's pull towards short readings.
+ */
+export interface BeamSearchLm {
+  model: CharLm;
+  alpha: number;
+  beta: number;
 }
 
 /** A decoded label sequence. */
@@ -31,7 +50,8 @@ export interface CtcDecoded {
   labels: number[];
   /**
    * Greedy: the probability of the best path (product of the chosen frame probabilities).
-   * Beam: p(labels | x) of the best prefix, summed over the alignments the beam kept (a lower bound).
+   * Beam: p(labels | x) of the best prefix, summed over the alignments the beam kept (a lower bound);
+   * with an LM too: the CTC p(labels | x) of the prefix chosen, the LM's score not included.
    */
   confidence: number;
   /** log(confidence), finite where confidence underflows to 0 on long inputs. */
@@ -108,11 +128,20 @@ interface Prefix {
   nextNonBlank: number;
   /** Frame whose next* values this node holds (so they reset once per frame). */
   frame: number;
+  /** log p(prefix | frames so far): logAdd(blank, nonBlank). */
   score: number;
+  /** The LM's gains along the prefix (0 without an LM), and its LM state. */
+  lm: number;
+  lmState: number;
+  /** What the beam keeps the best of: score + lm. */
+  rank: number;
 }
 
-function newPrefix(parent: Prefix | null, label: number): Prefix {
-  return { parent, label, children: null, blank: -Infinity, nonBlank: -Infinity, nextBlank: -Infinity, nextNonBlank: -Infinity, frame: -1, score: -Infinity };
+function newPrefix(parent: Prefix | null, label: number, lm = 0, lmState = 0): Prefix {
+  return {
+    parent, label, children: null, blank: -Infinity, nonBlank: -Infinity, nextBlank: -Infinity, nextNonBlank: -Infinity, frame: -1,
+    score: -Infinity, lm, lmState, rank: -Infinity,
+  };
 }
 
 function labelsOf(p: Prefix): number[] {
@@ -121,13 +150,13 @@ function labelsOf(p: Prefix): number[] {
   return labels.reverse();
 }
 
-/** The k highest-scoring prefixes, best first; ties keep their order (deterministic). */
+/** The k highest-ranking prefixes, best first; ties keep their order (deterministic). */
 function topK(items: Prefix[], k: number): Prefix[] {
   const best: Prefix[] = [];
   for (const p of items) {
-    if (best.length === k && p.score <= best[k - 1].score) continue;
+    if (best.length === k && p.rank <= best[k - 1].rank) continue;
     let i = best.length < k ? best.length : k - 1;
-    while (i > 0 && best[i - 1].score < p.score) {
+    while (i > 0 && best[i - 1].rank < p.rank) {
       if (i < k) best[i] = best[i - 1];
       i--;
     }
@@ -136,10 +165,23 @@ function topK(items: Prefix[], k: number): Prefix[] {
   return best;
 }
 
+/** Checks an LM against the scores' classes: its labels are the C - 1 classes before the blank. */
+function checkLm(lm: BeamSearchLm, C: number, blank: number): void {
+  const { model, alpha, beta } = lm;
+  if (model.size !== C - 1 || blank !== C - 1) {
+    throw new Error(`beamSearchDecode: the language model has ${model.size} labels but the scores have ${C - 1} classes besides the blank ` +
+      `(blank ${blank}, must be the last); use an LM built for this model's charset.`);
+  }
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta) || alpha < 0) {
+    throw new Error(`beamSearchDecode: LM weights alpha ${alpha} (>= 0) and beta ${beta} must be finite numbers.`);
+  }
+}
+
 /**
  * CTC prefix beam search in log space: keeps the `beamWidth` most probable label prefixes, each
  * with its probability of ending in a blank and in a character, so that a repeated character only
- * counts twice when a blank separates the two.
+ * counts twice when a blank separates the two. With `lm`, prefixes are ranked by CTC score plus
+ * the LM's gains (`BeamSearchLm`); the CTC recursions themselves are unchanged.
  */
 export function beamSearchDecode(scores: ArrayLike<number>, T: number, C: number, opts: BeamSearchOptions = {}): CtcDecoded {
   const blank = checkScores(scores, T, C, opts, 'beamSearchDecode');
@@ -149,10 +191,19 @@ export function beamSearchDecode(scores: ArrayLike<number>, T: number, C: number
   }
   const minLogProb = Math.log(opts.minCharProb ?? 1e-4);
   const logProbs = ctcFrameLogProbs(scores, T, C, opts.input);
+  const lm = opts.lm;
+  if (lm) checkLm(lm, C, blank);
+  // A prefix's LM gain is computed once, when its trie node is made.
+  const extend = (p: Prefix, c: number): Prefix => {
+    if (!lm) return newPrefix(p, c);
+    const { model, alpha, beta } = lm;
+    return newPrefix(p, c, p.lm + alpha * model.logProb(p.lmState, c) + beta, model.next(p.lmState, c));
+  };
 
-  const root = newPrefix(null, -1);
+  const root = newPrefix(null, -1, 0, lm ? lm.model.start : 0);
   root.blank = 0;
   root.score = 0;
+  root.rank = 0;
   let beam: Prefix[] = [root];
   for (let t = 0; t < T; t++) {
     const row = t * C;
@@ -179,7 +230,7 @@ export function beamSearchDecode(scores: ArrayLike<number>, T: number, C: number
         if (c === blank || lp < minLogProb || lp === -Infinity) continue;
         if (!p.children) p.children = new Map();
         let child = p.children.get(c);
-        if (!child) p.children.set(c, (child = newPrefix(p, c)));
+        if (!child) p.children.set(c, (child = extend(p, c)));
         touch(child);
         child.nextNonBlank = logAdd(child.nextNonBlank, (c === last ? p.blank : pTotal) + lp);
       }
@@ -188,10 +239,22 @@ export function beamSearchDecode(scores: ArrayLike<number>, T: number, C: number
       p.blank = p.nextBlank;
       p.nonBlank = p.nextNonBlank;
       p.score = logAdd(p.blank, p.nonBlank);
+      p.rank = p.score + p.lm;
     }
     beam = topK(touched, beamWidth);
   }
-  const best = beam[0];
+  let best = beam[0];
+  if (lm && lm.alpha !== 0) {
+    // The line ends here: the LM's probability of that decides between the prefixes kept.
+    let bestRank = -Infinity;
+    for (const p of beam) {
+      const rank = p.rank + lm.alpha * lm.model.logProb(p.lmState, lm.model.end);
+      if (rank > bestRank) {
+        bestRank = rank;
+        best = p;
+      }
+    }
+  }
   return { labels: labelsOf(best), confidence: Math.exp(best.score), logProb: best.score };
 }
 
