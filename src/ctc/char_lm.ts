@@ -19,18 +19,25 @@
  * longest context: p(w | h) = p*(hw) if hw is stored, else b(h) p(w | h minus its first symbol).
  * Pruning (n-grams seen fewer than `minCounts` times are dropped) keeps the stored probabilities and
  * recomputes each context's backoff so that every distribution still sums to 1 (as SRILM prunes).
- * An n-gram is one integer: its symbols as digits symbol+1 in base V+2, oldest first, so the digit
- * count is the order and no two orders share a key (orders up to 5 fit 32 bits at V = 75).
+ * ln p* is stored in steps of LOG_PROB_STEP (1/2048 nat: p off by 0.025% at most) and backoffs are
+ * computed from the exact values, so every probability is within 0.025% of its KN value and every
+ * distribution sums to 1 within that.
+ * A context is one integer: its symbols as digits symbol+1 in base V+2, oldest first, so the digit
+ * count is its length and no two lengths share a key (orders up to 5 fit 32 bits at V = 75).
  *
- * Serialised (`toJSON`): JSON with the keys as base64 little-endian Uint32 and the log-probabilities
- * as base64 Float32; the model read back (`fromJSON`) gives bit-identical log-probabilities.
+ * Serialised (`toJSON`), grouped by context (about 3 bytes an n-gram, 1 MB for 250,000 of them in
+ * base64): JSON with base64 little-endian arrays of the contexts' keys (Uint32), follower counts
+ * (Uint8) and ln b (Float32), and of the n-grams' last symbols (Uint8) and quantised ln p* (Uint16).
+ * The model read back (`fromJSON`) gives bit-identical log-probabilities.
  */
 
 /** Format name and version of the JSON form; a different version is an error that says to rebuild. */
 export const CHAR_LM_FORMAT = 'hwr-char-lm';
 export const CHAR_LM_VERSION = 1;
-/** Highest order supported: keys of order 5 over 75 characters reach 77^5 < 2^32. */
+/** Highest order supported: contexts of 4 symbols over 75 characters reach 77^4 < 2^32. */
 export const CHAR_LM_MAX_ORDER = 5;
+/** Quantisation step of the stored ln p, nats: ln p = -q * LOG_PROB_STEP for q in 0..65535 (down to p = 1e-14). */
+export const LOG_PROB_STEP = 1 / 2048;
 
 /** Options of `buildCharLm`. */
 export interface CharLmBuildOptions {
@@ -56,10 +63,15 @@ export interface CharLmJson {
   charset: string[];
   /** The discount of each order used in estimation (index 0 = unigrams). */
   discounts: number[];
-  /** Stored n-grams: keys (base64 Uint32 LE, ascending) and ln p(w | h) (base64 Float32 LE). */
-  ngrams: { count: number; keys: string; logProbs: string };
-  /** Stored contexts: keys (base64 Uint32 LE, ascending) and ln b(h) (base64 Float32 LE). */
-  contexts: { count: number; keys: string; logBackoffs: string };
+  /** ln p = -logProbs[i] * logProbStep. */
+  logProbStep: number;
+  /**
+   * Contexts, ascending (the empty one, key 0, first): keys (base64 Uint32 LE), how many stored
+   * n-grams follow each (base64 Uint8) and ln b(h) (base64 Float32 LE).
+   */
+  contexts: { count: number; keys: string; followers: string; logBackoffs: string };
+  /** Stored n-grams, context by context: the predicted symbol (base64 Uint8) and -ln p / logProbStep (base64 Uint16 LE). */
+  ngrams: { count: number; symbols: string; logProbs: string };
   info?: Record<string, unknown>;
 }
 
@@ -80,11 +92,8 @@ export class CharLm {
   readonly start: number;
   readonly discounts: readonly number[];
   readonly info: Record<string, unknown> | undefined;
-  /** Stored n-grams and contexts, for toJSON (ascending keys). */
-  private readonly ngramKeys: Uint32Array;
-  private readonly ngramLogProbs: Float32Array;
-  private readonly contextKeys: Uint32Array;
-  private readonly contextLogBackoffs: Float32Array;
+  /** The stored form (see CharLmJson), for toJSON. */
+  private readonly stored: StoredLm;
   private readonly probs: Map<number, number>;
   private readonly backoffs: Map<number, number>;
   /** base = size + 2; pow[k] = base^k. */
@@ -93,7 +102,7 @@ export class CharLm {
 
   constructor(fields: {
     charset: readonly string[]; order: number; discounts: readonly number[]; info?: Record<string, unknown>;
-    ngramKeys: Uint32Array; ngramLogProbs: Float32Array; contextKeys: Uint32Array; contextLogBackoffs: Float32Array;
+    stored: StoredLm;
   }) {
     const { charset, order } = fields;
     checkOrder(order, 'CharLm');
@@ -106,14 +115,20 @@ export class CharLm {
     this.start = (charset.length + 1) % this.pow[order - 1]; // the start symbol's digit: a context of one symbol
     this.discounts = [...fields.discounts];
     this.info = fields.info;
-    this.ngramKeys = fields.ngramKeys;
-    this.ngramLogProbs = fields.ngramLogProbs;
-    this.contextKeys = fields.contextKeys;
-    this.contextLogBackoffs = fields.contextLogBackoffs;
+    this.stored = fields.stored;
+    const { contextKeys, followers, logBackoffs, symbols, logProbs } = this.stored;
     this.probs = new Map();
-    for (let i = 0; i < this.ngramKeys.length; i++) this.probs.set(this.ngramKeys[i], this.ngramLogProbs[i]);
     this.backoffs = new Map();
-    for (let i = 0; i < this.contextKeys.length; i++) this.backoffs.set(this.contextKeys[i], this.contextLogBackoffs[i]);
+    let j = 0;
+    for (let i = 0; i < contextKeys.length; i++) {
+      const h = contextKeys[i];
+      this.backoffs.set(h, logBackoffs[i]);
+      for (const stop = j + followers[i]; j < stop; j++) {
+        if (symbols[j] > this.size) throw new Error(`CharLm: stored symbol ${symbols[j]} is outside 0..${this.size}; the model is damaged, rebuild it.`);
+        this.probs.set(h * this.base + symbols[j] + 1, -logProbs[j] * LOG_PROB_STEP);
+      }
+    }
+    if (j !== symbols.length) throw new Error(`CharLm: the contexts' follower counts add up to ${j}, not the ${symbols.length} n-grams stored; rebuild the model.`);
     for (let w = 1; w <= this.size + 1; w++) {
       if (!this.probs.has(w)) throw new Error(`CharLm: the unigram of symbol ${w - 1} is missing; every symbol needs one (rebuild the LM).`);
     }
@@ -121,11 +136,11 @@ export class CharLm {
 
   /** Stored n-grams (all orders) and contexts: the size of the model. */
   get ngramCount(): number {
-    return this.ngramKeys.length;
+    return this.stored.symbols.length;
   }
 
   get contextCount(): number {
-    return this.contextKeys.length;
+    return this.stored.contextKeys.length;
   }
 
   /** The state after `label` (0..size-1) follows `state`. */
@@ -179,8 +194,14 @@ export class CharLm {
       order: this.order,
       charset: [...this.charset],
       discounts: [...this.discounts],
-      ngrams: { count: this.ngramKeys.length, keys: encodeUint32(this.ngramKeys), logProbs: encodeFloat32(this.ngramLogProbs) },
-      contexts: { count: this.contextKeys.length, keys: encodeUint32(this.contextKeys), logBackoffs: encodeFloat32(this.contextLogBackoffs) },
+      logProbStep: LOG_PROB_STEP,
+      contexts: {
+        count: this.stored.contextKeys.length,
+        keys: encodeWords(this.stored.contextKeys, 4),
+        followers: bytesToBase64(this.stored.followers),
+        logBackoffs: encodeWords(this.stored.logBackoffs, 4),
+      },
+      ngrams: { count: this.stored.symbols.length, symbols: bytesToBase64(this.stored.symbols), logProbs: encodeWords(this.stored.logProbs, 2) },
       ...(this.info ? { info: this.info } : {}),
     };
   }
@@ -197,6 +218,7 @@ export class CharLm {
     if (!Array.isArray(j.charset) || !Array.isArray(j.discounts) || !j.ngrams || !j.contexts || typeof j.order !== 'number') {
       throw new Error(`${source}: a field of the character LM is missing (order, charset, discounts, ngrams, contexts); rebuild it.`);
     }
+    if (j.logProbStep !== LOG_PROB_STEP) throw new Error(`${source}: logProbStep ${String(j.logProbStep)} is not ${LOG_PROB_STEP}; rebuild the LM.`);
     const read = <T>(decode: (s: string, n: number) => T, s: unknown, n: unknown, what: string): T => {
       if (typeof s !== 'string' || !(Number.isInteger(n) && (n as number) >= 0)) throw new Error(`${source}: ${what} is not base64 with a count; rebuild the LM.`);
       try {
@@ -207,12 +229,25 @@ export class CharLm {
     };
     return new CharLm({
       charset: j.charset, order: j.order, discounts: j.discounts, info: j.info,
-      ngramKeys: read(decodeUint32, j.ngrams.keys, j.ngrams.count, 'ngrams.keys'),
-      ngramLogProbs: read(decodeFloat32, j.ngrams.logProbs, j.ngrams.count, 'ngrams.logProbs'),
-      contextKeys: read(decodeUint32, j.contexts.keys, j.contexts.count, 'contexts.keys'),
-      contextLogBackoffs: read(decodeFloat32, j.contexts.logBackoffs, j.contexts.count, 'contexts.logBackoffs'),
+      stored: {
+        contextKeys: read((s, n) => new Uint32Array(decodeWords(s, n, 4)), j.contexts.keys, j.contexts.count, 'contexts.keys'),
+        followers: read((s, n) => base64ToBytes(s, n), j.contexts.followers, j.contexts.count, 'contexts.followers'),
+        logBackoffs: read((s, n) => new Float32Array(decodeWords(s, n, 4)), j.contexts.logBackoffs, j.contexts.count, 'contexts.logBackoffs'),
+        symbols: read((s, n) => base64ToBytes(s, n), j.ngrams.symbols, j.ngrams.count, 'ngrams.symbols'),
+        logProbs: read((s, n) => new Uint16Array(decodeWords(s, n, 2)), j.ngrams.logProbs, j.ngrams.count, 'ngrams.logProbs'),
+      },
     });
   }
+}
+
+/** The stored form of a model: contexts ascending, their n-grams after each other in the same order. */
+interface StoredLm {
+  contextKeys: Uint32Array;
+  followers: Uint8Array;
+  logBackoffs: Float32Array;
+  symbols: Uint8Array;
+  /** -ln p / LOG_PROB_STEP. */
+  logProbs: Uint16Array;
 }
 
 function checkOrder(order: number, fn: string): void {
@@ -225,7 +260,9 @@ function checkOrder(order: number, fn: string): void {
 function powers(base: number, order: number): number[] {
   const pow = [1];
   for (let k = 1; k <= order; k++) pow.push(pow[k - 1] * base);
-  if (pow[order] > 2 ** 32) throw new Error(`CharLm: ${base - 2} characters at order ${order} do not fit 32-bit keys; use a lower order.`);
+  if (pow[order - 1] > 2 ** 32 || base > 256) {
+    throw new Error(`CharLm: ${base - 2} characters at order ${order} do not fit 32-bit contexts and byte symbols; use a lower order or a smaller charset.`);
+  }
   return pow;
 }
 
@@ -234,7 +271,7 @@ function powers(base: number, order: number): number[] {
  * class index 0..charset.length-1; empty lines are skipped).
  */
 export function buildCharLm(lines: Iterable<ArrayLike<number>>, charset: readonly string[], opts: CharLmBuildOptions = {}): CharLm {
-  const { floor, max, log, exp, fround } = Math;
+  const { floor, max, min, log, exp, round, fround } = Math;
   const N = opts.order ?? 4;
   checkOrder(N, 'buildCharLm');
   const V = charset.length;
@@ -300,14 +337,14 @@ export function buildCharLm(lines: Iterable<ArrayLike<number>>, charset: readonl
   const n1 = new Array<number>(N + 1).fill(0);
   const n2 = new Array<number>(N + 1).fill(0);
   const total = new Map<number, number>();
-  const followers = new Map<number, number>();
+  const distinct = new Map<number, number>();
   for (const [key, a] of adjusted) {
     const k = orderOf(key);
     if (a === 1) n1[k]++;
     else if (a === 2) n2[k]++;
     const context = floor(key / B);
     total.set(context, (total.get(context) ?? 0) + a);
-    followers.set(context, (followers.get(context) ?? 0) + 1);
+    distinct.set(context, (distinct.get(context) ?? 0) + 1);
   }
   const discounts = Array.from({ length: N }, (_, i) => {
     const fixed = opts.discounts?.[i];
@@ -322,7 +359,7 @@ export function buildCharLm(lines: Iterable<ArrayLike<number>>, charset: readonl
   // Interpolated KN probabilities of every seen n-gram, lowest order first (the lower-order
   // n-gram of a seen one is seen, so its probability is already there); unigrams of every symbol.
   const pKn = new Map<number, number>();
-  const lambda = (context: number, k: number): number => (discounts[k - 1] * followers.get(context)!) / total.get(context)!;
+  const lambda = (context: number, k: number): number => (discounts[k - 1] * distinct.get(context)!) / total.get(context)!;
   const uniform = 1 / (V + 1);
   for (let w = 1; w <= V + 1; w++) {
     const a = adjusted.get(w) ?? 0;
@@ -342,10 +379,17 @@ export function buildCharLm(lines: Iterable<ArrayLike<number>>, charset: readonl
   // Pruning, then each context's backoff: the mass its unstored followers get, over what the lower
   // order gives them, so p(. | h) sums to 1 (= lambda(h) exactly when nothing is pruned).
   const lm = {
+    /** n-gram key -> -ln p / LOG_PROB_STEP, rounded: what is stored. */
+    quantised: new Map<number, number>(),
+    /** n-gram key -> ln p, exact: backoffs are computed from these, so unstored n-grams get their exact KN value. */
     probs: new Map<number, number>(),
-    backoffs: new Map<number, number>(),
+    backoffs: new Map<number, number>([[0, 0]]),
   };
-  for (let w = 1; w <= V + 1; w++) lm.probs.set(w, fround(log(pKn.get(w)!)));
+  const store = (key: number, p: number): void => {
+    lm.quantised.set(key, min(65535, round(-log(p) / LOG_PROB_STEP)));
+    lm.probs.set(key, log(p));
+  };
+  for (let w = 1; w <= V + 1; w++) store(w, pKn.get(w)!);
   const query = (context: number, k: number, w: number): number => {
     // ln p(w | context of k symbols) in the model built so far (orders up to k + 1 complete).
     let acc = 0;
@@ -359,7 +403,7 @@ export function buildCharLm(lines: Iterable<ArrayLike<number>>, charset: readonl
   };
   for (let k = 2; k <= N; k++) {
     const kept = byOrder[k].filter((key) => raw.get(key)! >= minCounts[k - 1]).sort((a, b) => a - b);
-    for (const key of kept) lm.probs.set(key, fround(log(pKn.get(key)!)));
+    for (const key of kept) store(key, pKn.get(key)!);
     // kept is sorted, so each context's followers are adjacent.
     for (let i = 0; i < kept.length;) {
       const context = floor(kept[i] / B);
@@ -377,13 +421,21 @@ export function buildCharLm(lines: Iterable<ArrayLike<number>>, charset: readonl
     }
   }
 
-  const sortedKeys = (m: Map<number, number>): Uint32Array => Uint32Array.from([...m.keys()].sort((a, b) => a - b));
-  const ngramKeys = sortedKeys(lm.probs);
-  const contextKeys = sortedKeys(lm.backoffs);
+  // Ascending keys group the n-grams by context (key = context * B + symbol digit), contexts ascending.
+  const ngramKeys = [...lm.quantised.keys()].sort((a, b) => a - b);
+  const contextKeys = [...lm.backoffs.keys()].sort((a, b) => a - b);
+  const followers = new Uint8Array(contextKeys.length);
+  const position = new Map(contextKeys.map((h, i) => [h, i]));
+  for (const key of ngramKeys) followers[position.get(floor(key / B))!]++;
   return new CharLm({
     charset, order: N, discounts, info: opts.info,
-    ngramKeys, ngramLogProbs: Float32Array.from(ngramKeys, (k) => lm.probs.get(k)!),
-    contextKeys, contextLogBackoffs: Float32Array.from(contextKeys, (k) => lm.backoffs.get(k)!),
+    stored: {
+      contextKeys: Uint32Array.from(contextKeys),
+      followers,
+      logBackoffs: Float32Array.from(contextKeys, (h) => lm.backoffs.get(h)!),
+      symbols: Uint8Array.from(ngramKeys, (key) => (key % B) - 1),
+      logProbs: Uint16Array.from(ngramKeys, (key) => lm.quantised.get(key)!),
+    },
   });
 }
 
@@ -436,26 +488,22 @@ function base64ToBytes(s: string, n: number): Uint8Array {
   return out;
 }
 
-function encodeUint32(a: Uint32Array): string {
-  const bytes = new Uint8Array(a.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < a.length; i++) view.setUint32(4 * i, a[i], true);
-  return bytesToBase64(bytes);
+/** A Uint32/Float32 (width 4) or Uint16 (width 2) array as base64 of its little-endian bytes. */
+function encodeWords(a: Uint32Array | Float32Array | Uint16Array, width: 2 | 4): string {
+  const native = new Uint8Array(a.buffer, a.byteOffset, a.length * width);
+  return bytesToBase64(LITTLE_ENDIAN ? native : swapBytes(native, width));
 }
 
-function encodeFloat32(a: Float32Array): string {
-  const bytes = new Uint8Array(a.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < a.length; i++) view.setFloat32(4 * i, a[i], true);
-  return bytesToBase64(bytes);
+/** The little-endian bytes of n words of `width` bytes in base64, as a buffer in this platform's order. */
+function decodeWords(s: string, n: number, width: 2 | 4): ArrayBuffer {
+  const bytes = base64ToBytes(s, width * n);
+  return (LITTLE_ENDIAN ? bytes : swapBytes(bytes, width)).buffer;
 }
 
-function decodeUint32(s: string, n: number): Uint32Array {
-  const view = new DataView(base64ToBytes(s, 4 * n).buffer);
-  return Uint32Array.from({ length: n }, (_, i) => view.getUint32(4 * i, true));
-}
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-function decodeFloat32(s: string, n: number): Float32Array {
-  const view = new DataView(base64ToBytes(s, 4 * n).buffer);
-  return Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
+function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i += width) for (let k = 0; k < width; k++) out[i + k] = bytes[i + width - 1 - k];
+  return out;
 }
