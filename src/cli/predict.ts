@@ -4,7 +4,7 @@ import { loadModel } from '../io/saved_model';
 import { predictFiles, savePredictionGrid } from '../read/characters';
 import { geometryForDataset } from '../image/preprocess';
 import { ModelMetadata } from '../io/saved_model';
-import { isLineModel, lineMetadataProblem } from '../lines/read';
+import { isLineModel, lineMetadataProblem, loadLineLm } from '../lines/read';
 import { LinePrediction, predictLineFiles, predictSegmentedFiles, readsAsExpected, saveLinePredictionGrid } from '../read/lines';
 import { Command, UsageError, intOption } from './args';
 
@@ -12,7 +12,7 @@ import { Command, UsageError, intOption } from './args';
 export const predictCommand: Command = {
   name: 'predict',
   usage: 'predict --model saved_models/mnist <image|folder>... [--json]\n' +
-    '       hwr predict --model saved_models/lines <image|folder>... [--decoder greedy|beam] [--json]\n' +
+    '       hwr predict --model saved_models/lines <image|folder>... [--decoder greedy|beam [--no-lm]] [--json]\n' +
     '       hwr predict --model saved_models/emnist --segment <image|folder>... [--json]',
   summary: 'Predict the character in each image (PNG, JPEG, WebP; folders are expanded). Each image is\n' +
     'preprocessed like MNIST/EMNIST (grayscale, polarity, crop, fit, centre). Prints label, confidence\n' +
@@ -20,7 +20,8 @@ export const predictCommand: Command = {
     'With a line model (saved_models/lines), reads the writing in each image instead: a word, a line or a\n' +
     'whole page (its lines found, deskewed and read top to bottom, one output line per line); with --segment,\n' +
     'a character model reads one word or line by splitting it into characters. Both print the text and its\n' +
-    'confidence per file (with --json, a line model adds each line\'s text, confidence and box).',
+    'confidence per file (with --json, a line model adds each line\'s text, confidence and box). --decoder beam\n' +
+    "uses the line model's character language model (lm.json) when its metadata names one (--no-lm: not).",
   positionals: true,
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
@@ -29,6 +30,7 @@ export const predictCommand: Command = {
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
     decoder: { type: 'string', help: 'line models: greedy (best path) or beam (prefix beam search)', default: 'greedy' },
     'beam-width': { type: 'string', help: 'line models: prefixes kept by --decoder beam', default: '10' },
+    'no-lm': { type: 'boolean', help: "line models: --decoder beam without the model's character language model" },
     segment: { type: 'boolean', help: 'read words/lines with a character model by splitting them into characters' },
   },
   async run(values, files) {
@@ -40,6 +42,9 @@ export const predictCommand: Command = {
     if (isLineModel(metadata) || values.segment) return predictLinesCli(values, files, modelDir, model, metadata);
     if (values.decoder !== undefined || values['beam-width'] !== undefined) {
       throw new UsageError(`--decoder and --beam-width are for line models; ${modelDir} reads single characters (add --segment to read a word with it).`);
+    }
+    if (values['no-lm']) {
+      throw new UsageError(`--no-lm is for line models (their character language model); ${modelDir} reads single characters.`);
     }
     // EMNIST images were made by a different recipe (bounding box, no mass centring): match it.
     const preprocess = geometryForDataset(metadata.dataset);
@@ -73,6 +78,7 @@ async function predictLinesCli(
   metadata: ModelMetadata,
 ): Promise<number> {
   let preds: LinePrediction[];
+  let how = 'segmented';
   if (isLineModel(metadata)) {
     if (values.segment) {
       throw new UsageError(
@@ -86,10 +92,13 @@ async function predictLinesCli(
     if (decoder !== 'greedy' && decoder !== 'beam') throw new UsageError(`--decoder must be greedy or beam, got '${decoder}'.`);
     const beamWidth = intOption(values, 'beam-width', 10);
     if (beamWidth < 1) throw new UsageError('--beam-width must be at least 1.');
-    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth });
+    // The LM is part of beam decoding; greedy never loads it.
+    const lm = decoder === 'beam' && !values['no-lm'] ? loadLineLm(modelDir, metadata) : null;
+    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth, lm });
+    how = lm ? 'beam+lm' : decoder;
   } else {
-    if (values.decoder !== undefined || values['beam-width'] !== undefined) {
-      throw new UsageError('--decoder and --beam-width are for line models; --segment reads each character with the character model.');
+    if (values.decoder !== undefined || values['beam-width'] !== undefined || values['no-lm']) {
+      throw new UsageError(`${values['no-lm'] ? '--no-lm is' : '--decoder and --beam-width are'} for line models; --segment reads each character with the character model.`);
     }
     preds = await predictSegmentedFiles(model, metadata.classes, files, { geometry: geometryForDataset(metadata.dataset) });
   }
@@ -97,7 +106,6 @@ async function predictLinesCli(
   const name = path.basename(path.resolve(modelDir)) + (isLineModel(metadata) ? '' : '-segment');
   const grid = String(values.out ?? `outputs/prediction_visuals/${name}.png`);
   // Short: the grid is as wide as the widest line, and a longer title would be cut off.
-  const how = isLineModel(metadata) ? String(values.decoder ?? 'greedy') : 'segmented';
   if (preds.some((p) => p.ok)) saveLinePredictionGrid(preds, grid, { title: `${path.basename(path.resolve(modelDir))} (${how})` });
   if (values.json) {
     console.log(JSON.stringify(preds.map((p) => (p.ok

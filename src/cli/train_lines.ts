@@ -21,6 +21,7 @@ import { TrainingInterruptedError, resolveWorkers, train } from '../train/train'
 import { TrainCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint';
 import { saveModel } from '../io/saved_model';
 import { linesTask } from '../lines/task';
+import type { BeamSearchLm } from '../ctc/decode';
 import { LineModelMetadata } from '../lines/read';
 import { LineEvaluation, evaluateLines, formatLineEvaluations } from '../lines/evaluate';
 import { UsageError, blocksOption, intOption, numberOption, workersOption } from './args';
@@ -178,12 +179,14 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   return 0;
 }
 
-/** Every test set of `lineTestSources` read by the model: `testLines` lines each, greedy and beam. */
-export function evaluateLineTestSets(model: tfl.LayersModel, meta: LineModelMetadata, opts: LineTestOptions, testLines: number, beamWidth = 10): Partial<Record<LineTestSet, LineEvaluation>> {
+/** Every test set of `lineTestSources` read by the model: `testLines` lines each, greedy and beam (and beam with `lm` when given). */
+export function evaluateLineTestSets(
+  model: tfl.LayersModel, meta: LineModelMetadata, opts: LineTestOptions, testLines: number, beamWidth = 10, lm: BeamSearchLm | null = null,
+): Partial<Record<LineTestSet, LineEvaluation>> {
   const out: Partial<Record<LineTestSet, LineEvaluation>> = {};
   for (const [name, lines] of Object.entries(lineTestSources(opts)) as Array<[LineTestSet, LineSource]>) {
     const started = Date.now();
-    out[name] = evaluateLines(model, meta, lines, { n: testLines, beamWidth });
+    out[name] = evaluateLines(model, meta, lines, { n: testLines, beamWidth, lm });
     console.error(`${name}: ${testLines} test lines made and read in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return out;

@@ -1,9 +1,10 @@
 /**
  * Evaluation of a line model on synthetic test lines: CER (both definitions) and WER for greedy and
- * beam decoding, the worst lines, and optionally another reader (e.g. the segmentation baseline)
- * scored on the very same lines.
+ * beam decoding, and beam decoding with a character LM when one is given; the worst lines, and
+ * optionally another reader (e.g. the segmentation baseline) scored on the very same lines.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { BeamSearchLm } from '../ctc/decode';
 import { LineImage, LineSource } from '../synth/line_source';
 import { CharacterErrorRate, WordErrorRate, characterErrorRate, editDistance, looseCharacterErrorRate, wordErrorRate } from '../eval/text_metrics';
 import { LineModelMetadata, LineReading, readLineBatch } from './read';
@@ -21,6 +22,8 @@ export interface LineEvalOptions {
   beam?: boolean;
   /** Beam width (default 10). */
   beamWidth?: number;
+  /** A character LM and its weights: the lines are also read by beam search with it (the 'beam+lm' row). */
+  lm?: BeamSearchLm | null;
   /** Worst lines kept in the report (default 20). */
   worst?: number;
   /** Other readers scored on the same lines, by name (e.g. { segmentation: ... }). */
@@ -45,6 +48,8 @@ export interface LineResult {
   target: string;
   greedy: string;
   beam?: string;
+  /** Beam search with the LM. */
+  beamLm?: string;
   /** Greedy edits and their share of the target's characters. */
   edits: number;
   cer: number;
@@ -60,6 +65,8 @@ export interface LineEvaluation {
   split: string;
   greedy: ReaderScores;
   beam?: ReaderScores;
+  /** Beam search with the character LM (`LineEvalOptions.lm`). */
+  beamLm?: ReaderScores;
   others: Record<string, ReaderScores>;
   /** The lines with the most greedy edits relative to their length. */
   worst: LineResult[];
@@ -93,9 +100,9 @@ function batchesByWidth(lines: LineImage[], batchSize: number, multiple: number)
   return out;
 }
 
-/** Reads test lines 0..n-1 of `lines` with the model (greedy and beam) and any `others`, and scores them. */
+/** Reads test lines 0..n-1 of `lines` with the model (greedy, beam, and beam with `lm` when given) and any `others`, and scores them. */
 export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, lines: LineSource, opts: LineEvalOptions = {}): LineEvaluation {
-  const { n = 1000, batchSize = 64, beam = true, beamWidth = 10, worst = 20, others = {} } = opts;
+  const { n = 1000, batchSize = 64, beam = true, beamWidth = 10, worst = 20, others = {}, lm } = opts;
   if (lines.height !== meta.height) throw new Error(`evaluateLines: the lines are ${lines.height} px high but the model reads ${meta.height} px.`);
   if (lines.charset.join('') !== meta.charset.join('')) {
     throw new Error(`evaluateLines: the lines' charset ${JSON.stringify(lines.charset.join(''))} differs from the model's ${JSON.stringify(meta.charset.join(''))}; generate lines from the dataset the model was trained on.`);
@@ -115,12 +122,13 @@ export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, l
   const H = meta.height;
   const greedy = read((b) => readLineBatch(model, meta, b.images, b.order.length, b.width, { decoder: 'greedy', batchSize, widths: b.widths }));
   const beamRead = beam ? read((b) => readLineBatch(model, meta, b.images, b.order.length, b.width, { decoder: 'beam', beamWidth, batchSize, widths: b.widths })) : undefined;
+  const beamLmRead = lm ? read((b) => readLineBatch(model, meta, b.images, b.order.length, b.width, { decoder: 'beam', beamWidth, batchSize, widths: b.widths, lm })) : undefined;
   const otherReads = Object.fromEntries(Object.entries(others).map(([name, reader]) => [name, read((b) => reader(b.images, b.order.length, H, b.width))]));
 
   const results: LineResult[] = targets.map((target, i) => {
     const edits = editDistance(greedy.texts[i], target);
     return {
-      line: i, target, greedy: greedy.texts[i], ...(beamRead ? { beam: beamRead.texts[i] } : {}),
+      line: i, target, greedy: greedy.texts[i], ...(beamRead ? { beam: beamRead.texts[i] } : {}), ...(beamLmRead ? { beamLm: beamLmRead.texts[i] } : {}),
       edits, cer: target.length > 0 ? edits / target.length : edits, confidence: greedy.conf[i],
       ...(Object.keys(otherReads).length ? { others: Object.fromEntries(Object.entries(otherReads).map(([k, r]) => [k, r.texts[i]])) } : {}),
     };
@@ -130,6 +138,7 @@ export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, l
     n, mode: lines.name, split: lines.split,
     greedy: scores(greedy.texts, targets, greedy.seconds),
     ...(beamRead ? { beam: scores(beamRead.texts, targets, beamRead.seconds) } : {}),
+    ...(beamLmRead ? { beamLm: scores(beamLmRead.texts, targets, beamLmRead.seconds) } : {}),
     others: Object.fromEntries(Object.entries(otherReads).map(([k, r]) => [k, scores(r.texts, targets, r.seconds)])),
     worst: worstLines,
     lines: results,
@@ -142,7 +151,10 @@ const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 export function formatLineEvaluations(reports: Record<string, LineEvaluation>): string {
   const rows: string[][] = [['lines', 'reader', 'CER', 'CER (no case, no punct.)', 'WER', 'seconds']];
   for (const [name, r] of Object.entries(reports)) {
-    const readers: Array<[string, ReaderScores]> = [['greedy', r.greedy], ...(r.beam ? [['beam', r.beam] as [string, ReaderScores]] : []), ...Object.entries(r.others)];
+    const readers: Array<[string, ReaderScores]> = [
+      ['greedy', r.greedy], ...(r.beam ? [['beam', r.beam] as [string, ReaderScores]] : []), ...(r.beamLm ? [['beam+lm', r.beamLm] as [string, ReaderScores]] : []),
+      ...Object.entries(r.others),
+    ];
     for (const [reader, s] of readers) rows.push([`${name} (${r.n})`, reader, pct(s.cer), pct(s.cerLoose), pct(s.wer), s.seconds.toFixed(1)]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));

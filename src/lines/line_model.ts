@@ -7,11 +7,12 @@
  * A line model's metadata.json: family 'crnn', task 'lines', `charset` (class index -> character,
  * ' ' included), `blank` = charset.length (the last class), `height` (input height, pixels) and
  * `downsample` (input width pixels per output time step); optionally `body` (where its training
- * lines put the writing's body band), which switches the line recipe to body-height scaling.
+ * lines put the writing's body band), which switches the line recipe to body-height scaling, and
+ * `lm` (its character language model for beam decoding, line_lm.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { beamSearchDecode, greedyDecode } from '../ctc/decode';
+import { BeamSearchLm, beamSearchDecode, greedyDecode } from '../ctc/decode';
 import { lineFrames } from '../ctc/frames';
 import type { LinePreprocessOptions, PreprocessedLine } from '../image/line';
 import type { ModelMetadata } from '../io/metadata';
@@ -34,6 +35,21 @@ export interface LineModelMetadata extends ModelMetadata {
    * older median-character scaling is used.
    */
   body?: { height: number; baseline: number };
+  /** Its character language model for beam decoding, when one was built (scripts/build-line-lm.js; see line_lm.ts). */
+  lm?: LineLmMetadata;
+}
+
+/** metadata.json's `lm`: the LM file in the model's folder and the weights tuned on its validation lines. */
+export interface LineLmMetadata {
+  /** File name in the model's folder, e.g. 'lm.json'. */
+  file: string;
+  order: number;
+  /** Weights in the beam search (`BeamSearchLm`). */
+  alpha: number;
+  beta: number;
+  /** Case-sensitive CER on the validation lines the weights were tuned on, without and with the LM. */
+  valCer?: { greedy?: number; beam: number; beamLm: number };
+  [extra: string]: unknown;
 }
 
 /** True when metadata describes a line model (task 'lines'). */
@@ -130,12 +146,14 @@ export interface ReadLineOptions {
   widths?: Int32Array;
   /** Lines per forward pass (default 64): bounds memory on long batches. */
   batchSize?: number;
+  /** A character LM and its weights for decoder 'beam' (`loadLineModel` gives the model's own); greedy ignores it. */
+  lm?: BeamSearchLm | null;
 }
 
 /** A line read by the model. */
 export interface LineReading {
   text: string;
-  /** Greedy: probability of the best path; beam: p(text | image) summed over the alignments the beam kept. */
+  /** Greedy: probability of the best path; beam: p(text | image) summed over the alignments the beam kept (the LM's score not included). */
   confidence: number;
 }
 
@@ -146,7 +164,7 @@ export interface LineReading {
 export function readLineBatch(
   model: tfl.LayersModel, meta: LineModelMetadata, images: Uint8Array | Float32Array, n: number, width: number, opts: ReadLineOptions = {},
 ): LineReading[] {
-  const { decoder = 'greedy', beamWidth = 10, widths, batchSize = 64 } = opts;
+  const { decoder = 'greedy', beamWidth = 10, widths, batchSize = 64, lm } = opts;
   const H = meta.height;
   if (images.length !== n * H * width) {
     throw new Error(`readLineBatch: ${images.length} pixels is not n x height x width = ${n} x ${H} x ${width}; ` +
@@ -173,7 +191,7 @@ export function readLineBatch(
       const frames = widths ? lineFrames(widths[start + i], meta.downsample, T) : T;
       const scores = data.subarray(i * T * C, (i * T + frames) * C);
       const decoded = decoder === 'beam'
-        ? beamSearchDecode(scores, frames, C, { blank: meta.blank, beamWidth })
+        ? beamSearchDecode(scores, frames, C, { blank: meta.blank, beamWidth, lm: lm ?? undefined })
         : greedyDecode(scores, frames, C, { blank: meta.blank });
       let text = '';
       for (const k of decoded.labels) text += meta.charset[k];
@@ -195,7 +213,7 @@ export interface ReadLine extends LineReading {
  * What `hwr predict` does per file, and what the web app does with a drawing or a photo.
  */
 export function readPreprocessedLine(
-  model: tfl.LayersModel, meta: LineModelMetadata, preprocessed: PreprocessedLine, opts: Pick<ReadLineOptions, 'decoder' | 'beamWidth'> = {},
+  model: tfl.LayersModel, meta: LineModelMetadata, preprocessed: PreprocessedLine, opts: Pick<ReadLineOptions, 'decoder' | 'beamWidth' | 'lm'> = {},
 ): ReadLine {
   const line = padRight(preprocessed);
   if (line.empty) return { line, text: '', confidence: 0 };

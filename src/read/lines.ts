@@ -5,6 +5,7 @@
  */
 import * as nodePath from 'path';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BeamSearchLm } from '../ctc/decode';
 import { foldText } from '../synth/corpus';
 import { decodeRgba, readImageBytes } from '../image/decode';
 import { PixelBox } from '../image/gray';
@@ -81,6 +82,8 @@ export interface LinePredictOptions {
   decoder?: 'greedy' | 'beam';
   /** Beam width for 'beam' (default 10). */
   beamWidth?: number;
+  /** A character LM and its weights for 'beam' (`loadLineModel` gives the model's); greedy ignores it. */
+  lm?: BeamSearchLm | null;
   /** Line preprocessing on top of the model's own (`linePreprocessOptionsFor`); `height` always comes from the model. */
   preprocess?: LinePreprocessOptions;
   /** Page layout options. */
@@ -99,7 +102,7 @@ export async function predictLineFiles(model: tfl.LayersModel, meta: LineModelMe
     const expected = expectedText(file, charset);
     try {
       const { rgba } = await decodeRgba(await readImageBytes(file), file);
-      const page = readPage(model, meta, rgba, { preprocess: opts.preprocess, page: opts.page, decoder: opts.decoder, beamWidth: opts.beamWidth, name: file });
+      const page = readPage(model, meta, rgba, { preprocess: opts.preprocess, page: opts.page, decoder: opts.decoder, beamWidth: opts.beamWidth, lm: opts.lm, name: file });
       const lines = page.lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box, input: l.line.uint8, width: l.line.width }));
       // A blank image shows as a black strip, as the line recipe returns it.
       const blankWidth = Math.max(1, 2 * Math.round((2 / 28) * meta.height));

@@ -8,6 +8,7 @@
  * read it; only a page of several lines is read crop by crop.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BeamSearchLm } from '../ctc/decode';
 import { FloatImage, GrayImage, PixelBox } from '../image/gray';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
@@ -24,6 +25,8 @@ export interface ReadPageOptions {
   decoder?: 'greedy' | 'beam';
   /** Beam width for 'beam' (default 10). */
   beamWidth?: number;
+  /** A character LM and its weights for 'beam' (`loadLineModel` gives the model's); greedy ignores it. */
+  lm?: BeamSearchLm | null;
   /** The image's name in notes and errors (a file path). Default 'image'. */
   name?: string;
 }
@@ -91,7 +94,7 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
     for (let y = 0; y < H; y++) pixels.set(line.pixels.subarray(y * line.width, (y + 1) * line.width), (i * H + y) * width);
   });
   const widths = Int32Array.from(prepared, (p) => p.line.inkEnd);
-  const read = readLineBatch(model, meta, pixels, prepared.length, width, { decoder: opts.decoder, beamWidth: opts.beamWidth, widths });
+  const read = readLineBatch(model, meta, pixels, prepared.length, width, { decoder: opts.decoder, beamWidth: opts.beamWidth, lm: opts.lm, widths });
   const lines = prepared.map((p, i) => ({ text: read[i].text, confidence: read[i].confidence, box: p.box, line: p.line }));
   return {
     text: lines.map((l) => l.text).join('\n'),

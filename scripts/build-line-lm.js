@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Builds a line model's character language model and tunes its weights in the beam search:
+//   npm run build && node scripts/build-line-lm.js --model DIR [--lines 300000] [--order 4] [--val-lines N]
+//       [--alphas 0.1,0.2,...] [--betas -1,-0.5,...] [--beam-width 10] [--alpha A --beta B]
+//       [--emnist-dir ../shared/data/emnist62 --split emnist62 | --no-emnist]
+// 1. The LM: interpolated Kneser-Ney over the model's charset, from the text of its first N TRAINING
+//    lines (synth/text.ts, train split, the model's line seed and sharedWords): never validation or
+//    test text (src/synth/char_lm_corpus.ts).
+// 2. alpha and beta: each pair of the grid decodes the model's VALIDATION lines (the generator of its
+//    metadata: geometry, seed, sharedWords, EMNIST share) with beam search + LM; the lowest
+//    case-sensitive CER wins (src/lines/tune_lm.ts). --alpha and --beta skip the search.
+// 3. DIR/lm.json and metadata.json's `lm: { file, order, alpha, beta, valCer: { greedy, beam, beamLm } }`
+//    are written together, atomically (temporaries renamed into place); the grid goes to
+//    outputs/lm-tuning-<model>.json.
+const fs = require('fs');
+const path = require('path');
+const dist = path.join(__dirname, '..', 'dist', 'src');
+const { initBackend } = require(path.join(dist, 'runtime', 'backend'));
+const { loadLineModel } = require(path.join(dist, 'lines', 'read'));
+const { buildLineLm } = require(path.join(dist, 'synth', 'char_lm_corpus'));
+const { createHandwritingGenerator } = require(path.join(dist, 'synth', 'handwriting'));
+const { tuneLineLm, DEFAULT_LM_ALPHAS, DEFAULT_LM_BETAS } = require(path.join(dist, 'lines', 'tune_lm'));
+const { lineEmnist } = require(path.join(dist, 'cli', 'train_lines'));
+const { writeFilesAtomically } = require(path.join(dist, 'export', 'atomic_file'));
+
+const LM_FILE = 'lm.json';
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : process.argv[i + 1];
+}
+const flag = (name) => process.argv.includes(`--${name}`);
+function numbers(name, fallback) {
+  const v = option(name);
+  if (v === undefined) return [...fallback];
+  const out = v.split(',').map(Number);
+  if (out.length === 0 || out.some((x) => !Number.isFinite(x))) throw new Error(`--${name} must be numbers separated by commas, got '${v}'`);
+  return out;
+}
+function integer(name, fallback) {
+  const v = Number(option(name, String(fallback)));
+  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`--${name} must be a positive integer, got '${option(name)}'`);
+  return v;
+}
+
+async function main() {
+  const dir = option('model');
+  if (!dir) throw new Error('give the line model folder: --model DIR (e.g. saved_models/lines)');
+  await initBackend({ backend: option('backend') });
+  const { model, metadata } = await loadLineModel(dir, { lm: false });
+  if (!metadata.body) throw new Error(`${dir} is a line model of the older kind (no 'body' in its metadata): its validation lines cannot be rebuilt; retrain it.`);
+  const info = metadata.lines ?? {};
+  const lineSeed = info.lineSeed ?? 42;
+  const sharedWords = info.sharedWords ?? 0;
+  const nLines = integer('lines', 300000);
+  const order = integer('order', 4);
+
+  const built = buildLineLm({ lines: nLines, lineSeed, text: { sharedWords }, order });
+  const lmJson = JSON.stringify(built.lm.toJSON());
+  console.error(`LM: order ${order}, ${built.lm.ngramCount.toLocaleString('en-US')} n-grams in ${built.lm.contextCount.toLocaleString('en-US')} contexts ` +
+    `from ${nLines.toLocaleString('en-US')} training lines (${built.characters.toLocaleString('en-US')} characters) in ${built.seconds.toFixed(1)} s; ` +
+    `${LM_FILE} ${(lmJson.length / 1e6).toFixed(2)} MB`);
+
+  let chosen;
+  let tuning = null;
+  if (option('alpha') !== undefined || option('beta') !== undefined) {
+    chosen = { alpha: Number(option('alpha', '0.5')), beta: Number(option('beta', '0')) };
+    if (!Number.isFinite(chosen.alpha) || chosen.alpha < 0 || !Number.isFinite(chosen.beta)) throw new Error('--alpha (>= 0) and --beta must be numbers');
+  } else {
+    // The model's own validation lines: the generator train_lines.ts made them with.
+    const emnistShare = info.emnist ? info.emnistShare ?? 0.5 : 0;
+    const emnist = emnistShare > 0 ? lineEmnist({ 'emnist-dir': option('emnist-dir'), split: option('split'), 'no-emnist': flag('no-emnist') }, 'train') : undefined;
+    if (emnistShare > 0 && !emnist) console.error(`note: --no-emnist: validation lines in fonts only, not the model's mix (${Math.round(100 * emnistShare)}% EMNIST letters)`);
+    const geometry = { height: metadata.height, bodyHeight: metadata.body.height, baselineRow: metadata.body.baseline };
+    const val = createHandwritingGenerator({ split: 'val', seed: lineSeed, geometry, emnist, emnistShare, text: { sharedWords } });
+    const n = integer('val-lines', info.valLines ?? 200);
+    const alphas = numbers('alphas', DEFAULT_LM_ALPHAS);
+    const betas = numbers('betas', DEFAULT_LM_BETAS);
+    console.error(`tuning alpha (${alphas.join(', ')}) and beta (${betas.join(', ')}) on ${n} validation lines, beam width ${integer('beam-width', 10)}`);
+    tuning = tuneLineLm(model, metadata, val, built.lm, {
+      n, alphas, betas, beamWidth: integer('beam-width', 10),
+      onPoint: (p, done, total) => console.error(`  [${done}/${total}] alpha ${p.alpha} beta ${p.beta}: CER ${(100 * p.cer).toFixed(2)}%`),
+    });
+    chosen = tuning.best;
+    console.error(`validation CER: greedy ${(100 * tuning.greedyCer).toFixed(2)}%, beam ${(100 * tuning.beamCer).toFixed(2)}%, ` +
+      `beam+lm ${(100 * tuning.best.cer).toFixed(2)}% (alpha ${chosen.alpha}, beta ${chosen.beta}); ${tuning.seconds.toFixed(1)} s`);
+  }
+
+  const lm = {
+    file: LM_FILE, order, alpha: chosen.alpha, beta: chosen.beta,
+    ...(tuning ? { valCer: { greedy: tuning.greedyCer, beam: tuning.beamCer, beamLm: tuning.best.cer }, valLines: tuning.n } : {}),
+    lines: nLines, ngrams: built.lm.ngramCount, bytes: lmJson.length, buildSeconds: Number(built.seconds.toFixed(1)),
+    createdAt: new Date().toISOString(),
+  };
+  // Read again just before writing: only `lm` changes, whatever else the file holds.
+  const metaFile = path.join(dir, 'metadata.json');
+  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+  writeFilesAtomically([
+    { path: path.join(dir, LM_FILE), data: lmJson },
+    { path: metaFile, data: JSON.stringify({ ...meta, lm }, null, 2) + '\n' },
+  ]);
+  console.log(`wrote ${path.join(dir, LM_FILE)} and the lm field of ${metaFile}: ${JSON.stringify({ alpha: lm.alpha, beta: lm.beta, valCer: lm.valCer })}`);
+  if (tuning) {
+    const report = path.join(__dirname, '..', 'outputs', `lm-tuning-${path.basename(path.resolve(dir))}.json`);
+    fs.mkdirSync(path.dirname(report), { recursive: true });
+    fs.writeFileSync(report, JSON.stringify({ model: dir, lm, tuning }, null, 2) + '\n');
+    console.log(`grid written to ${report}`);
+  }
+  model.dispose();
+}
+
+main().catch((e) => {
+  console.error(`build-line-lm: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+/**
+ * Choosing a line model's LM weights on its VALIDATION lines: the model reads the lines once (the
+ * logits are kept), then the beam search with the LM decodes them for each (alpha, beta) of a small
+ * grid, and the pair with the lowest case-sensitive CER wins. Validation lines only: test lines
+ * stay unseen by every choice made here (scripts/build-line-lm.js passes a 'val' generator, and
+ * `tuneLineLm` refuses any other split).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { CharLm } from '../ctc/char_lm';
+import { beamSearchDecode, greedyDecode } from '../ctc/decode';
+import { lineFrames } from '../ctc/frames';
+import { characterErrorRate } from '../eval/text_metrics';
+import type { LineImage, LineSource } from '../synth/line_source';
+import type { LineModelMetadata } from './line_model';
+
+/** Options of `tuneLineLm`. */
+export interface LmTuningOptions {
+  /** Validation lines 0..n-1 (default 200). */
+  n?: number;
+  /** alpha values tried (default 0.1 to 1.0). */
+  alphas?: number[];
+  /** beta values tried (default -1 to 2 in steps of 0.5). */
+  betas?: number[];
+  /** Beam width (default 10, as every reader's). */
+  beamWidth?: number;
+  /** Lines per forward pass (default 32). */
+  batchSize?: number;
+  /** Called after each grid point (progress). */
+  onPoint?: (point: LmGridPoint, done: number, total: number) => void;
+}
+
+/** One (alpha, beta) of the grid and the CER it gave. */
+export interface LmGridPoint {
+  alpha: number;
+  beta: number;
+  cer: number;
+}
+
+/** What `tuneLineLm` found. */
+export interface LmTuning {
+  n: number;
+  split: string;
+  /** CER without the LM: best path, and beam search of the same width. */
+  greedyCer: number;
+  beamCer: number;
+  /** The chosen point: the lowest CER; ties go to the smaller alpha, then the beta nearer 0. */
+  best: LmGridPoint;
+  grid: LmGridPoint[];
+  seconds: number;
+}
+
+export const DEFAULT_LM_ALPHAS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0];
+export const DEFAULT_LM_BETAS: readonly number[] = [-1, -0.5, 0, 0.5, 1, 1.5, 2];
+
+/** Per-frame logits of each line [frames * classes] (its own frames only), from one forward pass per batch of similar widths. */
+export function lineLogits(model: tfl.LayersModel, meta: LineModelMetadata, lines: readonly LineImage[], batchSize = 32): Float32Array[] {
+  const H = meta.height;
+  const C = meta.charset.length + 1;
+  const out = new Array<Float32Array>(lines.length);
+  const order = lines.map((_, i) => i).sort((a, b) => lines[a].paddedWidth - lines[b].paddedWidth);
+  for (let s = 0; s < order.length; s += batchSize) {
+    const idx = order.slice(s, s + batchSize);
+    // Padded to the widest of the batch, rounded up to 16 columns, as training and evaluation batches are.
+    const W = Math.ceil(Math.max(...idx.map((i) => lines[i].paddedWidth)) / 16) * 16;
+    const pixels = new Float32Array(idx.length * H * W); // [m, H, W]
+    idx.forEach((li, j) => {
+      const l = lines[li];
+      if (l.height !== H) throw new Error(`lineLogits: line ${li} is ${l.height} px high but the model reads ${H} px.`);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < l.paddedWidth; x++) pixels[(j * H + y) * W + x] = l.pixels[y * l.paddedWidth + x] / 255;
+      }
+    });
+    const logits = tf.tidy(() => model.predict(tf.tensor4d(pixels, [idx.length, H, W, 1])) as tf.Tensor3D); // [m, T, C]
+    const T = logits.shape[1];
+    const data = logits.dataSync() as Float32Array;
+    logits.dispose();
+    idx.forEach((li, j) => {
+      const frames = lineFrames(lines[li].width, meta.downsample, T);
+      out[li] = data.slice(j * T * C, (j * T + frames) * C);
+    });
+  }
+  return out;
+}
+
+/** Tries each (alpha, beta) of the grid on validation lines 0..n-1 of `lines` (see the module comment). */
+export function tuneLineLm(model: tfl.LayersModel, meta: LineModelMetadata, lines: LineSource, lm: CharLm, opts: LmTuningOptions = {}): LmTuning {
+  const { n = 200, alphas = DEFAULT_LM_ALPHAS, betas = DEFAULT_LM_BETAS, beamWidth = 10, batchSize = 32, onPoint } = opts;
+  if (lines.split !== 'val') {
+    throw new Error(`tuneLineLm: the lines are of the '${lines.split}' split; LM weights are tuned on validation lines only (never test lines).`);
+  }
+  if (lines.charset.join('') !== meta.charset.join('') || lm.charset.join('') !== meta.charset.join('')) {
+    throw new Error('tuneLineLm: the lines, the model and the LM must share one charset; build the LM for this model (buildLineLm).');
+  }
+  if (alphas.length === 0 || betas.length === 0) throw new Error('tuneLineLm: give at least one alpha and one beta.');
+  const started = Date.now();
+  const images: LineImage[] = [];
+  for (let i = 0; i < n; i++) images.push(lines.line(i));
+  const targets = images.map((l) => l.text);
+  const logits = lineLogits(model, meta, images, batchSize);
+  const C = meta.charset.length + 1;
+  const text = (labels: number[]): string => labels.map((k) => meta.charset[k]).join('');
+  const cerOf = (decode: (scores: Float32Array, frames: number) => number[]): number =>
+    characterErrorRate(logits.map((s) => text(decode(s, s.length / C))), targets).cer;
+  const greedyCer = cerOf((s, T) => greedyDecode(s, T, C, { blank: meta.blank }).labels);
+  const beamCer = cerOf((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth }).labels);
+  const grid: LmGridPoint[] = [];
+  const total = alphas.length * betas.length;
+  for (const alpha of alphas) {
+    for (const beta of betas) {
+      const cer = cerOf((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth, lm: { model: lm, alpha, beta } }).labels);
+      grid.push({ alpha, beta, cer });
+      onPoint?.(grid[grid.length - 1], grid.length, total);
+    }
+  }
+  const best = [...grid].sort((a, b) => a.cer - b.cer || a.alpha - b.alpha || Math.abs(a.beta) - Math.abs(b.beta) || a.beta - b.beta)[0];
+  return { n, split: lines.split, greedyCer, beamCer, best, grid, seconds: (Date.now() - started) / 1000 };
+}
