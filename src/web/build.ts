@@ -72,6 +72,7 @@ export async function buildWebApp(opts: BuildWebOptions = {}): Promise<BuildWebR
     const { index, skipped } = buildModelIndex(modelsDir, { only: only.length ? only : undefined });
     for (const m of index.models) {
       fs.mkdirSync(path.join(tmp, 'models', m.id), { recursive: true });
+      // m.files: model.json, weights, metadata.json and a line model's LM file (lm.json) when its metadata names one.
       for (const f of m.files) fs.copyFileSync(path.join(modelsDir, m.id, f), path.join(tmp, 'models', m.id, f));
     }
     fs.writeFileSync(path.join(tmp, 'models.json'), JSON.stringify(index, null, 2) + '\n');

@@ -61,7 +61,9 @@ function readEntry(dir: string, id: string, prefix: string): ModelIndexEntry {
   const modelJson = readJson(path.join(dir, 'model.json'));
   const meta = readJson(path.join(dir, 'metadata.json'));
   const weightFiles: string[] = (modelJson.weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
-  const files = ['model.json', ...weightFiles, 'metadata.json'];
+  // A line model's character LM (lm.json) goes with it: served, cached offline, built into the app.
+  const lmFile = meta.task === 'lines' && meta.lm && typeof meta.lm.file === 'string' ? [meta.lm.file as string] : [];
+  const files = ['model.json', ...weightFiles, 'metadata.json', ...lmFile];
   for (const f of files) {
     // A weights path could point anywhere; the page may only fetch files inside the model's folder.
     if (f.includes('/') || f.includes('\\') || f.startsWith('.')) throw new Error(`weights path '${f}' is not a file name in the model folder`);

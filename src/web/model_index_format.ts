@@ -15,7 +15,7 @@ export interface ModelIndexEntry {
   kind: ModelKind;
   /** Folder of the model relative to the app root, ending in '/': `${path}model.json`. */
   path: string;
-  /** Every file of the model (model.json, its weight files, metadata.json), for the offline cache. */
+  /** Every file of the model (model.json, its weight files, metadata.json, a line model's LM file), for the offline cache. */
   files: string[];
   family: string;
   dataset: string;

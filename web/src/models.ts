@@ -1,7 +1,12 @@
-/** The models the page offers (models.json, made from each saved model's metadata.json) and loading one. */
+/**
+ * The models the page offers (models.json, made from each saved model's metadata.json) and loading
+ * one, with a line model's character language model when its metadata names one.
+ */
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { BeamSearchLm } from '../../src/ctc/decode';
 import type { ModelIndex, ModelIndexEntry } from '../../src/web/model_index_format';
 import { PreprocessOptions, geometryForDataset } from '../../src/image/preprocess';
+import { lineLmFromJson, lineLmProblem } from '../../src/lines/line_lm';
 import { LineModelMetadata, lineMetadataProblem, lineModelMismatch } from '../../src/lines/line_model';
 
 export type { ModelIndex, ModelIndexEntry };
@@ -43,25 +48,30 @@ export interface LoadedModel {
   model: tfl.LayersModel;
   /** Line models only. */
   line: LineModelMetadata | null;
+  /** A line model's character LM and weights for beam decoding (null without one). */
+  lm: BeamSearchLm | null;
   /** Fetch + parse + weights uploaded to the backend. */
   loadMs: number;
 }
 
 /**
  * Loads a model of the index (relative to the page). A line model's metadata.json is fetched too and
- * checked as `hwr predict` checks it (loadLineModel): a bad one is an error naming the file.
+ * checked as `hwr predict` checks it (loadLineModel): a bad one is an error naming the file; so is
+ * the language model it names (lm.json), fetched with it.
  */
 export async function loadIndexedModel(entry: ModelIndexEntry): Promise<LoadedModel> {
   const start = performance.now();
   let line: LineModelMetadata | null = null;
+  let lm: BeamSearchLm | null = null;
   if (entry.kind === 'line') {
     const url = `${entry.path}metadata.json`;
     const res = await fetch(url);
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}; a line model needs its metadata.json (charset, height)`);
     const meta = await res.json();
-    const problem = lineMetadataProblem(meta, url);
+    const problem = lineMetadataProblem(meta, url) ?? lineLmProblem(meta, url);
     if (problem) throw new Error(problem);
     line = meta as LineModelMetadata;
+    if (line.lm) lm = await fetchLineLm(entry, line, line.lm.file);
   }
   const model = await tfl.loadLayersModel(`${entry.path}model.json`);
   const mismatch = line && lineModelMismatch(model, line, entry.path);
@@ -69,5 +79,13 @@ export async function loadIndexedModel(entry: ModelIndexEntry): Promise<LoadedMo
     model.dispose();
     throw new Error(mismatch);
   }
-  return { entry, model, line, loadMs: performance.now() - start };
+  return { entry, model, line, lm, loadMs: performance.now() - start };
+}
+
+/** The character LM a line model's metadata names, fetched from the model's folder. */
+async function fetchLineLm(entry: ModelIndexEntry, meta: LineModelMetadata, file: string): Promise<BeamSearchLm> {
+  const url = `${entry.path}${file}`;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}; the model's metadata names it as its language model (rebuild the app with it, or remove 'lm')`);
+  return lineLmFromJson(await res.json(), meta, url);
 }

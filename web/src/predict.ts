@@ -3,8 +3,9 @@
  * preprocessing (the code `hwr predict` runs), the model, and for a line model CTC decoding. A line
  * model reads the input as a page (`readPage`, as `hwr predict` does): its lines found and each read,
  * so two lines written on the pad or a photo of a page come back line by line, and a single word or
- * line is read whole. No DOM: it returns the prediction (what tests and the benchmark read) and what
- * the view should draw.
+ * line is read whole; beam decoding uses the model's character LM when it has one, as `hwr predict
+ * --decoder beam` does. No DOM: it returns the prediction (what tests and the benchmark read) and
+ * what the view should draw.
  */
 import type { PixelBox } from '../../src/image/gray';
 import { PreprocessedImage, preprocessRgba } from '../../src/image/preprocess';
@@ -126,7 +127,7 @@ function predictLine(current: CurrentModel, meta: LineModelMetadata, input: Pred
   const t0 = performance.now();
   let page: PageReading;
   try {
-    page = readPage(current.model, meta, rgba, { decoder, name });
+    page = readPage(current.model, meta, rgba, { decoder, lm: current.lm, name });
   } catch (e) {
     const note = (e as Error).message; // e.g. writing far too wide for one line
     const prediction: PagePrediction = { ...base, input: [], preprocessMs: 0, predictMs: performance.now() - t0, note };
