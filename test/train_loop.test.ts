@@ -120,6 +120,11 @@ describe('train', () => {
       expect(metrics(resumed.history)).toEqual(metrics(full.history));
       expect(resumed.steps).toBe(full.steps);
       expect(weightsOf(model)).toEqual(fullModelWeights);
+      // The run's time includes the restored epochs (here marked 1000 s each), not only this call's.
+      const slow = { ...loaded, history: loaded.history.map((h) => ({ ...h, seconds: 1000 })) };
+      const again = await train(tinyModel(4, 8, 7, 0.3), data, { ...opts, resume: slow });
+      expect(again.seconds).toBeGreaterThanOrEqual(2000);
+      expect(again.seconds).toBeLessThan(2000 + 120);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

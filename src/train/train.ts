@@ -81,7 +81,11 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** Optimizer steps over the whole run, including resumed ones. */
   steps: number;
-  /** Wall-clock seconds of this call and its mean training throughput. */
+  /**
+   * Wall-clock seconds of the run: this call plus, when resumed, the epochs (and the part of an
+   * epoch) the checkpoint restored, so a resumed model records its whole training time. Work lost
+   * between the last checkpoint and an interruption is not counted. imagesPerSec is this call's.
+   */
   seconds: number;
   imagesPerSec: number;
   trainCount: number;
@@ -209,6 +213,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
   };
   let step = 0;
   let position: LoopPosition | null = null;
+  let restoredSeconds = 0;
   if (opts.resume) {
     const ckpt = opts.resume;
     checkFingerprint(ckpt.fingerprint, fingerprint);
@@ -217,6 +222,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
     best = { epoch: ckpt.best.epoch, value: ckpt.best.value ?? best.value, weights: ckpt.best.weights };
     step = ckpt.step;
     position = ckpt.position;
+    restoredSeconds = history.reduce((t, h) => t + h.seconds, 0) + (position ? position.trainMs / 1000 : 0);
     progress?.message(`resuming after epoch ${ckpt.epoch}${position ? `, batch ${position.batch}` : ''} (step ${step})`);
   }
   // Created after the resumed weights are in the model: parallel replicas start as copies of it.
@@ -361,7 +367,7 @@ export async function train(model: tfl.LayersModel, data: Dataset | TrainTask, o
       layer.seed = originalSeeds[i];
     });
   }
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = restoredSeconds + (Date.now() - started) / 1000;
   return {
     history, bestEpoch: best.epoch, bestValue: best.value, monitor, stoppedEarly, steps: step, seconds,
     imagesPerSec: imagesThisRun / Math.max(trainMsThisRun / 1000, 1e-3),
