@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   }
   const loadStart = os.loadavg();
   const backend = await initBackend();
-  const { model, metadata } = await loadModelOrExit(opts.model);
+  const { model, metadata, lm } = await loadModelOrExit(opts.model);
   const notes: string[] = [];
   if (!metadata.body) {
     notes.push(`${opts.model} is a line model of the older kind (no 'body' in its metadata: ${metadata.charset.length} characters at height ${metadata.height}, ` +
@@ -247,8 +247,15 @@ async function main(): Promise<void> {
   fs.mkdirSync(imagesDir, { recursive: true });
   const { sets, sharedWords } = await buildSets(opts, metadata, imagesDir);
 
-  const readers: Reader[] = [lineModelReader(model, metadata, 'line model', `${opts.model}: ${metadata.family} ${metadata.dataset}, height ${metadata.height}, ` +
-    `${metadata.charset.length} characters, readPage (greedy) on the decoded file, ${describeBackend(backend)}`)];
+  // First the reading `hwr predict` gives by default (beam search with the model's LM, when it has
+  // one): the verdicts are about it. Then best path, the fastest reading, for comparison.
+  const about = `${opts.model}: ${metadata.family} ${metadata.dataset}, height ${metadata.height}, ${metadata.charset.length} characters, readPage on the decoded file`;
+  const readers: Reader[] = [
+    lineModelReader(model, metadata, lm ? 'line model (beam+lm)' : 'line model (beam)',
+      `${about}, beam search width 10${lm ? ` with lm.json (order ${metadata.lm?.order}, alpha ${metadata.lm?.alpha}, beta ${metadata.lm?.beta})` : ''}, ${describeBackend(backend)}`,
+      { decoder: 'beam', lm, owner: false }),
+    lineModelReader(model, metadata, 'line model (greedy)', `${about}, best path, ${describeBackend(backend)}`, { decoder: 'greedy', owner: true }),
+  ];
   for (const make of [tesseractJsReader, tesseractCliReader]) {
     const r = await make();
     if ('error' in r) notes.push(`no ${make === tesseractJsReader ? 'tesseract.js' : 'Debian tesseract'} row: ${r.error}`);

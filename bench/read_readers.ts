@@ -12,6 +12,7 @@ import { promisify } from 'util';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeRgba, readImageBytes } from '../src/image/decode';
 import { LineModelMetadata } from '../src/lines/read';
+import type { BeamSearchLm } from '../src/ctc/decode';
 import { readPage } from '../src/read/page';
 import { ReaderKind } from './read_report';
 
@@ -32,18 +33,26 @@ export interface Reader {
   close(): Promise<void>;
 }
 
-/** The line model as `hwr predict` reads a file: bytes -> RGBA (EXIF applied) -> `readPage` (greedy). */
-export function lineModelReader(model: tfl.LayersModel, meta: LineModelMetadata, name: string, describe: string): Reader {
+/** How the line model decodes: `hwr predict`'s default is beam search with the model's LM. */
+export interface LineReaderOptions {
+  decoder: 'greedy' | 'beam';
+  lm?: BeamSearchLm | null;
+  /** Dispose of the model on close (the last reader sharing it). */
+  owner: boolean;
+}
+
+/** The line model as `hwr predict` reads a file: bytes -> RGBA (EXIF applied) -> `readPage`. */
+export function lineModelReader(model: tfl.LayersModel, meta: LineModelMetadata, name: string, describe: string, opts: LineReaderOptions): Reader {
   return {
     name,
     kind: 'ours',
     describe,
     async read(file) {
       const { rgba } = await decodeRgba(await readImageBytes(file), file);
-      return readPage(model, meta, rgba, { name: file }).text;
+      return readPage(model, meta, rgba, { name: file, decoder: opts.decoder, lm: opts.lm ?? undefined }).text;
     },
     async close() {
-      model.dispose();
+      if (opts.owner) model.dispose();
     },
   };
 }

@@ -2,7 +2,7 @@
 // Builds a line model's character language model and tunes its weights in the beam search:
 //   npm run build && node scripts/build-line-lm.js --model DIR [--lines 300000] [--order 4] [--val-lines N]
 //       [--alphas 0.1,0.2,...] [--betas -1,-0.5,...] [--beam-width 10] [--alpha A --beta B]
-//       [--emnist-dir ../shared/data/emnist62 --split emnist62 | --no-emnist]
+//       [--emnist-dir ../shared/data/emnist62 --split emnist62 | --no-emnist] [--no-test]
 // 1. The LM: interpolated Kneser-Ney over the model's charset, from the text of its first N TRAINING
 //    lines (synth/text.ts, train split, the model's line seed and sharedWords): never validation or
 //    test text (src/synth/char_lm_corpus.ts).
@@ -12,6 +12,8 @@
 // 3. DIR/lm.json and metadata.json's `lm: { file, order, alpha, beta, valCer: { greedy, beam, beamLm } }`
 //    are written together, atomically (temporaries renamed into place); the grid goes to
 //    outputs/lm-tuning-<model>.json.
+// 4. Unless --no-test: the model's test sets (held-out fonts, EMNIST test letters, random strings)
+//    read by beam search with the chosen LM, recorded as lm.test { lines, cer, wer } for the results table.
 const fs = require('fs');
 const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'src');
@@ -20,7 +22,7 @@ const { loadLineModel } = require(path.join(dist, 'lines', 'read'));
 const { buildLineLm } = require(path.join(dist, 'synth', 'char_lm_corpus'));
 const { createHandwritingGenerator } = require(path.join(dist, 'synth', 'handwriting'));
 const { tuneLineLm, DEFAULT_LM_ALPHAS, DEFAULT_LM_BETAS } = require(path.join(dist, 'lines', 'tune_lm'));
-const { lineEmnist } = require(path.join(dist, 'cli', 'train_lines'));
+const { lineEmnist, evaluateLineTestSets } = require(path.join(dist, 'cli', 'train_lines'));
 const { writeFilesAtomically } = require(path.join(dist, 'export', 'atomic_file'));
 
 const LM_FILE = 'lm.json';
@@ -86,9 +88,28 @@ async function main() {
       `beam+lm ${(100 * tuning.best.cer).toFixed(2)}% (alpha ${chosen.alpha}, beta ${chosen.beta}); ${tuning.seconds.toFixed(1)} s`);
   }
 
+  // 4. With alpha and beta fixed, the model's test sets read by beam search + LM (as hwr evaluate's
+  //    beam+lm row), recorded for the results table; nothing is chosen by them.
+  let test = null;
+  if (!flag('no-test')) {
+    const geometry = { height: metadata.height, bodyHeight: metadata.body.height, baselineRow: metadata.body.baseline };
+    const n = metadata.testLines ?? 1000;
+    const emnist = info.emnist ? lineEmnist({ 'emnist-dir': option('emnist-dir'), split: option('split'), 'no-emnist': flag('no-emnist') }, 'test') : undefined;
+    const reports = evaluateLineTestSets(model, metadata, { emnist, seed: lineSeed, geometry, sharedWords }, n, integer('beam-width', 10),
+      { model: built.lm, alpha: chosen.alpha, beta: chosen.beta });
+    test = { lines: n, cer: {}, wer: {} };
+    for (const [set, r] of Object.entries(reports)) {
+      test.cer[set] = r.beamLm.cer;
+      test.wer[set] = r.beamLm.wer;
+    }
+    console.error(`test CER with beam+lm: ${Object.entries(test.cer).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')} (${n} lines each)`);
+  }
+
   const lm = {
     file: LM_FILE, order, alpha: chosen.alpha, beta: chosen.beta,
     ...(tuning ? { valCer: { greedy: tuning.greedyCer, beam: tuning.beamCer, beamLm: tuning.best.cer }, valLines: tuning.n } : {}),
+    ...(test ? { test } : {}),
+    command: ['node scripts/build-line-lm.js', ...process.argv.slice(2)].join(' '),
     lines: nLines, ngrams: built.lm.ngramCount, bytes: lmJson.length, buildSeconds: Number(built.seconds.toFixed(1)),
     createdAt: new Date().toISOString(),
   };

@@ -32,21 +32,26 @@ const isLineModel = (meta) => meta.task === 'lines';
 const pct = (x) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '—');
 
 /**
- * Line models (task 'lines'): CER on synthetic test lines of the held-out fonts (greedy and beam,
- * case-sensitive, and loose: lower-cased letters, digits and spaces), WER, and CER on EMNIST ByClass
- * test letters and random strings.
+ * Line models (task 'lines'): case-sensitive CER on synthetic test lines of the held-out fonts, of
+ * EMNIST ByClass test letters and of random strings, each read by best path (greedy) and by beam
+ * search with the model's character LM (beam+lm, `hwr predict`'s default; from metadata lm.test,
+ * written by scripts/build-line-lm.js), and the held-out-font WER of the default reading.
  */
 function linesTable() {
   const lines = [
-    '| model | trained on | CER, held-out fonts (greedy) | beam | loose CER | WER | CER, EMNIST test letters | CER, random strings | test lines | epochs | params | training | command |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | trained on | CER, held-out fonts: greedy | beam+lm | CER, EMNIST test letters: greedy | beam+lm | CER, random strings: greedy | beam+lm | WER, held-out fonts | test lines | epochs | params | training | command |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { name, meta, params } of rows().filter((r) => isLineModel(r.meta))) {
     const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
     const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec === undefined ? '—' : meta.linesPerSec.toFixed(1)} lines/s, ${workerText(meta.workers ?? 1)}, ${meta.machine?.cpu ?? 'CPU not recorded'}` : '—';
-    lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${pct(meta.testCer)}** | ${pct(meta.testCerBeam)} | ${pct(meta.testCerLoose)} | ${pct(meta.testWer)} | ` +
-      `${pct(meta.testCerEmnist)} | ${pct(meta.testCerRandom)} | ${n(meta.testLines)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
-      `\`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''} |`);
+    const lm = meta.lm?.test;
+    const best = (set) => (lm ? `**${pct(lm.cer[set])}**` : '—');
+    const wer = lm ? `${pct(lm.wer.fonts)} (beam+lm)` : `${pct(meta.testWer)} (greedy)`;
+    lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | ${pct(meta.testCer)} | ${best('fonts')} | ` +
+      `${pct(meta.testCerEmnist)} | ${best('emnist')} | ${pct(meta.testCerRandom)} | ${best('random')} | ${wer} | ` +
+      `${n(meta.testLines)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
+      `\`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''}${meta.lm?.command ? `; LM: \`${meta.lm.command}\`` : ''} |`);
   }
   return [LINES_START, ...lines, LINES_END].join('\n');
 }

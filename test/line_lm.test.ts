@@ -157,7 +157,8 @@ describe('reading with the LM', () => {
     };
     expect(await json('--decoder', 'beam')).toBe(line);
     expect(await json('--decoder', 'beam', '--no-lm')).toBe(lineNoLm);
-    expect(await json()).toBe(readPage(model, META, rgba).text); // greedy: no LM
+    expect(await json()).toBe(line); // the default: beam search with the model's LM
+    expect(await json('--decoder', 'greedy')).toBe(readPage(model, META, rgba).text); // best path: no LM
     const usage = await run('predict', '--model', path.join(__dirname, '..', 'saved_models', 'mnist'), '--no-lm', WORD);
     expect(usage.code).not.toBe(0);
     expect(usage.err).toMatch(/--no-lm is for line models/);

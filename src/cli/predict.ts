@@ -12,7 +12,7 @@ import { Command, UsageError, intOption } from './args';
 export const predictCommand: Command = {
   name: 'predict',
   usage: 'predict --model saved_models/mnist <image|folder>... [--json]\n' +
-    '       hwr predict --model saved_models/lines <image|folder>... [--decoder greedy|beam [--no-lm]] [--json]\n' +
+    '       hwr predict --model saved_models/lines <image|folder>... [--decoder beam|greedy] [--no-lm] [--json]\n' +
     '       hwr predict --model saved_models/emnist --segment <image|folder>... [--json]',
   summary: 'Predict the character in each image (PNG, JPEG, WebP; folders are expanded). Each image is\n' +
     'preprocessed like MNIST/EMNIST (grayscale, polarity, crop, fit, centre). Prints label, confidence\n' +
@@ -20,15 +20,16 @@ export const predictCommand: Command = {
     'With a line model (saved_models/lines), reads the writing in each image instead: a word, a line or a\n' +
     'whole page (its lines found, deskewed and read top to bottom, one output line per line); with --segment,\n' +
     'a character model reads one word or line by splitting it into characters. Both print the text and its\n' +
-    'confidence per file (with --json, a line model adds each line\'s text, confidence and box). --decoder beam\n' +
-    "uses the line model's character language model (lm.json) when its metadata names one (--no-lm: not).",
+    'confidence per file (with --json, a line model adds each line\'s text, confidence and box). Line models\n' +
+    "decode by beam search with their character language model (lm.json) when their metadata names one\n" +
+    "(the most accurate reading; --no-lm: without it, --decoder greedy: best path, the fastest).",
   positionals: true,
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
     json: { type: 'boolean', help: 'print JSON instead of a table' },
     out: { type: 'string', short: 'o', help: 'prediction grid PNG', default: 'outputs/prediction_visuals/<model>.png' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
-    decoder: { type: 'string', help: 'line models: greedy (best path) or beam (prefix beam search)', default: 'greedy' },
+    decoder: { type: 'string', help: 'line models: beam (prefix beam search, with the model\'s LM) or greedy (best path)', default: 'beam' },
     'beam-width': { type: 'string', help: 'line models: prefixes kept by --decoder beam', default: '10' },
     'no-lm': { type: 'boolean', help: "line models: --decoder beam without the model's character language model" },
     segment: { type: 'boolean', help: 'read words/lines with a character model by splitting them into characters' },
@@ -88,7 +89,7 @@ async function predictLinesCli(
     }
     const problem = lineMetadataProblem(metadata, path.join(modelDir, 'metadata.json'));
     if (problem) throw new Error(problem);
-    const decoder = String(values.decoder ?? 'greedy');
+    const decoder = String(values.decoder ?? 'beam');
     if (decoder !== 'greedy' && decoder !== 'beam') throw new UsageError(`--decoder must be greedy or beam, got '${decoder}'.`);
     const beamWidth = intOption(values, 'beam-width', 10);
     if (beamWidth < 1) throw new UsageError('--beam-width must be at least 1.');
