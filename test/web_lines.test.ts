@@ -468,7 +468,7 @@ run('the web app reads words, lines and pages in Chromium', () => {
     expect(p.lines).toHaveLength(1); // a single word is read whole
     expect(maxAbsDiff(p.input, input.pixels)).toBeLessThanOrEqual(1e-6); // the same recipe on the same pixels
     const [direct] = readLineBatch(lineModel, meta, input.pixels, 1, input.width, { widths: Int32Array.of(input.inkEnd) });
-    const r = await cli('predict', '--model', path.join(models, 'lines'), '--json', '--out', path.join(tmp, 'grid.png'), file);
+    const r = await cli('predict', '--model', path.join(models, 'lines'), '--decoder', 'greedy', '--json', '--out', path.join(tmp, 'grid.png'), file);
     expect(r.code).toBe(0);
     const [row] = JSON.parse(r.out) as Array<{ text: string; confidence: number }>;
     expect([p.text, row.text]).toEqual([direct.text, direct.text]);
