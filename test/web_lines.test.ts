@@ -454,6 +454,9 @@ run('the web app reads words, lines and pages in Chromium', () => {
     expect(await page.textContent('#title')).toBe('Write a word or a few lines');
     expect((await settled()).note).toBe('empty');
     expect(await page.textContent('#hint')).toBe('Write a word, or a line or two, in the box');
+    // The page reads as hwr predict does by default: beam search (with the model's LM when it has one).
+    expect(await page.inputValue('#decoder')).toBe('beam');
+    await page.selectOption('#decoder', 'greedy'); // the next tests compare with best path first
     expect(await page.isVisible('#top3')).toBe(false);
     expect(await page.isVisible('#seen-lines canvas')).toBe(true);
     expect(await page.textContent('#seen-line-caption')).toMatch(/its median character scaled to 21 px/);
