@@ -52,6 +52,7 @@ async function main() {
   const { model, metadata } = await loadLineModel(dir, { lm: false });
   if (!metadata.body) throw new Error(`${dir} is a line model of the older kind (no 'body' in its metadata): its validation lines cannot be rebuilt; retrain it.`);
   const info = metadata.lines ?? {};
+  const geometry = { height: metadata.height, bodyHeight: metadata.body.height, baselineRow: metadata.body.baseline };
   const lineSeed = info.lineSeed ?? 42;
   const sharedWords = info.sharedWords ?? 0;
   const nLines = integer('lines', 300000);
@@ -73,7 +74,6 @@ async function main() {
     const emnistShare = info.emnist ? info.emnistShare ?? 0.5 : 0;
     const emnist = emnistShare > 0 ? lineEmnist({ 'emnist-dir': option('emnist-dir'), split: option('split'), 'no-emnist': flag('no-emnist') }, 'train') : undefined;
     if (emnistShare > 0 && !emnist) console.error(`note: --no-emnist: validation lines in fonts only, not the model's mix (${Math.round(100 * emnistShare)}% EMNIST letters)`);
-    const geometry = { height: metadata.height, bodyHeight: metadata.body.height, baselineRow: metadata.body.baseline };
     const val = createHandwritingGenerator({ split: 'val', seed: lineSeed, geometry, emnist, emnistShare, text: { sharedWords } });
     const n = integer('val-lines', info.valLines ?? 200);
     const alphas = numbers('alphas', DEFAULT_LM_ALPHAS);
@@ -92,7 +92,6 @@ async function main() {
   //    beam+lm row), recorded for the results table; nothing is chosen by them.
   let test = null;
   if (!flag('no-test')) {
-    const geometry = { height: metadata.height, bodyHeight: metadata.body.height, baselineRow: metadata.body.baseline };
     const n = metadata.testLines ?? 1000;
     const emnist = info.emnist ? lineEmnist({ 'emnist-dir': option('emnist-dir'), split: option('split'), 'no-emnist': flag('no-emnist') }, 'test') : undefined;
     const reports = evaluateLineTestSets(model, metadata, { emnist, seed: lineSeed, geometry, sharedWords }, n, integer('beam-width', 10),
