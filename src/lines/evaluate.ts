@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
 import { LineImage, LineSource } from '../synth/line_source';
 import { CharacterErrorRate, WordErrorRate, characterErrorRate, editDistance, looseCharacterErrorRate, wordErrorRate } from '../eval/text_metrics';
-import { LineModelMetadata, LineReading, readLineBatch } from './read';
+import { LineModelMetadata, LineReading, ReadLineOptions, decodeLineScores, lineScores } from './read';
 
 /** Reads lines [n, height, width] (uint8 white on black) some other way, for comparison. */
 export type LineReader = (images: Uint8Array, n: number, height: number, width: number) => LineReading[];
@@ -83,7 +83,7 @@ function scores(preds: string[], targets: string[], seconds: number): ReaderScor
 }
 
 /** Lines in width order, cut into batches padded to their widest line (rounded up to `multiple`). */
-function batchesByWidth(lines: LineImage[], batchSize: number, multiple: number): Array<{ order: number[]; images: Uint8Array; width: number; widths: Int32Array }> {
+export function batchesByWidth(lines: readonly LineImage[], batchSize: number, multiple: number): Array<{ order: number[]; images: Uint8Array; width: number; widths: Int32Array }> {
   const order = lines.map((_, i) => i).sort((a, b) => lines[a].paddedWidth - lines[b].paddedWidth);
   const out = [];
   for (let s = 0; s < order.length; s += batchSize) {
@@ -112,17 +112,23 @@ export function evaluateLines(model: tfl.LayersModel, meta: LineModelMetadata, l
   const targets = rendered.map((r) => r.text);
   const batches = batchesByWidth(rendered, batchSize, 16);
 
-  const read = (fn: (b: (typeof batches)[number]) => LineReading[]): { texts: string[]; conf: number[]; seconds: number } => {
+  const read = (fn: (b: (typeof batches)[number], k: number) => LineReading[], extraSeconds = 0): { texts: string[]; conf: number[]; seconds: number } => {
     const texts = new Array<string>(n);
     const conf = new Array<number>(n);
     const t0 = Date.now();
-    for (const b of batches) fn(b).forEach((r, j) => { texts[b.order[j]] = r.text; conf[b.order[j]] = r.confidence; });
-    return { texts, conf, seconds: (Date.now() - t0) / 1000 };
+    batches.forEach((b, k) => fn(b, k).forEach((r, j) => { texts[b.order[j]] = r.text; conf[b.order[j]] = r.confidence; }));
+    return { texts, conf, seconds: extraSeconds + (Date.now() - t0) / 1000 };
   };
   const H = meta.height;
-  const greedy = read((b) => readLineBatch(model, meta, b.images, b.order.length, b.width, { decoder: 'greedy', batchSize, widths: b.widths }));
-  const beamRead = beam ? read((b) => readLineBatch(model, meta, b.images, b.order.length, b.width, { decoder: 'beam', beamWidth, batchSize, widths: b.widths })) : undefined;
-  const beamLmRead = lm ? read((b) => readLineBatch(model, meta, b.images, b.order.length, b.width, { decoder: 'beam', beamWidth, batchSize, widths: b.widths, lm })) : undefined;
+  // One forward pass, decoded by each reader; each reader's seconds include the forward pass.
+  const t0 = Date.now();
+  const logits = batches.map((b) => lineScores(model, meta, b.images, b.order.length, b.width, { batchSize, widths: b.widths }));
+  const forwardSeconds = (Date.now() - t0) / 1000;
+  const decode = (opts: Pick<ReadLineOptions, 'decoder' | 'beamWidth' | 'lm'>) =>
+    read((_, k) => logits[k].map((l) => decodeLineScores(l, meta, opts)), forwardSeconds);
+  const greedy = decode({ decoder: 'greedy' });
+  const beamRead = beam ? decode({ decoder: 'beam', beamWidth }) : undefined;
+  const beamLmRead = lm ? decode({ decoder: 'beam', beamWidth, lm }) : undefined;
   const otherReads = Object.fromEntries(Object.entries(others).map(([name, reader]) => [name, read((b) => reader(b.images, b.order.length, H, b.width))]));
 
   const results: LineResult[] = targets.map((target, i) => {

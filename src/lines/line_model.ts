@@ -157,24 +157,27 @@ export interface LineReading {
   confidence: number;
 }
 
+/** Options of `lineScores`: `ReadLineOptions` without the decoder's. */
+export type LineScoreOptions = Pick<ReadLineOptions, 'widths' | 'batchSize'>;
+
 /**
- * Reads `n` line images [n, height, width] (white ink on black; uint8 0..255 or float 0..1) with a
- * line model: a forward pass to per-frame logits [n, T, classes], then CTC decoding of each line.
+ * The model's per-frame logits for `n` line images [n, height, width] (white ink on black; uint8
+ * 0..255 or float 0..1): one array per line, [frames * classes] over its own frames (all T frames
+ * without `widths`). The forward pass every reader shares; decode with `decodeLineScores`.
  */
-export function readLineBatch(
-  model: tfl.LayersModel, meta: LineModelMetadata, images: Uint8Array | Float32Array, n: number, width: number, opts: ReadLineOptions = {},
-): LineReading[] {
-  const { decoder = 'greedy', beamWidth = 10, widths, batchSize = 64, lm } = opts;
+export function lineScores(
+  model: tfl.LayersModel, meta: LineModelMetadata, images: Uint8Array | Float32Array, n: number, width: number, opts: LineScoreOptions = {},
+): Float32Array[] {
+  const { widths, batchSize = 64 } = opts;
   const H = meta.height;
   if (images.length !== n * H * width) {
     throw new Error(`readLineBatch: ${images.length} pixels is not n x height x width = ${n} x ${H} x ${width}; ` +
       `scale the lines to the model's height (${H} px) first.`);
   }
   if (widths && widths.length !== n) throw new Error(`readLineBatch: ${widths.length} widths for ${n} lines; pass one ink width per line.`);
-  if (decoder !== 'greedy' && decoder !== 'beam') throw new Error(`readLineBatch: decoder must be 'greedy' or 'beam', got '${String(decoder)}'.`);
   const scale = images instanceof Uint8Array ? 1 / 255 : 1;
   const C = meta.charset.length + 1;
-  const out: LineReading[] = [];
+  const out: Float32Array[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const m = Math.min(batchSize, n - start);
     const pixels = new Float32Array(m * H * width);
@@ -189,16 +192,37 @@ export function readLineBatch(
     logits.dispose();
     for (let i = 0; i < m; i++) {
       const frames = widths ? lineFrames(widths[start + i], meta.downsample, T) : T;
-      const scores = data.subarray(i * T * C, (i * T + frames) * C);
-      const decoded = decoder === 'beam'
-        ? beamSearchDecode(scores, frames, C, { blank: meta.blank, beamWidth, lm: lm ?? undefined })
-        : greedyDecode(scores, frames, C, { blank: meta.blank });
-      let text = '';
-      for (const k of decoded.labels) text += meta.charset[k];
-      out.push({ text, confidence: decoded.confidence });
+      out.push(data.subarray(i * T * C, (i * T + frames) * C));
     }
   }
   return out;
+}
+
+/** One line's text from its logits [frames * classes] (`lineScores`), by best path or beam search (with `lm`). */
+export function decodeLineScores(scores: Float32Array, meta: LineModelMetadata, opts: Pick<ReadLineOptions, 'decoder' | 'beamWidth' | 'lm'> = {}): LineReading {
+  const { decoder = 'greedy', beamWidth = 10, lm } = opts;
+  if (decoder !== 'greedy' && decoder !== 'beam') throw new Error(`readLineBatch: decoder must be 'greedy' or 'beam', got '${String(decoder)}'.`);
+  const C = meta.charset.length + 1;
+  const frames = scores.length / C;
+  const decoded = decoder === 'beam'
+    ? beamSearchDecode(scores, frames, C, { blank: meta.blank, beamWidth, lm: lm ?? undefined })
+    : greedyDecode(scores, frames, C, { blank: meta.blank });
+  let text = '';
+  for (const k of decoded.labels) text += meta.charset[k];
+  return { text, confidence: decoded.confidence };
+}
+
+/**
+ * Reads `n` line images [n, height, width] (white ink on black; uint8 0..255 or float 0..1) with a
+ * line model: a forward pass to per-frame logits [n, T, classes], then CTC decoding of each line.
+ */
+export function readLineBatch(
+  model: tfl.LayersModel, meta: LineModelMetadata, images: Uint8Array | Float32Array, n: number, width: number, opts: ReadLineOptions = {},
+): LineReading[] {
+  const { decoder = 'greedy' } = opts;
+  // Checked before the forward pass, so a wrong decoder costs nothing.
+  if (decoder !== 'greedy' && decoder !== 'beam') throw new Error(`readLineBatch: decoder must be 'greedy' or 'beam', got '${String(decoder)}'.`);
+  return lineScores(model, meta, images, n, width, opts).map((scores) => decodeLineScores(scores, meta, opts));
 }
 
 /** A preprocessed line as the model read it: the padded input and the reading. */

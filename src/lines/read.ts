@@ -16,8 +16,8 @@ import { LoadedModel, loadModel } from '../io/saved_model';
 import { lineLmFromJson, lineLmProblem } from './line_lm';
 import { LineModelMetadata, lineMetadataProblem, lineModelMismatch } from './line_model';
 
-export { isLineModel, lineMetadataProblem, lineModelMismatch, readLineBatch, readPreprocessedLine } from './line_model';
-export type { LineLmMetadata, LineModelMetadata, LineReading, ReadLine, ReadLineOptions } from './line_model';
+export { decodeLineScores, isLineModel, lineMetadataProblem, lineModelMismatch, lineScores, readLineBatch, readPreprocessedLine } from './line_model';
+export type { LineLmMetadata, LineModelMetadata, LineReading, LineScoreOptions, ReadLine, ReadLineOptions } from './line_model';
 export { lineLmFromJson, lineLmProblem } from './line_lm';
 
 /** A loaded line model. */

@@ -5,14 +5,13 @@
  * stay unseen by every choice made here (scripts/build-line-lm.js passes a 'val' generator, and
  * `tuneLineLm` refuses any other split).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CharLm } from '../ctc/char_lm';
 import { beamSearchDecode, greedyDecode } from '../ctc/decode';
-import { lineFrames } from '../ctc/frames';
 import { characterErrorRate } from '../eval/text_metrics';
 import type { LineImage, LineSource } from '../synth/line_source';
-import type { LineModelMetadata } from './line_model';
+import { batchesByWidth } from './evaluate';
+import { LineModelMetadata, lineScores } from './line_model';
 
 /** Options of `tuneLineLm`. */
 export interface LmTuningOptions {
@@ -55,29 +54,14 @@ export const DEFAULT_LM_BETAS: readonly number[] = [-1, -0.5, 0, 0.5, 1, 1.5, 2]
 
 /** Per-frame logits of each line [frames * classes] (its own frames only), from one forward pass per batch of similar widths. */
 export function lineLogits(model: tfl.LayersModel, meta: LineModelMetadata, lines: readonly LineImage[], batchSize = 32): Float32Array[] {
-  const H = meta.height;
-  const C = meta.charset.length + 1;
   const out = new Array<Float32Array>(lines.length);
-  const order = lines.map((_, i) => i).sort((a, b) => lines[a].paddedWidth - lines[b].paddedWidth);
-  for (let s = 0; s < order.length; s += batchSize) {
-    const idx = order.slice(s, s + batchSize);
-    // Padded to the widest of the batch, rounded up to 16 columns, as training and evaluation batches are.
-    const W = Math.ceil(Math.max(...idx.map((i) => lines[i].paddedWidth)) / 16) * 16;
-    const pixels = new Float32Array(idx.length * H * W); // [m, H, W]
-    idx.forEach((li, j) => {
-      const l = lines[li];
-      if (l.height !== H) throw new Error(`lineLogits: line ${li} is ${l.height} px high but the model reads ${H} px.`);
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < l.paddedWidth; x++) pixels[(j * H + y) * W + x] = l.pixels[y * l.paddedWidth + x] / 255;
-      }
-    });
-    const logits = tf.tidy(() => model.predict(tf.tensor4d(pixels, [idx.length, H, W, 1])) as tf.Tensor3D); // [m, T, C]
-    const T = logits.shape[1];
-    const data = logits.dataSync() as Float32Array;
-    logits.dispose();
-    idx.forEach((li, j) => {
-      const frames = lineFrames(lines[li].width, meta.downsample, T);
-      out[li] = data.slice(j * T * C, (j * T + frames) * C);
+  lines.forEach((l, i) => {
+    if (l.height !== meta.height) throw new Error(`lineLogits: line ${i} is ${l.height} px high but the model reads ${meta.height} px.`);
+  });
+  // Padded to the widest of the batch, rounded up to 16 columns, as training and evaluation batches are.
+  for (const b of batchesByWidth(lines, batchSize, 16)) {
+    lineScores(model, meta, b.images, b.order.length, b.width, { batchSize, widths: b.widths }).forEach((s, j) => {
+      out[b.order[j]] = s;
     });
   }
   return out;
