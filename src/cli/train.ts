@@ -10,6 +10,10 @@ import { RECIPES, recipeFor } from '../train/recipes';
 import { AugmentOptions, DEFAULT_AUGMENT } from '../data/augment';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
+import { Dataset, concatDatasets } from '../data/dataset';
+import { deriveSeed } from '../util/rng';
+import { geometryForDataset } from '../image/preprocess';
+import { charPhotoDataset } from '../synth/char_photos';
 
 /** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
 function settingsFromEnv(dataset: string): string[] {
@@ -48,6 +52,20 @@ export function stopOnInterrupt(): { signal: AbortSignal; dispose: () => void } 
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/**
+ * The train split with `count` synthetic photos of its characters appended (src/synth/char_photos.ts):
+ * training fonts and train-split images on paper, through the same recipe as a real photo.
+ */
+function withPhotos(train: Dataset, count: number, seed: number): Dataset {
+  const started = Date.now();
+  const photos = charPhotoDataset({
+    split: 'train', classes: train.classes, count, glyphs: train, geometry: geometryForDataset(train.name), seed: deriveSeed(seed, 'photos'),
+    onProgress: (done, total) => process.stderr.write(`\rphotos of characters: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
+  });
+  process.stderr.write(`\rphotos of characters: ${count.toLocaleString('en-US')} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  return concatDatasets(train.name, [train, photos]);
+}
+
 /** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
 export const trainCommand: Command = {
   name: 'train',
@@ -75,6 +93,7 @@ export const trainCommand: Command = {
     'no-balance': { type: 'boolean', help: 'plain shuffled sampling' },
     patience: { type: 'string', help: 'early stopping: epochs without val-loss improvement', default: '3' },
     limit: { type: 'string', help: 'train on a random subset of N images' },
+    photos: { type: 'string', help: 'synthetic photos of characters added to the training images (training fonts and train images on paper, through the real-photo recipe; 0 for none)', default: `mnist ${RECIPES.mnist.photos ?? 0}, emnist ${RECIPES.emnist.photos ?? 0}` },
     out: { type: 'string', short: 'o', help: 'model folder', default: 'saved_models/<dataset>' },
     checkpoint: { type: 'string', help: 'checkpoint folder', default: 'outputs/checkpoints/<name>' },
     resume: { type: 'boolean', help: 'continue from the checkpoint folder' },
@@ -110,6 +129,8 @@ export const trainCommand: Command = {
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
     const sets = loadDatasetByName(datasetName, { emnistDir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
+    const photoCount = dryRun ? Math.min(200, intOption(values, 'photos', recipe.photos ?? 0)) : intOption(values, 'photos', recipe.photos ?? 0);
+    const trainSet = photoCount > 0 ? withPhotos(sets.train, photoCount, seed) : sets.train;
     const test = dryRun ? headOf(sets.test, 500) : sets.test;
     const name = dryRun ? `dry-run/${sets.train.name}` : sets.train.name;
     const outDir = String(values.out ?? (dryRun ? `outputs/${name}` : `saved_models/${datasetName}`));
@@ -133,7 +154,7 @@ export const trainCommand: Command = {
     const workers = resolveWorkers(workersOption(values));
     const command = [...settingsFromEnv(datasetName), 'hwr train', ...argv.map(shellWord)].join(' ');
     const stop = stopOnInterrupt();
-    const result = await train(model, sets.train, {
+    const result = await train(model, trainSet, {
       workers,
       signal: stop.signal,
       epochs,
@@ -181,6 +202,7 @@ export const trainCommand: Command = {
       workers: result.workers,
       seed,
       params: summarizeModel(model).totalParams,
+      ...(photoCount > 0 ? { trainPhotos: photoCount } : {}),
       history: result.history,
       command,
       gitCommit: commit,

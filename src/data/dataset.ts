@@ -33,3 +33,28 @@ export function datasetFromIdx(
   const { pixels: images, labels, count, height, width } = pair;
   return { name, split, images, labels, count, height, width, classes: classes.slice() };
 }
+
+/** One Dataset holding `parts` in order (copies); every part must have the same image size and classes. */
+export function concatDatasets(name: string, parts: readonly Dataset[]): Dataset {
+  if (parts.length === 0) throw new Error(`concatDatasets(${name}): no datasets given`);
+  const [first] = parts;
+  for (const p of parts) {
+    if (p.height !== first.height || p.width !== first.width || p.classes.join('\u0000') !== first.classes.join('\u0000')) {
+      throw new Error(
+        `concatDatasets(${name}): ${p.name} (${p.width}x${p.height}, classes ${p.classes.join('')}) does not match ` +
+          `${first.name} (${first.width}x${first.height}, classes ${first.classes.join('')})`,
+      );
+    }
+  }
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const size = first.height * first.width;
+  const images = new Uint8Array(count * size);
+  const labels = new Uint8Array(count);
+  let at = 0;
+  for (const p of parts) {
+    images.set(p.images.subarray(0, p.count * size), at * size);
+    labels.set(p.labels.subarray(0, p.count), at);
+    at += p.count;
+  }
+  return { name, split: first.split, images, labels, count, height: first.height, width: first.width, classes: first.classes.slice() };
+}

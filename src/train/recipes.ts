@@ -20,6 +20,8 @@ export interface Recipe {
   balance: boolean;
   labelSmoothing: number;
   augment?: AugmentOptions;
+  /** Synthetic photos of characters added to the training images (src/synth/char_photos.ts); 0 or absent for none. */
+  photos?: number;
   /** Early stopping: epochs without validation-loss improvement. */
   patience: number;
   /** Line models: the crnn options and the synthetic lines they train on. */
