@@ -58,14 +58,14 @@ function linesTable() {
 
 function table() {
   const lines = [
-    '| model | dataset | test accuracy | test images | epochs | params | training | backend | command |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | dataset | test accuracy | test images | photos: held-out fonts | photos: test images on paper | epochs | params | training | backend | command |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { name, meta, params } of rows().filter((r) => !isLineModel(r.meta))) {
     const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
     const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${n(meta.imagesPerSec)} img/s, ${workerText(meta.workers ?? 1)}` : '—';
     lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | **${(100 * meta.testAccuracy).toFixed(2)}%** | ` +
-      `${n(meta.testCount)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
+      `${n(meta.testCount)} | ${pct(meta.photoTest?.fonts)} | ${pct(meta.photoTest?.glyphs)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
       `${meta.backend} | \`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''} |`);
   }
   return [START, ...lines, END].join('\n');

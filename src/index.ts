@@ -27,6 +27,7 @@ export * from './synth/font_line';
 export * from './synth/emnist_line';
 export * from './synth/paper';
 export * from './synth/handwriting';
+export * from './synth/char_photos'; // single characters photographed, for character models
 export * from './synth/char_lm_corpus'; // the character LM of line models, from their training text
 export * from './synth/lines';
 export * from './synth/line_samples';

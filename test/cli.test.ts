@@ -33,17 +33,25 @@ describe('hwr command line', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwr-cli-'));
     try {
       const model = path.join(dir, 'model');
-      const trained = await run('train', '--dry-run', '--model', 'baseline', '--out', model, '--checkpoint', path.join(dir, 'ckpt'), '--backend', 'wasm');
+      const trained = await run('train', '--dry-run', '--model', 'baseline', '--photos', '50', '--out', model, '--checkpoint', path.join(dir, 'ckpt'), '--backend', 'wasm');
       expect(trained.err).not.toMatch(/Error/);
       expect(trained.code).toBe(0);
       const meta = JSON.parse(fs.readFileSync(path.join(model, 'metadata.json'), 'utf8'));
       expect(meta).toMatchObject({ family: 'baseline', dataset: 'mnist', testCount: 500, epochs: 1, backend: 'wasm' });
       expect(meta.command).toContain('--dry-run');
+      // 50 photos joined the training images; the photo test sets were measured (2 a class in a dry run).
+      expect(meta.trainPhotos).toBe(50);
+      expect(meta.photoTest).toMatchObject({ count: 20 });
+      for (const k of ['fonts', 'glyphs']) expect(meta.photoTest[k]).toBeGreaterThanOrEqual(0);
+      expect(trained.out).toMatch(/photos, held-out fonts: +20 images, accuracy/);
       expect(fs.existsSync(path.join(dir, 'ckpt', 'checkpoint.json'))).toBe(true);
 
-      const evaluated = await run('evaluate', '--model', model, '--limit', '300', '--out', path.join(dir, 'eval.json'), '--backend', 'wasm');
+      const evaluated = await run('evaluate', '--model', model, '--limit', '300', '--photos', '30', '--out', path.join(dir, 'eval.json'), '--backend', 'wasm');
       expect(evaluated.code).toBe(0);
-      expect(JSON.parse(fs.readFileSync(path.join(dir, 'eval.json'), 'utf8')).count).toBe(300);
+      const report = JSON.parse(fs.readFileSync(path.join(dir, 'eval.json'), 'utf8'));
+      expect(report.count).toBe(300);
+      expect(report.photoTest.count).toBe(30);
+      expect(evaluated.out).toMatch(/photos, test images on paper: 30 images/);
 
       const predicted = await run('predict', '--model', model, '--json', '--out', path.join(dir, 'grid.png'), 'data/samples', path.join(dir, 'missing.png'));
       expect(predicted.code).toBe(1); // one file is missing: reported, the others still predicted

@@ -12,6 +12,7 @@ import { loadMnist } from '../src/data/mnist';
 import { loadEmnist } from '../src/data/emnist';
 import { predictFiles } from '../src/read/characters';
 import { EMNIST_GEOMETRY } from '../src/image/preprocess';
+import { PhotoTest, photoTest } from '../src/cli/photo_test';
 import { dev47Dir } from './emnist_dir';
 
 const repo = path.resolve(__dirname, '..');
@@ -36,8 +37,15 @@ describe('every committed model', () => {
     const report = evaluate(model, test);
     expect(report.count).toBe(metadata.testCount);
     expect(Math.abs(report.accuracy - (metadata.testAccuracy as number))).toBeLessThanOrEqual(TOLERANCE);
+    // The photo test sets (src/synth/char_photos.ts) are drawn from fixed seeds: the same images every run.
+    const recorded = metadata.photoTest as PhotoTest | undefined;
+    if (recorded) {
+      const photos = photoTest(model, test, recorded.count);
+      expect(Math.abs(photos.fonts - recorded.fonts)).toBeLessThanOrEqual(3 / recorded.count);
+      expect(Math.abs(photos.glyphs - recorded.glyphs)).toBeLessThanOrEqual(3 / recorded.count);
+    }
     model.dispose();
-  });
+  }, 120_000);
 });
 
 describe('saved_models/mnist', () => {

@@ -6,6 +6,7 @@ import { Command, UsageError, intOption } from './args';
 import { headOf, loadDatasetByName } from './common';
 import { LINE_EVALUATE_OPTIONS, evaluateLineModel } from './evaluate_lines';
 import { isLineModel } from '../lines/read';
+import { formatPhotoTest, photoTest } from './photo_test';
 import * as fs from 'fs';
 
 /** metadata.json of a model folder, or undefined when it cannot be read (loadModel then says why). */
@@ -31,6 +32,7 @@ export const evaluateCommand: Command = {
     'emnist-dir': { type: 'string', help: 'EMNIST folder (env EMNIST_DIR)', default: 'data/emnist' },
     split: { type: 'string', help: 'EMNIST split (env EMNIST_SPLIT)', default: 'balanced' },
     limit: { type: 'string', help: 'evaluate only the first N test images' },
+    photos: { type: 'string', help: 'character models: images in each photo test set (held-out fonts, test images on paper); 0 skips them', default: '100 a class, at least 2,000' },
     out: { type: 'string', short: 'o', help: 'JSON report path', default: 'outputs/evaluation-<model>.json' },
     backend: { type: 'string', help: 'tensorflow, wasm or cpu (env TFJS_BACKEND)' },
     ...LINE_EVALUATE_OPTIONS,
@@ -53,8 +55,11 @@ export const evaluateCommand: Command = {
     }
     const report = evaluate(model, test);
     console.log(formatEvaluation(report));
+    const photoCount = values.photos === undefined ? undefined : intOption(values, 'photos', 0);
+    const photos = photoCount === 0 ? undefined : photoTest(model, sets.test, photoCount);
+    if (photos) console.log('\n' + formatPhotoTest(photos));
     const out = String(values.out ?? `outputs/evaluation-${path.basename(path.resolve(modelDir))}.json`);
-    console.log(`\nreport written to ${saveEvaluation(report, out)}`);
+    console.log(`\nreport written to ${saveEvaluation(photos ? { ...report, photoTest: photos } : report, out)}`);
     return 0;
   },
 };

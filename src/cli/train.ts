@@ -10,10 +10,8 @@ import { RECIPES, recipeFor } from '../train/recipes';
 import { AugmentOptions, DEFAULT_AUGMENT } from '../data/augment';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
-import { Dataset, concatDatasets } from '../data/dataset';
-import { deriveSeed } from '../util/rng';
-import { geometryForDataset } from '../image/preprocess';
-import { charPhotoDataset } from '../synth/char_photos';
+import { withCharPhotos } from '../synth/char_photos';
+import { formatPhotoTest, photoTest } from './photo_test';
 
 /** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
 function settingsFromEnv(dataset: string): string[] {
@@ -50,20 +48,6 @@ export function stopOnInterrupt(): { signal: AbortSignal; dispose: () => void } 
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
-}
-
-/**
- * The train split with `count` synthetic photos of its characters appended (src/synth/char_photos.ts):
- * training fonts and train-split images on paper, through the same recipe as a real photo.
- */
-function withPhotos(train: Dataset, count: number, seed: number): Dataset {
-  const started = Date.now();
-  const photos = charPhotoDataset({
-    split: 'train', classes: train.classes, count, glyphs: train, geometry: geometryForDataset(train.name), seed: deriveSeed(seed, 'photos'),
-    onProgress: (done, total) => process.stderr.write(`\rphotos of characters: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
-  });
-  process.stderr.write(`\rphotos of characters: ${count.toLocaleString('en-US')} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  return concatDatasets(train.name, [train, photos]);
 }
 
 /** `hwr train`: train a model, evaluate it on the test split, save it with its metadata. */
@@ -130,7 +114,10 @@ export const trainCommand: Command = {
     console.error(describeBackend(backend));
     const sets = loadDatasetByName(datasetName, { emnistDir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
     const photoCount = dryRun ? Math.min(200, intOption(values, 'photos', recipe.photos ?? 0)) : intOption(values, 'photos', recipe.photos ?? 0);
-    const trainSet = photoCount > 0 ? withPhotos(sets.train, photoCount, seed) : sets.train;
+    const trainSet = photoCount > 0 ? withCharPhotos(sets.train, photoCount, seed, {
+      onProgress: (done, total) => process.stderr.write(`\rphotos of characters: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
+    }) : sets.train;
+    if (photoCount > 0) process.stderr.write(`\r${photoCount.toLocaleString('en-US')} photos of characters added to ${sets.train.count.toLocaleString('en-US')} training images\n`);
     const test = dryRun ? headOf(sets.test, 500) : sets.test;
     const name = dryRun ? `dry-run/${sets.train.name}` : sets.train.name;
     const outDir = String(values.out ?? (dryRun ? `outputs/${name}` : `saved_models/${datasetName}`));
@@ -187,6 +174,8 @@ export const trainCommand: Command = {
 
     const report = evaluate(model, test);
     console.log(formatEvaluation(report));
+    const photos = photoTest(model, sets.test, dryRun ? 2 * sets.test.classes.length : undefined);
+    console.log('\n' + formatPhotoTest(photos));
     await saveModel(model, outDir, {
       family,
       dataset: sets.train.name,
@@ -203,6 +192,7 @@ export const trainCommand: Command = {
       seed,
       params: summarizeModel(model).totalParams,
       ...(photoCount > 0 ? { trainPhotos: photoCount } : {}),
+      photoTest: { count: photos.count, fonts: photos.fonts, glyphs: photos.glyphs },
       history: result.history,
       command,
       gitCommit: commit,

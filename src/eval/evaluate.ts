@@ -86,7 +86,7 @@ export function formatEvaluation(r: EvaluationReport): string {
 }
 
 /** Writes the report as JSON (creating the folder) and returns the path. */
-export function saveEvaluation(r: EvaluationReport, file: string): string {
+export function saveEvaluation<R extends EvaluationReport>(r: R, file: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(r, null, 1) + '\n');
   return file;

@@ -15,12 +15,12 @@
  * A class stands for every character that maps to it: in EMNIST's 47-class splits 'C' is c and C
  * (the merged letters), so a font writes either; a glyph is any image of the class.
  */
-import { Dataset } from '../data/dataset';
-import { PreprocessOptions, preprocessRgba } from '../image/preprocess';
+import { Dataset, concatDatasets } from '../data/dataset';
+import { PreprocessOptions, geometryForDataset, preprocessRgba } from '../image/preprocess';
 import { Rng, createRng, deriveSeed } from '../util/rng';
 import { createEmnistGlyphs, renderEmnistLine } from './emnist_line';
 import { fontCanWrite, renderFontLine } from './font_line';
-import { loadFont } from './fonts';
+import { TEST_FONT_FAMILIES, loadFont } from './fonts';
 import { splitFonts } from './handwriting';
 import { InkLine } from './ink';
 import { PaperOptions, putOnPaper } from './paper';
@@ -86,6 +86,10 @@ export function charPhotoDataset(opts: CharPhotoOptions): Dataset {
 
   const options = charactersByClass(classes);
   const fontNames = [...(opts.fonts ?? splitFonts(split))];
+  if (split !== 'test') {
+    const leaked = fontNames.filter((f) => TEST_FONT_FAMILIES.includes(f));
+    if (leaked.length > 0) throw new Error(`charPhotoDataset: ${split} photos may not use the held-out test fonts (${leaked.join(', ')})`);
+  }
   const fonts = source === 'glyphs' ? [] : fontNames.map((f) => loadFont(f));
   // Per class: the fonts that can write at least one of its characters.
   const writers = options.map((chars) => fonts.filter((f) => chars.some((ch) => fontCanWrite(f, ch))));
@@ -133,4 +137,38 @@ export function charPhotoDataset(opts: CharPhotoOptions): Dataset {
   }
   const name = `photos-${source}-${split}`;
   return { name, split: split === 'test' ? 'test' : 'train', images, labels, count, height: size, width: size, classes: classes.slice() };
+}
+
+/** The photo test sets every character model is measured on (`hwr evaluate`, `hwr train`). */
+export interface CharPhotoTestSets {
+  /** The held-out font families (fonts.ts TEST_FONT_FAMILIES): letter shapes no training set has. */
+  fonts: Dataset;
+  /** The dataset's own test images, photographed: real handwriting through paper, camera and our recipe. */
+  glyphs: Dataset;
+}
+
+/** Images in each photo test set: 100 a class, at least 2,000 (MNIST: 2,000; 47 classes: 4,700). */
+export function photoTestCount(classes: number): number {
+  return Math.max(2000, 100 * classes);
+}
+
+/** The photo test sets of a model with these classes and geometry; `test` is its dataset's test split. Fixed seeds: every run draws the same images. */
+export function charPhotoTestSets(test: Dataset, geometry: PreprocessOptions, count = photoTestCount(test.classes.length)): CharPhotoTestSets {
+  if (test.split !== 'test') throw new Error(`charPhotoTestSets: photograph the test split, got ${test.name} ${test.split}`);
+  return {
+    fonts: charPhotoDataset({ split: 'test', classes: test.classes, count, geometry, source: 'fonts', seed: 1 }),
+    glyphs: charPhotoDataset({ split: 'test', classes: test.classes, count, geometry, source: 'glyphs', glyphs: test, seed: 2 }),
+  };
+}
+
+/**
+ * A train split with `count` photos of its characters appended: the training fonts and the split's
+ * own images (train-split glyphs) on paper, through the recipe real photos go through. What `hwr
+ * train --photos` and the notebooks' full profile train on; the same seed gives the same images.
+ */
+export function withCharPhotos(train: Dataset, count: number, seed: number, opts: Pick<CharPhotoOptions, 'onProgress'> = {}): Dataset {
+  const photos = charPhotoDataset({
+    split: 'train', classes: train.classes, count, glyphs: train, geometry: geometryForDataset(train.name), seed: deriveSeed(seed, 'photos'), ...opts,
+  });
+  return concatDatasets(train.name, [train, photos]);
 }
