@@ -53,6 +53,13 @@ export interface CharPhotoOptions {
   paper?: PaperOptions;
   /** Called every 1,000 images with the count so far (generation takes a few ms an image). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * How often each class appears, e.g. the training images per class: photos then follow the same
+   * class frequencies (in a seeded order) instead of going round the classes evenly. Training uses
+   * it so that a rare class is not mostly photos: with class-balanced sampling that would teach the
+   * look of a rare class from fonts more than from real writing.
+   */
+  classWeights?: ArrayLike<number>;
 }
 
 /**
@@ -114,10 +121,12 @@ export function charPhotoDataset(opts: CharPhotoOptions): Dataset {
   const writable = classes.map((_, k) => writers[k].length > 0 || (glyphClasses[k]?.length ?? 0) > 0);
   const usable = classes.map((_, k) => k).filter((k) => writable[k]);
   if (usable.length === 0) throw new Error(`charPhotoDataset: no ${split} writer can write any of the classes ${classes.join('')}`);
+  const order = opts.classWeights ? classOrder(opts.classWeights, usable, count, createRng(deriveSeed(seed, 'char-photo-classes'))) : undefined;
   for (let i = 0; i < count; i++) {
-    // Classes in turn (balanced), the writer alternating between glyphs and fonts for 'both'.
-    const k = usable[i % usable.length];
-    const useGlyph = source === 'glyphs' || (source === 'both' && Math.floor(i / usable.length) % 2 === 1);
+    // Classes in turn (balanced) or in the weighted order; the writer alternates between glyphs and fonts for 'both'.
+    const k = order ? order[i] : usable[i % usable.length];
+    const round = order ? i : Math.floor(i / usable.length);
+    const useGlyph = source === 'glyphs' || (source === 'both' && round % 2 === 1);
     for (let attempt = 0; ; attempt++) {
       const rng = createRng(deriveSeed(seed, 'char-photo', split, i, attempt));
       const ink = draw(k, useGlyph, rng) ?? draw(k, !useGlyph, rng);
@@ -137,6 +146,26 @@ export function charPhotoDataset(opts: CharPhotoOptions): Dataset {
   }
   const name = `photos-${source}-${split}`;
   return { name, split: split === 'test' ? 'test' : 'train', images, labels, count, height: size, width: size, classes: classes.slice() };
+}
+
+/** `count` class indices from `usable`, each about `count * weight / total` times (largest remainders), shuffled. */
+function classOrder(weights: ArrayLike<number>, usable: readonly number[], count: number, rng: Rng): Int32Array {
+  const total = usable.reduce((sum, k) => sum + Math.max(0, weights[k] ?? 0), 0);
+  if (!(total > 0)) throw new Error('charPhotoDataset: classWeights give no writable class a positive weight');
+  const exact = usable.map((k) => (count * Math.max(0, weights[k] ?? 0)) / total);
+  const n = exact.map(Math.floor);
+  const byRemainder = exact.map((e, j) => j).sort((a, b) => exact[b] - n[b] - (exact[a] - n[a]) || a - b);
+  for (let r = count - n.reduce((a, b) => a + b, 0), j = 0; r > 0; r--, j++) n[byRemainder[j]]++;
+  const order = new Int32Array(count);
+  let at = 0;
+  usable.forEach((k, j) => order.fill(k, at, (at += n[j])));
+  for (let i = count - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
 }
 
 /** The photo test sets every character model is measured on (`hwr evaluate`, `hwr train`). */
@@ -161,14 +190,23 @@ export function charPhotoTestSets(test: Dataset, geometry: PreprocessOptions, co
   };
 }
 
+/** Images per class of a dataset. */
+function classCounts(ds: Dataset): Float64Array {
+  const counts = new Float64Array(ds.classes.length);
+  for (let i = 0; i < ds.count; i++) counts[ds.labels[i]]++;
+  return counts;
+}
+
 /**
  * A train split with `count` photos of its characters appended: the training fonts and the split's
- * own images (train-split glyphs) on paper, through the recipe real photos go through. What `hwr
+ * own images (train-split glyphs) on paper, through the recipe real photos go through, each class as
+ * often as among the split's images. What `hwr
  * train --photos` and the notebooks' full profile train on; the same seed gives the same images.
  */
 export function withCharPhotos(train: Dataset, count: number, seed: number, opts: Pick<CharPhotoOptions, 'onProgress'> = {}): Dataset {
   const photos = charPhotoDataset({
-    split: 'train', classes: train.classes, count, glyphs: train, geometry: geometryForDataset(train.name), seed: deriveSeed(seed, 'photos'), ...opts,
+    split: 'train', classes: train.classes, count, glyphs: train, geometry: geometryForDataset(train.name), seed: deriveSeed(seed, 'photos'),
+    classWeights: classCounts(train), ...opts,
   });
   return concatDatasets(train.name, [train, photos]);
 }
