@@ -45,6 +45,17 @@ describe('charPhotoDataset', () => {
     }
   });
 
+  test('classWeights: each class as often as its weight says (largest remainders), in a seeded order', () => {
+    const opts = { split: 'test' as const, classes: ['0', '1', '7'], count: 10, geometry: MNIST_GEOMETRY, seed: 5, classWeights: [6, 3, 1] };
+    const a = charPhotoDataset(opts);
+    const counts = [0, 1, 2].map((k) => a.labels.filter((l) => l === k).length);
+    expect(counts).toEqual([6, 3, 1]);
+    expect(Array.from(charPhotoDataset(opts).labels)).toEqual(Array.from(a.labels));
+    const thirds = charPhotoDataset({ ...opts, count: 7, classWeights: [1, 1, 1] });
+    expect([0, 1, 2].map((k) => thirds.labels.filter((l) => l === k).length).sort()).toEqual([2, 2, 3]);
+    expect(() => charPhotoDataset({ ...opts, classWeights: [0, 0, 0] })).toThrow(/no writable class a positive weight/);
+  });
+
   test('training photos refuse the held-out fonts; glyph photos need images of the right split', () => {
     expect(() => charPhotoDataset({ split: 'train', classes: DEV47, count: 4, geometry: EMNIST_GEOMETRY, fonts: [TEST_FONT_FAMILIES[0]] }))
       .toThrow(/held-out test fonts \(allura\)/);
