@@ -113,7 +113,8 @@ export const trainCommand: Command = {
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
     const sets = loadDatasetByName(datasetName, { emnistDir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
-    const photoCount = dryRun ? Math.min(200, intOption(values, 'photos', recipe.photos ?? 0)) : intOption(values, 'photos', recipe.photos ?? 0);
+    const photosWanted = intOption(values, 'photos', recipe.photos ?? 0);
+    const photoCount = dryRun ? Math.min(200, photosWanted) : photosWanted;
     const trainSet = photoCount > 0 ? withCharPhotos(sets.train, photoCount, seed, {
       onProgress: (done, total) => process.stderr.write(`\rphotos of characters: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
     }) : sets.train;
