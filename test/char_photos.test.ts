@@ -4,7 +4,7 @@
  * trained digit model reads (the photos are characters, not noise).
  */
 import * as fs from 'fs';
-import { concatDatasets } from '../src/data/dataset';
+import { classCounts, concatDatasets, randomSubset } from '../src/data/dataset';
 import { loadMnistPart } from '../src/data/mnist';
 import { EMNIST_GEOMETRY, MNIST_GEOMETRY } from '../src/image/preprocess';
 import { loadModel } from '../src/io/saved_model';
@@ -76,6 +76,20 @@ describe('charPhotoDataset', () => {
     expect(evaluate(model, sets.glyphs).accuracy).toBeGreaterThan(0.85);
     expect(evaluate(model, sets.fonts).accuracy).toBeGreaterThan(0.85);
     model.dispose();
+  });
+});
+
+describe('randomSubset and classCounts', () => {
+  test('n images drawn by the seed, kept in their original order; counts per class', () => {
+    const ds = { name: 'd', split: 'train' as const, images: Uint8Array.from({ length: 10 }, (_, i) => i), labels: Uint8Array.from([0, 1, 1, 2, 2, 2, 0, 1, 2, 2]), count: 10, height: 1, width: 1, classes: ['a', 'b', 'c'] };
+    expect(classCounts(ds)).toEqual([2, 3, 5]);
+    const sub = randomSubset(ds, 4, 9);
+    expect(sub.count).toBe(4);
+    const picked = Array.from(sub.images);
+    expect(picked).toEqual([...picked].sort((a, b) => a - b)); // original order
+    expect(Array.from(sub.labels)).toEqual(picked.map((i) => ds.labels[i])); // labels follow their images
+    expect(Array.from(randomSubset(ds, 4, 9).images)).toEqual(picked);
+    expect(randomSubset(ds, 50, 9).count).toBe(10);
   });
 });
 

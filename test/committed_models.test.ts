@@ -12,7 +12,8 @@ import { loadMnist } from '../src/data/mnist';
 import { loadEmnist } from '../src/data/emnist';
 import { predictFiles } from '../src/read/characters';
 import { EMNIST_GEOMETRY } from '../src/image/preprocess';
-import { PhotoTest, photoTest } from '../src/cli/photo_test';
+import { PhotoTest, photoTest, photoTestSets } from '../src/cli/photo_test';
+import { CharPhotoTestSets } from '../src/synth/char_photos';
 import { dev47Dir } from './emnist_dir';
 
 const repo = path.resolve(__dirname, '..');
@@ -29,6 +30,7 @@ describe('every committed model', () => {
   // Line models (task 'lines') are read on synthetic lines instead: test/crnn_committed.test.ts.
   const isLineModel = (n: string) => JSON.parse(fs.readFileSync(path.join(modelDir(n), 'metadata.json'), 'utf8')).task === 'lines';
   const names = fs.readdirSync(path.join(repo, 'saved_models')).filter((n) => fs.existsSync(path.join(modelDir(n), 'metadata.json')) && !isLineModel(n));
+  const photoSets = new Map<string, CharPhotoTestSets>();
   test.each(names)('%s re-evaluates to the test accuracy in its metadata', async (name) => {
     const { model, metadata } = await loadModel(modelDir(name));
     const dir = dev47Dir();
@@ -40,7 +42,10 @@ describe('every committed model', () => {
     // The photo test sets (src/synth/char_photos.ts) are drawn from fixed seeds: the same images every run.
     const recorded = metadata.photoTest as PhotoTest | undefined;
     if (recorded) {
-      const photos = photoTest(model, test, recorded.count);
+      // Made once per dataset and size: several committed models share them.
+      const key = `${metadata.dataset} ${recorded.count}`;
+      if (!photoSets.has(key)) photoSets.set(key, photoTestSets(test, recorded.count));
+      const photos = photoTest(model, photoSets.get(key)!);
       expect(Math.abs(photos.fonts - recorded.fonts)).toBeLessThanOrEqual(3 / recorded.count);
       expect(Math.abs(photos.glyphs - recorded.glyphs)).toBeLessThanOrEqual(3 / recorded.count);
     }

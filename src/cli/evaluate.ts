@@ -6,7 +6,7 @@ import { Command, UsageError, intOption } from './args';
 import { headOf, loadDatasetByName } from './common';
 import { LINE_EVALUATE_OPTIONS, evaluateLineModel } from './evaluate_lines';
 import { isLineModel } from '../lines/read';
-import { formatPhotoTest, photoTest } from './photo_test';
+import { formatPhotoTest, photoTest, photoTestSets } from './photo_test';
 import * as fs from 'fs';
 
 /** metadata.json of a model folder, or undefined when it cannot be read (loadModel then says why). */
@@ -56,7 +56,7 @@ export const evaluateCommand: Command = {
     const report = evaluate(model, test);
     console.log(formatEvaluation(report));
     const photoCount = values.photos === undefined ? undefined : intOption(values, 'photos', 0);
-    const photos = photoCount === 0 ? undefined : photoTest(model, sets.test, photoCount);
+    const photos = photoCount === 0 ? undefined : photoTest(model, photoTestSets(sets.test, photoCount));
     if (photos) console.log('\n' + formatPhotoTest(photos));
     const out = String(values.out ?? `outputs/evaluation-${path.basename(path.resolve(modelDir))}.json`);
     console.log(`\nreport written to ${saveEvaluation(photos ? { ...report, photoTest: photos } : report, out)}`);

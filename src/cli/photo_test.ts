@@ -8,7 +8,7 @@ import { Dataset } from '../data/dataset';
 import { ConfusedPair } from '../eval/confusion';
 import { evaluate } from '../eval/evaluate';
 import { geometryForDataset } from '../image/preprocess';
-import { charPhotoTestSets, photoTestCount } from '../synth/char_photos';
+import { CharPhotoTestSets, charPhotoTestSets, photoTestCount } from '../synth/char_photos';
 
 /** Accuracy on each photo set (0..1) and the images in each; what metadata.json's `photoTest` holds. */
 export interface PhotoTest {
@@ -19,9 +19,14 @@ export interface PhotoTest {
   mostConfused?: { fonts: ConfusedPair[]; glyphs: ConfusedPair[] };
 }
 
-/** Measures `model` on the photo test sets of its dataset (`test` is the test split; its name picks the geometry). */
-export function photoTest(model: tfl.LayersModel, test: Dataset, count = photoTestCount(test.classes.length)): PhotoTest {
-  const sets = charPhotoTestSets(test, geometryForDataset(test.name), count);
+/** The photo test sets of a dataset (`test` is its test split; its name picks the geometry). */
+export function photoTestSets(test: Dataset, count = photoTestCount(test.classes.length)): CharPhotoTestSets {
+  return charPhotoTestSets(test, geometryForDataset(test.name), count);
+}
+
+/** Measures `model` on photo test sets (`photoTestSets`; made once, they serve any number of models). */
+export function photoTest(model: tfl.LayersModel, sets: CharPhotoTestSets): PhotoTest {
+  const count = sets.fonts.count;
   const fonts = evaluate(model, sets.fonts, { topPairs: 5 });
   const glyphs = evaluate(model, sets.glyphs, { topPairs: 5 });
   return { count, fonts: fonts.accuracy, glyphs: glyphs.accuracy, mostConfused: { fonts: fonts.mostConfused, glyphs: glyphs.mostConfused } };

@@ -11,7 +11,9 @@ import { AugmentOptions, DEFAULT_AUGMENT } from '../data/augment';
 import { DATASETS, gitCommit, headOf, loadDatasetByName } from './common';
 import { LINE_TRAIN_OPTIONS, trainLines } from './train_lines';
 import { withCharPhotos } from '../synth/char_photos';
-import { formatPhotoTest, photoTest } from './photo_test';
+import { randomSubset } from '../data/dataset';
+import { deriveSeed } from '../util/rng';
+import { formatPhotoTest, photoTest, photoTestSets } from './photo_test';
 
 /** The environment variables that shaped this run, as `NAME=value` words for the recorded command. */
 function settingsFromEnv(dataset: string): string[] {
@@ -76,7 +78,7 @@ export const trainCommand: Command = {
     balance: { type: 'boolean', help: 'class-balanced sampling (default on for emnist)' },
     'no-balance': { type: 'boolean', help: 'plain shuffled sampling' },
     patience: { type: 'string', help: 'early stopping: epochs without val-loss improvement', default: '3' },
-    limit: { type: 'string', help: 'train on a random subset of N images' },
+    limit: { type: 'string', help: "train on a random subset of N of the dataset's images (the recipe's photos shrink in proportion)" },
     photos: { type: 'string', help: 'synthetic photos of characters added to the training images (training fonts and train images on paper, through the real-photo recipe; 0 for none)', default: `mnist ${RECIPES.mnist.photos ?? 0}, emnist ${RECIPES.emnist.photos ?? 0}` },
     out: { type: 'string', short: 'o', help: 'model folder', default: 'saved_models/<dataset>' },
     checkpoint: { type: 'string', help: 'checkpoint folder', default: 'outputs/checkpoints/<name>' },
@@ -113,12 +115,14 @@ export const trainCommand: Command = {
     const backend = await initBackend({ backend: values.backend as never });
     console.error(describeBackend(backend));
     const sets = loadDatasetByName(datasetName, { emnistDir: values['emnist-dir'] as string | undefined, split: values.split as string | undefined });
-    const photosWanted = intOption(values, 'photos', recipe.photos ?? 0);
-    const photoCount = dryRun ? Math.min(200, photosWanted) : photosWanted;
-    const trainSet = photoCount > 0 ? withCharPhotos(sets.train, photoCount, seed, {
+    const limit = dryRun ? 1024 : values.limit !== undefined ? intOption(values, 'limit', 0) : undefined;
+    const own = limit !== undefined && limit < sets.train.count ? randomSubset(sets.train, limit, deriveSeed(seed, 'limit')) : sets.train;
+    // A quick run (--limit, --dry-run) makes the recipe's photos in proportion, not all of them.
+    const photoCount = values.photos !== undefined ? intOption(values, 'photos', 0) : Math.round(((recipe.photos ?? 0) * own.count) / sets.train.count);
+    const trainSet = photoCount > 0 ? withCharPhotos(own, photoCount, seed, {
       onProgress: (done, total) => process.stderr.write(`\rphotos of characters: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
-    }) : sets.train;
-    if (photoCount > 0) process.stderr.write(`\r${photoCount.toLocaleString('en-US')} photos of characters added to ${sets.train.count.toLocaleString('en-US')} training images\n`);
+    }) : own;
+    if (photoCount > 0) process.stderr.write(`\r${photoCount.toLocaleString('en-US')} photos of characters added to ${own.count.toLocaleString('en-US')} training images\n`);
     const test = dryRun ? headOf(sets.test, 500) : sets.test;
     const name = dryRun ? `dry-run/${sets.train.name}` : sets.train.name;
     const outDir = String(values.out ?? (dryRun ? `outputs/${name}` : `saved_models/${datasetName}`));
@@ -154,7 +158,6 @@ export const trainCommand: Command = {
       augment,
       balance,
       earlyStopping: intOption(values, 'patience', recipe.patience),
-      limit: dryRun ? 1024 : values.limit !== undefined ? intOption(values, 'limit', 0) : undefined,
       maxStepsPerEpoch: dryRun ? 4 : undefined,
       resume,
       onCheckpoint: (ckpt) => saveCheckpoint(checkpointDir, ckpt),
@@ -175,7 +178,7 @@ export const trainCommand: Command = {
 
     const report = evaluate(model, test);
     console.log(formatEvaluation(report));
-    const photos = photoTest(model, sets.test, dryRun ? 2 * sets.test.classes.length : undefined);
+    const photos = photoTest(model, photoTestSets(sets.test, dryRun ? 2 * sets.test.classes.length : undefined));
     console.log('\n' + formatPhotoTest(photos));
     await saveModel(model, outDir, {
       family,

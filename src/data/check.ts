@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { imageGrid } from '../plot/imageGrid';
-import { Dataset } from './dataset';
+import { Dataset, classCounts } from './dataset';
 import { emnistAvailable, findEmnistFiles, loadEmnist, resolveEmnistLocation } from './emnist';
 import { loadMnist, mnistDir, mnistFiles } from './mnist';
 
@@ -96,23 +96,22 @@ export function writeSampleSheet(ds: Dataset, file: string, samples = 100): stri
 }
 
 function checkPart(ds: Dataset, outDir: string, samples: number): PartCheck {
-  const classCounts = new Array<number>(ds.classes.length).fill(0);
-  for (let i = 0; i < ds.count; i++) classCounts[ds.labels[i]]++;
+  const counts = classCounts(ds);
   let sum = 0;
   for (let i = 0; i < ds.images.length; i++) sum += ds.images[i];
   let lo = 0;
   let hi = 0;
-  classCounts.forEach((c, k) => {
-    if (c < classCounts[lo]) lo = k;
-    if (c > classCounts[hi]) hi = k;
+  counts.forEach((c, k) => {
+    if (c < counts[lo]) lo = k;
+    if (c > counts[hi]) hi = k;
   });
   return {
     part: ds.split,
     count: ds.count,
-    classCounts,
-    min: { label: ds.classes[lo], count: classCounts[lo] },
-    max: { label: ds.classes[hi], count: classCounts[hi] },
-    emptyClasses: ds.classes.filter((_, k) => classCounts[k] === 0),
+    classCounts: counts,
+    min: { label: ds.classes[lo], count: counts[lo] },
+    max: { label: ds.classes[hi], count: counts[hi] },
+    emptyClasses: ds.classes.filter((_, k) => counts[k] === 0),
     pixelMean: ds.images.length ? sum / ds.images.length : 0,
     samplePng: writeSampleSheet(ds, path.join(outDir, `samples-${ds.name}-${ds.split}.png`), samples),
   };

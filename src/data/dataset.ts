@@ -1,3 +1,5 @@
+import { createRng, permutation } from '../util/rng';
+
 /** An in-memory image dataset: uint8 pixels and labels, converted to float tensors only per batch. */
 export interface Dataset {
   /** Dataset id, e.g. 'mnist' or 'emnist-balanced' / 'emnist-dev47'. */
@@ -32,6 +34,26 @@ export function datasetFromIdx(
   }
   const { pixels: images, labels, count, height, width } = pair;
   return { name, split, images, labels, count, height, width, classes: classes.slice() };
+}
+
+/** `n` images of `ds` drawn at random (seeded), in their original order; a copy. */
+export function randomSubset(ds: Dataset, n: number, seed: number): Dataset {
+  const size = ds.height * ds.width;
+  const picked = permutation(ds.count, createRng(seed)).subarray(0, Math.min(n, ds.count)).sort();
+  const images = new Uint8Array(picked.length * size);
+  const labels = new Uint8Array(picked.length);
+  picked.forEach((src, i) => {
+    images.set(ds.images.subarray(src * size, (src + 1) * size), i * size);
+    labels[i] = ds.labels[src];
+  });
+  return { ...ds, images, labels, count: picked.length, classes: ds.classes.slice() };
+}
+
+/** Images per class, [classes.length]. */
+export function classCounts(ds: Dataset): number[] {
+  const counts = new Array<number>(ds.classes.length).fill(0);
+  for (let i = 0; i < ds.count; i++) counts[ds.labels[i]]++;
+  return counts;
 }
 
 /** One Dataset holding `parts` in order (copies); every part must have the same image size and classes. */

@@ -15,9 +15,9 @@
  * A class stands for every character that maps to it: in EMNIST's 47-class splits 'C' is c and C
  * (the merged letters), so a font writes either; a glyph is any image of the class.
  */
-import { Dataset, concatDatasets } from '../data/dataset';
+import { Dataset, classCounts, concatDatasets } from '../data/dataset';
 import { PreprocessOptions, geometryForDataset, preprocessRgba } from '../image/preprocess';
-import { Rng, createRng, deriveSeed } from '../util/rng';
+import { Rng, createRng, deriveSeed, shuffleInPlace } from '../util/rng';
 import { createEmnistGlyphs, renderEmnistLine } from './emnist_line';
 import { fontCanWrite, renderFontLine } from './font_line';
 import { TEST_FONT_FAMILIES, loadFont } from './fonts';
@@ -159,13 +159,7 @@ function classOrder(weights: ArrayLike<number>, usable: readonly number[], count
   const order = new Int32Array(count);
   let at = 0;
   usable.forEach((k, j) => order.fill(k, at, (at += n[j])));
-  for (let i = count - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
+  return shuffleInPlace(order, rng);
 }
 
 /** The photo test sets every character model is measured on (`hwr evaluate`, `hwr train`). */
@@ -188,13 +182,6 @@ export function charPhotoTestSets(test: Dataset, geometry: PreprocessOptions, co
     fonts: charPhotoDataset({ split: 'test', classes: test.classes, count, geometry, source: 'fonts', seed: 1 }),
     glyphs: charPhotoDataset({ split: 'test', classes: test.classes, count, geometry, source: 'glyphs', glyphs: test, seed: 2 }),
   };
-}
-
-/** Images per class of a dataset. */
-function classCounts(ds: Dataset): Float64Array {
-  const counts = new Float64Array(ds.classes.length);
-  for (let i = 0; i < ds.count; i++) counts[ds.labels[i]]++;
-  return counts;
 }
 
 /**
