@@ -63,4 +63,17 @@ describe('hwr command line', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("a short run (--dry-run keeps 1,024 images) makes the recipe's photos in proportion", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwr-cli-'));
+    try {
+      const model = path.join(dir, 'model');
+      const trained = await run('train', '--dry-run', '--model', 'baseline', '--out', model, '--checkpoint', path.join(dir, 'ckpt'), '--backend', 'wasm');
+      expect(trained.code).toBe(0);
+      // MNIST's recipe: 20,000 photos for 60,000 images -> 341 for 1,024 (not all 20,000).
+      expect(JSON.parse(fs.readFileSync(path.join(model, 'metadata.json'), 'utf8')).trainPhotos).toBe(341);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
