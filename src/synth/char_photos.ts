@@ -20,8 +20,8 @@ import { PreprocessOptions, geometryForDataset, preprocessRgba } from '../image/
 import { Rng, createRng, deriveSeed, shuffleInPlace } from '../util/rng';
 import { createEmnistGlyphs, renderEmnistLine } from './emnist_line';
 import { fontCanWrite, renderFontLine } from './font_line';
-import { TEST_FONT_FAMILIES, loadFont } from './fonts';
-import { splitFonts } from './handwriting';
+import { loadFont } from './fonts';
+import { refuseTestFonts, splitFonts } from './handwriting';
 import { InkLine } from './ink';
 import { PaperOptions, putOnPaper } from './paper';
 
@@ -93,10 +93,7 @@ export function charPhotoDataset(opts: CharPhotoOptions): Dataset {
 
   const options = charactersByClass(classes);
   const fontNames = [...(opts.fonts ?? splitFonts(split))];
-  if (split !== 'test') {
-    const leaked = fontNames.filter((f) => TEST_FONT_FAMILIES.includes(f));
-    if (leaked.length > 0) throw new Error(`charPhotoDataset: ${split} photos may not use the held-out test fonts (${leaked.join(', ')})`);
-  }
+  refuseTestFonts(fontNames, split, `charPhotoDataset: ${split} photos`);
   const fonts = source === 'glyphs' ? [] : fontNames.map((f) => loadFont(f));
   // Per class: the fonts that can write at least one of its characters.
   const writers = options.map((chars) => fonts.filter((f) => chars.some((ch) => fontCanWrite(f, ch))));

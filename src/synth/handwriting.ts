@@ -43,6 +43,13 @@ export function splitFonts(split: HandwritingSplit): string[] {
   return split === 'val' ? train.filter((f) => VAL_FONT_FAMILIES.includes(f)) : train.filter((f) => !VAL_FONT_FAMILIES.includes(f));
 }
 
+/** Throws when anything but test writing (`split` 'train' or 'val') would use a held-out test font; `what` names the caller in the error. */
+export function refuseTestFonts(fonts: readonly string[], split: HandwritingSplit, what: string): void {
+  if (split === 'test') return;
+  const leaked = fonts.filter((f) => TEST_FONT_FAMILIES.includes(f));
+  if (leaked.length > 0) throw new Error(`${what} may not use the held-out test fonts (${leaked.join(', ')})`);
+}
+
 /** Where the writing of a line model's input sits: its height, the body (x-) height and the baseline row, pixels. */
 export interface LineGeometry {
   height: number;
@@ -137,10 +144,7 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
   if (!['train', 'val', 'test'].includes(split)) throw new Error(`createHandwritingGenerator: split must be 'train', 'val' or 'test', got '${String(split)}'`);
   const geometry = o.geometry ?? LINE_GEOMETRY;
   const fonts = [...(o.fonts ?? splitFonts(split))];
-  if (split !== 'test') {
-    const leaked = fonts.filter((f) => TEST_FONT_FAMILIES.includes(f));
-    if (leaked.length > 0) throw new Error(`createHandwritingGenerator: ${split} lines may not use the held-out test fonts (${leaked.join(', ')})`);
-  }
+  refuseTestFonts(fonts, split, `createHandwritingGenerator: ${split} lines`);
   const glyphs: EmnistGlyphs | undefined = o.emnist ? createEmnistGlyphs(o.emnist, { split }) : undefined;
   const emnistShare = glyphs ? (fonts.length === 0 ? 1 : o.emnistShare) : 0;
   if (fonts.length === 0 && !glyphs) throw new Error('createHandwritingGenerator: no fonts and no EMNIST images: nothing to write with');
