@@ -111,8 +111,9 @@ describe('the comparison fails when a step is broken', () => {
       const notInverted = steps.centred.data.map((v) => 1 - v);
       expect(meanAbsDiff(notInverted, ref.data)).toBeGreaterThan(MATCH);
       expect(scoreOrInfinity(() => preprocessGray(decoded.image, { polarity: 'light-ink' }).pixels, ref)).toBeGreaterThan(MATCH);
-      // A flat background cannot absorb this photo's shadow: the ink is lost in it.
-      expect(scoreOrInfinity(() => preprocessGray(decoded.image, { lighting: 'flat' }).pixels, ref)).toBeGreaterThan(MATCH);
+      // A flat background cannot absorb this photo's shadow: the ink is lost in it. (The shadow
+      // step alone, on a flat background, takes the gradient out as well, so both are off here.)
+      expect(scoreOrInfinity(() => preprocessGray(decoded.image, { lighting: 'flat', shadows: false }).pixels, ref)).toBeGreaterThan(MATCH);
 
       const topLeft = createImage(28, 28);
       const { fitted } = steps;

@@ -5,6 +5,7 @@
  * the character recipe (preprocess.ts), the line recipe (line.ts) and page layout (page.ts).
  */
 import { FloatImage, createImage, quantilesInPlace } from './gray';
+import { opening } from './morphology';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { abs, fround, max, min, round } = Math;
@@ -21,6 +22,13 @@ export interface InkMapOptions {
   lighting?: LightingModel;
   /** Default 'auto'. */
   polarity?: Polarity;
+  /**
+   * Also take out shadows and bright patches with sharp edges (a phone's or a hand's shadow across
+   * the paper), which a smooth surface cannot follow and which would otherwise pass for ink or flip
+   * the polarity: whatever the smooth fit leaves that is wider than a square of a quarter of the
+   * image's shorter side is background too. Strokes are thinner than that. Default false.
+   */
+  shadows?: boolean;
 }
 
 /** A background estimate and how far pixels stray from it. */
@@ -196,6 +204,7 @@ export function decidePolarity(residual: FloatImage, sigma: number): 'dark-ink' 
  */
 export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
   const surface = fitSurface(img, opts.lighting ?? 'quadratic');
+  if (opts.shadows) return inkMapOfResidual(img, shadowFreeResidual(img, surface), opts.polarity);
   const { sigma } = surface;
   const { width, height } = img;
   const src = img.data;
@@ -243,6 +252,80 @@ export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
     }
   }
   return { image: out, inverted: false, sigma, peak };
+}
+
+/** A background and the image's residual from it (pixel - background), both [height, width]. */
+interface Residual {
+  background: Float32Array;
+  residual: Float32Array;
+  sigma: number;
+}
+
+/**
+ * The residual from the smooth surface with its wide structure taken out: the opening of each side
+ * (bright patches, then shadows) over a square a quarter of the shorter side is moved into the
+ * background. On evenly lit paper the opening of noise is below zero and nothing moves.
+ */
+function shadowFreeResidual(img: FloatImage, surface: Surface): Residual {
+  const { width, height } = img;
+  const n = width * height;
+  const background = new Float32Array(n);
+  const residual = new Float32Array(n);
+  const row = surfaceRows(surface, width, height);
+  for (let y = 0; y < height; y++) row(y, background, y * width);
+  for (let i = 0; i < n; i++) residual[i] = img.data[i] - background[i];
+  const r = max(1, round(min(width, height) / 8)); // window 2r + 1: a quarter of the shorter side
+  const bright = opening(residual, width, height, r);
+  const negated = residual.map((v) => -v);
+  const dark = opening(negated, width, height, r);
+  for (let i = 0; i < n; i++) {
+    const shift = (bright[i] > 0 ? bright[i] : 0) - (dark[i] > 0 ? dark[i] : 0);
+    residual[i] -= shift;
+    background[i] += shift;
+  }
+  // The noise level of what is left, on the fit's sample grid (as fitSurface measures it).
+  const nx = min(GRID, width);
+  const ny = min(GRID, height);
+  const samples = new Float32Array(nx * ny);
+  for (let j = 0, k = 0; j < ny; j++) {
+    const y = ny === 1 ? 0 : round((j * (height - 1)) / (ny - 1));
+    for (let i = 0; i < nx; i++, k++) samples[k] = residual[y * width + (nx === 1 ? 0 : round((i * (width - 1)) / (nx - 1)))];
+  }
+  const med = quantilesInPlace(samples.slice(), samples.length, [0.5])[0];
+  for (let k = 0; k < samples.length; k++) samples[k] = abs(samples[k] - med);
+  const sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(samples, samples.length, [0.5])[0]);
+  return { background, residual, sigma };
+}
+
+/** `toInkMap`'s polarity and ink from a residual and its background (the shadow-aware path). */
+function inkMapOfResidual(img: FloatImage, { background, residual, sigma }: Residual, polarity: Polarity = 'auto'): InkMap {
+  const { width, height } = img;
+  const n = width * height;
+  const band = 3 * sigma;
+  const floor = 0.05; // as in toInkMap
+  let dark = 0;
+  let light = 0;
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    const r = residual[i];
+    mean += background[i];
+    if (r < -band) dark += -r - band;
+    else if (r > band) light += r - band;
+  }
+  mean /= n;
+  const side = polarity === 'auto' ? (dark > light ? 'dark-ink' : 'light-ink') : polarity;
+  const out = createImage(width, height);
+  const o = out.data;
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const b = background[i];
+    const v = side === 'dark-ink' ? -residual[i] / (b > floor ? b : floor) : residual[i];
+    o[i] = v > 0 ? v : 0;
+    if (o[i] > peak) peak = o[i];
+  }
+  return side === 'dark-ink'
+    ? { image: out, inverted: true, sigma: sigma / max(floor, mean), peak }
+    : { image: out, inverted: false, sigma, peak };
 }
 
 function basisInto(out: Float64Array, at: number, x: number, y: number, width: number, height: number, terms: number): void {

@@ -99,7 +99,8 @@ export function preprocessGraySteps(
   let work = toFloat(input);
   const shrunk = shrunkSize(work.width, work.height, maxSide);
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
-  const ink = toInkMap(work, opts);
+  // Shadows on by default: a character photo is often a crop of a page with a phone's shadow across it.
+  const ink = toInkMap(work, { shadows: true, ...opts });
   // Otsu alone would split pure paper noise in two; the floor keeps noise out of the ink.
   const level = max(otsuThreshold(ink.image), 4 * ink.sigma, minContrast / 2);
   const mask = removeSpecks(thresholdMask(ink.image, level), opts.minSpeckFraction ?? 0.03);
