@@ -5,29 +5,49 @@
  * Pure TypeScript (the browser app uses it through the character recipe).
  */
 
-/** One row or column: out[i] = extreme of src[i - r .. i + r] (clipped), for n values at stride s. */
+/**
+ * One row or column: out[i] = extreme of src[i - r .. i + r] (clipped), for n values at stride s.
+ * `line` holds the padded line; `prefix` and `suffix` the running extremes within blocks of 2r + 1
+ * from each block's start and end. Min and max are written out separately: this is the hot loop.
+ */
 function extremeLine(
   src: Float32Array, out: Float32Array, start: number, n: number, stride: number, r: number,
-  isMin: boolean, prefix: Float32Array, suffix: Float32Array,
+  isMin: boolean, line: Float32Array, prefix: Float32Array, suffix: Float32Array,
 ): void {
   const k = 2 * r + 1;
+  const m = n + 2 * r;
   const pad = isMin ? Infinity : -Infinity;
-  const m = n + 2 * r; // padded length: value j of the padded line is src[j - r] or the pad
-  const at = (j: number): number => (j >= r && j < n + r ? src[start + (j - r) * stride] : pad);
-  // prefix: running extreme from each block's start; suffix: from each block's end.
-  for (let j = 0; j < m; j++) {
-    const v = at(j);
-    prefix[j] = j % k === 0 ? v : isMin ? Math.min(prefix[j - 1], v) : Math.max(prefix[j - 1], v);
-  }
-  for (let j = m - 1; j >= 0; j--) {
-    const v = at(j);
-    suffix[j] = j === m - 1 || (j + 1) % k === 0 ? v : isMin ? Math.min(suffix[j + 1], v) : Math.max(suffix[j + 1], v);
-  }
-  // The window of i is padded j = i .. i + k - 1: suffix of its first block part, prefix of its last.
-  for (let i = 0; i < n; i++) {
-    const a = suffix[i];
-    const b = prefix[i + k - 1];
-    out[start + i * stride] = isMin ? (a < b ? a : b) : a > b ? a : b;
+  for (let j = 0; j < r; j++) line[j] = line[n + r + j] = pad;
+  for (let i = 0, at = start; i < n; i++, at += stride) line[r + i] = src[at];
+  if (isMin) {
+    for (let j = 0; j < m; j++) {
+      const v = line[j];
+      prefix[j] = j % k === 0 || v < prefix[j - 1] ? v : prefix[j - 1];
+    }
+    for (let j = m - 1; j >= 0; j--) {
+      const v = line[j];
+      suffix[j] = j === m - 1 || (j + 1) % k === 0 || v < suffix[j + 1] ? v : suffix[j + 1];
+    }
+    // The window of i is padded j = i .. i + k - 1: the suffix of its first block, the prefix of its last.
+    for (let i = 0, at = start; i < n; i++, at += stride) {
+      const a = suffix[i];
+      const b = prefix[i + k - 1];
+      out[at] = a < b ? a : b;
+    }
+  } else {
+    for (let j = 0; j < m; j++) {
+      const v = line[j];
+      prefix[j] = j % k === 0 || v > prefix[j - 1] ? v : prefix[j - 1];
+    }
+    for (let j = m - 1; j >= 0; j--) {
+      const v = line[j];
+      suffix[j] = j === m - 1 || (j + 1) % k === 0 || v > suffix[j + 1] ? v : suffix[j + 1];
+    }
+    for (let i = 0, at = start; i < n; i++, at += stride) {
+      const a = suffix[i];
+      const b = prefix[i + k - 1];
+      out[at] = a > b ? a : b;
+    }
   }
 }
 
@@ -37,12 +57,13 @@ export function squareFilter(src: Float32Array, width: number, height: number, r
   if (src.length !== width * height) throw new Error(`squareFilter: ${src.length} values are not ${width}x${height}`);
   const isMin = op === 'min';
   const longest = Math.max(width, height) + 2 * r;
+  const line = new Float32Array(longest);
   const prefix = new Float32Array(longest);
   const suffix = new Float32Array(longest);
   const rows = new Float32Array(src.length);
-  for (let y = 0; y < height; y++) extremeLine(src, rows, y * width, width, 1, r, isMin, prefix, suffix);
+  for (let y = 0; y < height; y++) extremeLine(src, rows, y * width, width, 1, r, isMin, line, prefix, suffix);
   const out = new Float32Array(src.length);
-  for (let x = 0; x < width; x++) extremeLine(rows, out, x, height, width, r, isMin, prefix, suffix);
+  for (let x = 0; x < width; x++) extremeLine(rows, out, x, height, width, r, isMin, line, prefix, suffix);
   return out;
 }
 
