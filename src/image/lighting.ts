@@ -78,29 +78,25 @@ export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic
 
 function fitSurface(img: FloatImage, model: LightingModel): Surface {
   const { width, height } = img;
-  const nx = min(GRID, width);
-  const ny = min(GRID, height);
+  const { xs, ys } = gridPoints(width, height);
   // A handful of pixels cannot pin down a surface; treat tiny images as evenly lit.
   const terms = model === 'quadratic' && width >= 8 && height >= 8 ? 6 : 1;
-  const n = nx * ny;
+  const n = xs.length * ys.length;
   const rows = new Float64Array(n * terms); // [n, terms]: each sample's basis
   const values = new Float64Array(n);
   const scratch = new Float32Array(n); // quantiles are taken in float32, as `quantile` does
-  for (let j = 0, k = 0; j < ny; j++) {
-    const y = ny === 1 ? 0 : round((j * (height - 1)) / (ny - 1));
-    for (let i = 0; i < nx; i++, k++) {
-      const x = nx === 1 ? 0 : round((i * (width - 1)) / (nx - 1));
-      basisInto(rows, k * terms, x, y, width, height, terms);
-      values[k] = img.data[y * width + x];
+  for (let j = 0, k = 0; j < ys.length; j++) {
+    for (let i = 0; i < xs.length; i++, k++) {
+      basisInto(rows, k * terms, xs[i], ys[j], width, height, terms);
+      values[k] = img.data[ys[j] * width + xs[i]];
     }
   }
   // Start from the median level, not from a fit of every sample: a large blob of ink (a bold
   // drawing filling a quarter of the canvas) pulls a least-squares surface into a dip under it,
   // and clipping around that dip never finds the paper again. The median is paper while ink < half.
-  scratch.set(values);
-  const level = quantilesInPlace(scratch, n, [0.5])[0];
-  for (let k = 0; k < n; k++) scratch[k] = abs(values[k] - level);
-  let sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(scratch, n, [0.5])[0]);
+  const start = medianAndSigma(values, scratch);
+  const level = start.median;
+  let sigma = start.sigma;
   const keep = new Uint8Array(n);
   for (let k = 0; k < n; k++) keep[k] = abs(values[k] - level) <= CLIP * sigma ? 1 : 0;
   let coef = new Float64Array(terms);
@@ -109,12 +105,9 @@ function fitSurface(img: FloatImage, model: LightingModel): Surface {
   for (let it = 0; it < ITERATIONS; it++) {
     coef = leastSquares(rows, values, keep, terms) ?? coef;
     fitResiduals(rows, values, coef, terms, residuals);
-    let m = 0;
-    for (let k = 0; k < n; k++) if (keep[k]) scratch[m++] = residuals[k];
-    const med = quantilesInPlace(scratch, m, [0.5])[0];
-    m = 0;
-    for (let k = 0; k < n; k++) if (keep[k]) scratch[m++] = abs(residuals[k] - med);
-    sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(scratch, m, [0.5])[0]);
+    const spread = medianAndSigma(residuals, scratch, keep);
+    const med = spread.median;
+    sigma = spread.sigma;
     let changed = false;
     for (let k = 0; k < n; k++) {
       const kept = abs(residuals[k] - med) <= CLIP * sigma ? 1 : 0;
@@ -125,6 +118,25 @@ function fitSurface(img: FloatImage, model: LightingModel): Surface {
     if (!changed) break;
   }
   return { coef, terms, sigma };
+}
+
+/** The background fit's sample positions: up to GRID columns and rows spread evenly over the image. */
+function gridPoints(width: number, height: number): { xs: Int32Array; ys: Int32Array } {
+  const spread = (count: number, size: number) => Int32Array.from({ length: count }, (_, i) => (count === 1 ? 0 : round((i * (size - 1)) / (count - 1))));
+  return { xs: spread(min(GRID, width), width), ys: spread(min(GRID, height), height) };
+}
+
+/**
+ * Median and robust spread (1.4826 x the median absolute deviation, at least MIN_SIGMA) of
+ * values[k], only where keep[k] when given; quantiles in float32 in `scratch` (values.length long).
+ */
+function medianAndSigma(values: ArrayLike<number>, scratch: Float32Array, keep?: Uint8Array): { median: number; sigma: number } {
+  let m = 0;
+  for (let k = 0; k < values.length; k++) if (!keep || keep[k]) scratch[m++] = values[k];
+  const median = quantilesInPlace(scratch, m, [0.5])[0];
+  m = 0;
+  for (let k = 0; k < values.length; k++) if (!keep || keep[k]) scratch[m++] = abs(values[k] - median);
+  return { median, sigma: max(MIN_SIGMA, 1.4826 * quantilesInPlace(scratch, m, [0.5])[0]) };
 }
 
 /** residuals[k] = values[k] - rows[k] . coef, the dot product summed in term order. */
@@ -284,16 +296,10 @@ function shadowFreeResidual(img: FloatImage, surface: Surface): Residual {
     background[i] += shift;
   }
   // The noise level of what is left, on the fit's sample grid (as fitSurface measures it).
-  const nx = min(GRID, width);
-  const ny = min(GRID, height);
-  const samples = new Float32Array(nx * ny);
-  for (let j = 0, k = 0; j < ny; j++) {
-    const y = ny === 1 ? 0 : round((j * (height - 1)) / (ny - 1));
-    for (let i = 0; i < nx; i++, k++) samples[k] = residual[y * width + (nx === 1 ? 0 : round((i * (width - 1)) / (nx - 1)))];
-  }
-  const med = quantilesInPlace(samples.slice(), samples.length, [0.5])[0];
-  for (let k = 0; k < samples.length; k++) samples[k] = abs(samples[k] - med);
-  const sigma = max(MIN_SIGMA, 1.4826 * quantilesInPlace(samples, samples.length, [0.5])[0]);
+  const { xs, ys } = gridPoints(width, height);
+  const samples = new Float32Array(xs.length * ys.length);
+  for (let j = 0, k = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++, k++) samples[k] = residual[ys[j] * width + xs[i]];
+  const { sigma } = medianAndSigma(samples, new Float32Array(samples.length));
   return { background, residual, sigma };
 }
 
@@ -301,19 +307,11 @@ function shadowFreeResidual(img: FloatImage, surface: Surface): Residual {
 function inkMapOfResidual(img: FloatImage, { background, residual, sigma }: Residual, polarity: Polarity = 'auto'): InkMap {
   const { width, height } = img;
   const n = width * height;
-  const band = 3 * sigma;
   const floor = 0.05; // as in toInkMap
-  let dark = 0;
-  let light = 0;
   let mean = 0;
-  for (let i = 0; i < n; i++) {
-    const r = residual[i];
-    mean += background[i];
-    if (r < -band) dark += -r - band;
-    else if (r > band) light += r - band;
-  }
+  for (let i = 0; i < n; i++) mean += background[i];
   mean /= n;
-  const side = polarity === 'auto' ? (dark > light ? 'dark-ink' : 'light-ink') : polarity;
+  const side = polarity === 'auto' ? decidePolarity({ width, height, data: residual }, sigma) : polarity;
   const out = createImage(width, height);
   const o = out.data;
   let peak = 0;
