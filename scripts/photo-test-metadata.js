@@ -17,6 +17,7 @@ const { loadModel } = require(path.join(dist, 'io', 'saved_model'));
 const { loadMnist } = require(path.join(dist, 'data', 'mnist'));
 const { loadEmnist } = require(path.join(dist, 'data', 'emnist'));
 const { photoTest, photoTestSets, formatPhotoTest } = require(path.join(dist, 'cli', 'photo_test'));
+const { writeFilesAtomically } = require(path.join(dist, 'export', 'atomic_file'));
 
 async function main() {
   const dirs = process.argv.slice(2);
@@ -44,8 +45,7 @@ async function main() {
     const file = path.join(dir, 'metadata.json');
     const meta = JSON.parse(fs.readFileSync(file, 'utf8'));
     meta.photoTest = { count: result.count, fonts: result.fonts, glyphs: result.glyphs, measuredAt: commit };
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(meta, null, 2) + '\n');
-    fs.renameSync(`${file}.tmp`, file);
+    writeFilesAtomically([{ path: file, data: JSON.stringify(meta, null, 2) + '\n' }]);
   }
 }
 

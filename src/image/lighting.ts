@@ -54,6 +54,7 @@ const GRID = 64; // background fit samples per side: plenty for a smooth surface
 const ITERATIONS = 4;
 const CLIP = 2.5; // samples further than this many sigmas from the fit are ink, not background
 const MIN_SIGMA = 0.01; // synthetic images can be perfectly flat; keep the clip band from collapsing to zero
+const PAPER_FLOOR = 0.05; // dark ink is measured against the paper's brightness: a near-black "paper" would blow the ratio up
 
 /** A fitted background surface: `terms` coefficients of 1, u, v, u^2, uv, v^2 over u, v in -1..1 across the image. */
 interface Surface {
@@ -69,11 +70,7 @@ interface Surface {
  */
 export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic'): BackgroundFit {
   const surface = fitSurface(img, model);
-  const { width, height } = img;
-  const background = createImage(width, height);
-  const row = surfaceRows(surface, width, height);
-  for (let y = 0; y < height; y++) row(y, background.data, y * width);
-  return { background, sigma: surface.sigma };
+  return { background: surfaceImage(surface, img.width, img.height), sigma: surface.sigma };
 }
 
 function fitSurface(img: FloatImage, model: LightingModel): Surface {
@@ -162,6 +159,14 @@ function fitResiduals(rows: Float64Array, values: Float64Array, coef: Float64Arr
   }
 }
 
+/** The surface as a width x height image. */
+function surfaceImage(s: Surface, width: number, height: number): FloatImage {
+  const image = createImage(width, height);
+  const row = surfaceRows(s, width, height);
+  for (let y = 0; y < height; y++) row(y, image.data, y * width);
+  return image;
+}
+
 /**
  * The surface row by row: row(y, out, at) writes row y into out[at .. at + width - 1], each value
  * the float32 of c0 + cu u + cv v + cuu u^2 + cuv uv + cvv v^2 summed in that order.
@@ -225,7 +230,7 @@ export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
   const o = out.data;
   const auto = !opts.polarity || opts.polarity === 'auto';
   const band = 3 * sigma;
-  const floor = 0.05; // a near-black "paper" would blow the ratio up
+  const floor = PAPER_FLOOR;
   // One pass makes the background a row at a time, weighs the residual's two sides (the residual
   // as a float32 image would hold it, see `decidePolarity`) and writes the dark-ink map, the common
   // case; light ink takes a second pass.
@@ -281,10 +286,8 @@ interface Residual {
 function shadowFreeResidual(img: FloatImage, surface: Surface): Residual {
   const { width, height } = img;
   const n = width * height;
-  const background = new Float32Array(n);
+  const background = surfaceImage(surface, width, height).data;
   const residual = new Float32Array(n);
-  const row = surfaceRows(surface, width, height);
-  for (let y = 0; y < height; y++) row(y, background, y * width);
   for (let i = 0; i < n; i++) residual[i] = img.data[i] - background[i];
   const r = max(1, round(min(width, height) / 8)); // window 2r + 1: a quarter of the shorter side
   const bright = opening(residual, width, height, r);
@@ -307,7 +310,7 @@ function shadowFreeResidual(img: FloatImage, surface: Surface): Residual {
 function inkMapOfResidual(img: FloatImage, { background, residual, sigma }: Residual, polarity: Polarity = 'auto'): InkMap {
   const { width, height } = img;
   const n = width * height;
-  const floor = 0.05; // as in toInkMap
+  const floor = PAPER_FLOOR;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += background[i];
   mean /= n;
