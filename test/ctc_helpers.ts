@@ -63,3 +63,27 @@ export function bruteForceNll(logProbs: ArrayLike<number>, T: number, C: number,
   const max = Math.max(...pathLogProbs);
   return -(max + Math.log(pathLogProbs.reduce((s, lp) => s + Math.exp(lp - max), 0)));
 }
+
+/**
+ * -log p(label | x) by the forward recursion over the label with blanks interleaved, summed in log
+ * space state by state (the definition of the CTC forward variable): a reference for lines too long
+ * to brute-force. Infinity when no alignment exists.
+ */
+export function forwardRecursionNll(logProbs: ArrayLike<number>, T: number, C: number, label: number[], blank: number): number {
+  const ext = label.flatMap((k) => [blank, k]).concat([blank]);
+  const S = ext.length;
+  const lse = (xs: number[]): number => {
+    const m = Math.max(...xs);
+    return m === -Infinity ? m : m + Math.log(xs.reduce((acc, x) => acc + Math.exp(x - m), 0));
+  };
+  let alpha = ext.map((k, s) => (s < 2 ? logProbs[k] : -Infinity));
+  for (let t = 1; t < T; t++) {
+    alpha = ext.map((k, s) => {
+      const from = [alpha[s]];
+      if (s >= 1) from.push(alpha[s - 1]);
+      if (s >= 2 && k !== blank && k !== ext[s - 2]) from.push(alpha[s - 2]);
+      return lse(from) + logProbs[t * C + k];
+    });
+  }
+  return -lse(S > 1 ? [alpha[S - 1], alpha[S - 2]] : [alpha[0]]);
+}

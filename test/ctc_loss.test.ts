@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/runtime/backend';
 import { ctcForwardBackward, ctcInfeasible, ctcLoss, ctcMinFrames } from '../src/ctc';
 import { greedyDecode } from '../src/ctc';
-import { bruteForceNll, logSoftmaxRows, randomLogits } from './ctc_helpers';
+import { bruteForceNll, forwardRecursionNll, logSoftmaxRows, randomLogits } from './ctc_helpers';
 
 /** One example: label over classes 0..C-1 with the given blank. */
 interface Case { T: number; C: number; label: number[]; blank?: number }
@@ -132,6 +132,33 @@ describe('ctcForwardBackward (Float64 core)', () => {
       expect(relError(r.grad, fd)).toBeLessThan(1e-6);
     }
   });
+
+  // Logits of a long line: random at a scale, plus `peak` on one alignment of another label (a
+  // trained model sure of the wrong reading: p(label) ~ e^-(peak x characters)).
+  test.each([[2, 0, 'moderate'], [12, 0, 'confident'], [40, 0, 'extreme: probabilities hundreds of nats apart'], [2, 60, 'sure of a wrong reading']] as const)(
+    'a long line (T 100, 77 classes, 30 characters), logits x %i, peak %i (%s): nll equals the log-space forward recursion, gradient its central differences',
+    (scale, peak) => {
+      const T = 100;
+      const C = 77;
+      const label = Array.from({ length: 30 }, (_, i) => (i * 37 + 11) % (C - 1));
+      label[5] = label[4]; // a repeated pair
+      const logits = randomLogits(T * C, 71, scale);
+      for (let i = 0; i < label.length; i++) logits[(3 * i + 2) * C + ((label[i] + 1) % (C - 1))] += peak;
+      const r = ctcForwardBackward(logSoftmaxRows(logits, T, C), T, C, label, C - 1);
+      const reference = forwardRecursionNll(logSoftmaxRows(logits, T, C), T, C, label, C - 1);
+      expect(r.feasible).toBe(true);
+      expect(Math.abs(r.nll - reference)).toBeLessThan(1e-9 * Math.max(1, reference));
+      const eps = 1e-5;
+      for (const j of [0, 11, 2 * C + 76, 40 * C + label[13], 41 * C + C - 1, 99 * C + label[29], 70 * C + 3]) {
+        const at = (delta: number): number => {
+          const x = Float64Array.from(logits);
+          x[j] += delta;
+          return forwardRecursionNll(logSoftmaxRows(x, T, C), T, C, label, C - 1);
+        };
+        const fd = (at(eps) - at(-eps)) / (2 * eps);
+        expect(Math.abs(r.grad[j] - fd)).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
+      }
+    });
 
   test('ctcMinFrames counts one extra frame per repeated adjacent pair', () => {
     expect(ctcMinFrames([])).toBe(0);

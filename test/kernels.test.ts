@@ -42,6 +42,11 @@ const convCases: ConvCase[] = [
   // Window rows under 8 values (fw * c): Conv2DBackpropInput's cols + col2im route.
   { n: 2, h: 9, w: 9, c: 1, out: 8, k: 3, s: 2, pad: 'same' },
   { n: 2, h: 7, w: 7, c: 2, out: 5, k: 3, s: 1, pad: 'valid' },
+  // A single-channel input at stride 1 with outC % 4 == 0: Conv2DBackpropInput's own kernel (four
+  // columns at a time and a scalar rest: widths 9 and 6; 'same', 'valid' and a 5x5 filter).
+  { n: 2, h: 9, w: 9, c: 1, out: 16, k: 3, s: 1, pad: 'same' },
+  { n: 3, h: 8, w: 6, c: 1, out: 8, k: 3, s: 1, pad: 'valid' },
+  { n: 1, h: 10, w: 11, c: 1, out: 4, k: 5, s: 1, pad: 'same' },
 ];
 
 function label(g: ConvCase): string {
@@ -203,10 +208,14 @@ test('Identity and same-dtype Cast share data safely; other casts still convert'
 });
 
 describe('MaxPoolGrad (wasm vs cpu)', () => {
-  const cases: [number[], number, number, 'same' | 'valid'][] = [
+  type Window = number | [number, number];
+  const cases: [number[], Window, Window, 'same' | 'valid'][] = [
     [[2, 8, 8, 1], 2, 2, 'valid'], [[3, 9, 9, 3], 2, 2, 'same'], [[2, 11, 11, 32], 2, 2, 'valid'], [[2, 26, 26, 32], 2, 2, 'valid'], [[2, 13, 13, 32], 3, 2, 'valid'], [[1, 7, 6, 32], 3, 1, 'same'],
+    // The line model's height-only pools (2x1, stride [2, 1]): even and odd heights (the last row
+    // pooled away), and channels that are not a multiple of 4 (the general loop).
+    [[2, 10, 12, 64], [2, 1], [2, 1], 'valid'], [[3, 5, 7, 96], [2, 1], [2, 1], 'valid'], [[2, 6, 5, 3], [2, 1], [2, 1], 'valid'],
   ];
-  test.each(cases)('x[%s] pool %i stride %i %s, relu ties included', async (shape, size, stride, pad) => {
+  test.each(cases)('x[%s] pool %j stride %j %s, relu ties included', async (shape, size, stride, pad) => {
     const n = shape.reduce((p, q) => p * q, 1);
     // Half the inputs clamp to 0, as after relu, so windows with tied maxima are common.
     const x = randomFloats(n, 11).map((v) => Math.max(v, 0));

@@ -10,8 +10,10 @@
  * (softmax - posterior, d loss / d logits) is handed back through `tf.customGrad`. Nothing in the
  * differentiable path uses `gather` (its gradient needs UnsortedSegmentSum, which wasm lacks).
  *
- * Everything is in log space (log-probabilities, log alphas and betas, log-sum-exp per state), so
- * long lines and confident models neither underflow nor lose the label's alignments.
+ * The recursions run on probabilities rescaled to sum to 1 at every frame (fast: multiply-adds), and
+ * fall back to log space (log alphas and betas, log-sum-exp per state) for an example whose
+ * probabilities are too far apart for float64, so long lines and confident models neither
+ * underflow nor lose the label's alignments.
  *
  * Two kinds of example are skipped (loss 0, no gradient) so that the rest of a batch still trains,
  * and counted apart, because they mean different things: an infeasible label (too long for its
@@ -108,7 +110,95 @@ const firstState = (S: number, T: number, t: number): number => Math.max(0, S - 
 const lastState = (S: number, t: number): number => Math.min(S - 1, 2 * t + 1);
 
 /**
- * Log-space forward-backward. Writes only to `grad`, from which it subtracts the posterior of
+ * Forward-backward in probability space, each frame's alphas and betas rescaled to sum to 1 (Rabiner's
+ * scaling, as in Graves et al. 2006): a state costs a few multiply-adds instead of log-sum-exp's exp
+ * and log1p. `probs` [T * C] are the softmax probabilities (`grad` on entry). Returns log p(label | x)
+ * and subtracts the posteriors from `grad`; or returns NaN, leaving `grad` alone, when underflow may
+ * have lost alignments that matter (probabilities hundreds of nats apart): then the log-space pass
+ * decides. The test: for every frame t, sum_s alpha_t(s) beta_t(s) is p(label), so with the scales put
+ * back each frame must give the same log p; an alignment lost in either pass breaks that identity
+ * (or leaves the frame's sum tiny, when both passes lost it). States that only underflow because
+ * they are astronomically unlikely (the common case for a trained model) change nothing.
+ */
+function forwardBackwardScaled(probs: Float64Array, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number {
+  const { S, ext, skip } = label;
+  // alpha[t*S+s] = p(frames 0..t, ending in state s) / exp(logScaleA[t]);
+  // beta[t*S+s] = p(frames t+1..T-1 | state s at t) / exp(logScaleB[t]).
+  const alpha = new Float64Array(T * S);
+  const beta = new Float64Array(T * S);
+  const logScaleA = new Float64Array(T);
+  const logScaleB = new Float64Array(T);
+  alpha[0] = probs[ext[0]];
+  if (S > 1) alpha[1] = probs[ext[1]];
+  let logScale = 0;
+  for (let t = 0; t < T; t++) {
+    const row = t * S;
+    const lo = firstState(S, T, t);
+    const hi = lastState(S, t);
+    if (t > 0) {
+      const prev = row - S;
+      const p = t * C;
+      for (let s = lo; s <= hi; s++) {
+        let sum = alpha[prev + s];
+        if (s > 0) sum += alpha[prev + s - 1];
+        if (skip[s]) sum += alpha[prev + s - 2];
+        alpha[row + s] = sum * probs[p + ext[s]];
+      }
+    }
+    let total = 0;
+    for (let s = lo; s <= hi; s++) total += alpha[row + s];
+    if (!(total > 0 && total < Infinity)) return NaN;
+    const inv = 1 / total;
+    for (let s = lo; s <= hi; s++) alpha[row + s] *= inv;
+    logScale += Math.log(total);
+    logScaleA[t] = logScale;
+  }
+  const last = (T - 1) * S;
+  const end = S > 1 ? alpha[last + S - 1] + alpha[last + S - 2] : alpha[last];
+  if (!(end > 0)) return NaN;
+  const logLik = logScale + Math.log(end);
+  beta[last + S - 1] = 1;
+  if (S > 1) beta[last + S - 2] = 1;
+  logScale = 0;
+  for (let t = T - 2; t >= 0; t--) {
+    const row = t * S;
+    const next = row + S;
+    const p = (t + 1) * C;
+    const lo = firstState(S, T, t);
+    const hi = lastState(S, t);
+    let total = 0;
+    for (let s = lo; s <= hi; s++) {
+      let sum = beta[next + s] * probs[p + ext[s]];
+      if (s + 1 < S) sum += beta[next + s + 1] * probs[p + ext[s + 1]];
+      if (s + 2 < S && skip[s + 2]) sum += beta[next + s + 2] * probs[p + ext[s + 2]];
+      beta[row + s] = sum;
+      total += sum;
+    }
+    if (!(total > 0 && total < Infinity)) return NaN;
+    const inv = 1 / total;
+    for (let s = lo; s <= hi; s++) beta[row + s] *= inv;
+    logScale += Math.log(total);
+    logScaleB[t] = logScale;
+  }
+  // Each frame's sum of alpha * beta, checked against p(label); the posteriors are its shares.
+  const norms = new Float64Array(T);
+  const tolerance = 1e-9 * Math.max(1, Math.abs(logLik));
+  for (let t = 0; t < T; t++) {
+    let z = 0;
+    for (let s = 0, row = t * S; s < S; s++) z += alpha[row + s] * beta[row + s];
+    if (!(z > 1e-200) || Math.abs(Math.log(z) + logScaleA[t] + logScaleB[t] - logLik) > tolerance) return NaN;
+    norms[t] = 1 / z;
+  }
+  for (let t = 0; t < T; t++) {
+    const row = t * S;
+    const g = t * C;
+    for (let s = 0; s < S; s++) grad[g + ext[s]] -= alpha[row + s] * beta[row + s] * norms[t];
+  }
+  return logLik;
+}
+
+/**
+ * Log-space forward-backward (where the scaled pass underflows). Writes only to `grad`, from which it subtracts the posterior of
  * each class per frame; returns log p(label | x) (-Infinity when no alignment has probability > 0).
  * A state entered from two predecessors costs one exp and one log1p, from three (skip) two exps.
  */
@@ -175,7 +265,9 @@ export function ctcForwardBackward(
   if (!allFinite(logProbs, T * C)) return { nll: NaN, grad, feasible: false, finite: false };
   if (T === 0) return { nll: 0, grad, feasible: true, finite: true }; // empty label on no frames: p = 1
   for (let i = 0; i < T * C; i++) grad[i] = Math.exp(logProbs[i]); // softmax, minus the posterior below
-  const logLik = forwardBackward(logProbs, T, C, extend(label, blank), grad);
+  const ext = extend(label, blank);
+  let logLik = forwardBackwardScaled(grad, T, C, ext, grad);
+  if (Number.isNaN(logLik)) logLik = forwardBackward(logProbs, T, C, ext, grad);
   if (!Number.isFinite(logLik)) return { nll: Infinity, grad: grad.fill(0), feasible: false, finite: true };
   return { nll: -logLik, grad, feasible: true, finite: true };
 }

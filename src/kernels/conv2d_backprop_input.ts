@@ -6,9 +6,10 @@
  * gradient of its whole receptive window, added straight into dx by the project's wasm SIMD
  * module (col2im fused into the GEMM's epilogue, no cols matrix). Exactly the forward conv's
  * multiply-adds; padded convolutions accumulate into a padded scratch and crop it. Windows whose
- * rows hold fewer than 8 values (fw * inC: a single-channel first layer, whose input gradient a
- * fused conv's gradient computes all the same) have no room for the fused tiles: there the
- * product goes to a cols matrix on the GEMM tile, then a separate col2im pass. 3x3 stride-1
+ * rows hold fewer than 8 values have no room for the fused tiles: there the product goes to a cols
+ * matrix on the GEMM tile, then a separate col2im pass; except a single-channel input at stride 1
+ * (a first layer, whose input gradient a fused conv's gradient computes all the same though nothing
+ * uses it), which has a kernel of its own, 6x faster than the cols route. 3x3 stride-1
  * convolutions with enough channels run on Winograd F(2x2, 3x3) instead (winograd.ts), one-row
  * filters (the line model's 1-D convs) with enough channels on 1-D Winograd (winograd1d.ts).
  */
@@ -60,7 +61,11 @@ export function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter
   const Hp = g.inHeight + g.padTop + g.padBottom;
   const Wp = g.inWidth + g.padLeft + g.padRight;
   const target = padded ? allocate(backend, [g.batch, Hp, Wp, g.inChannels]) : dx;
-  if (g.filterWidth * g.inChannels >= 8) {
+  if (g.inChannels === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.outChannels % 4 === 0) {
+    // W [fh, fw, 1, outC] is already one contiguous row of outC per tap.
+    k.convInputGradSingle(heapOffset(backend, dy), heapOffset(backend, filter), heapOffset(backend, target),
+      g.batch, Hp, Wp, g.outHeight, g.outWidth, g.outChannels, g.filterHeight, g.filterWidth);
+  } else if (g.filterWidth * g.inChannels >= 8) {
     k.transpose2d(heapOffset(backend, filter), heapOffset(backend, wt), K, g.outChannels, K);
     k.convInputGrad(heapOffset(backend, dy), heapOffset(backend, wt), heapOffset(backend, target),
       g.batch, Hp, Wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth);

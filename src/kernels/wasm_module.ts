@@ -26,6 +26,8 @@ export interface KernelsWasm {
   padImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   cropImages(src: number, dst: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number): void;
+  convInputGradSingle(dy: number, w: number, target: number, N: number, Hp: number, Wp: number, OH: number, OW: number, OC: number, FH: number, FW: number): void;
+  maxPoolGrad2x1(x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number): void;
   reluGrad(x: number, dy: number, dx: number, n: number): void;
   biasAdd(x: number, b: number, out: number, rows: number, C: number): void;
   sumRows(x: number, out: number, acc: number, rows: number, cols: number, divisor: number): void;

@@ -643,6 +643,94 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, N: i32, H: i32, W
 }
 
 // ---------------------------------------------------------------------------------------------
+// Conv2DBackpropInput of a single-channel input (a first layer: its input gradient is never used,
+// but a fused conv's gradient computes it all the same), stride 1, OC % 4 == 0, into the padded
+// target [N, Hp, Wp] (added to; cleared first here): target[n, oh + kh, ow + kw] +=
+// dy[n, oh, ow, :] . w[kh, kw, :]. Four columns at a time, so each tap's four dot products are
+// reduced together and land as one vector on four neighbouring target pixels.
+// ---------------------------------------------------------------------------------------------
+
+@inline
+function sum4x4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  // [sum(s0), sum(s1), sum(s2), sum(s3)]
+  const a = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+  const b = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+}
+
+export function convInputGradSingle(dy: usize, w: usize, target: usize, N: i32, Hp: i32, Wp: i32, OH: i32, OW: i32, OC: i32, FH: i32, FW: i32): void {
+  memory.fill(target, 0, (<usize>(N * Hp * Wp)) << 2);
+  const pix = (<usize>OC) << 2;
+  const taps = FH * FW;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const dyRow = dy + (<usize>((n * OH + oh) * OW)) * pix;
+      const tRow = target + ((<usize>((n * Hp + oh) * Wp)) << 2);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const d0 = dyRow + (<usize>ow) * pix;
+        const d1 = d0 + pix;
+        const d2 = d1 + pix;
+        const d3 = d2 + pix;
+        for (let k = 0; k < taps; k++) {
+          const wk = w + (<usize>k) * pix;
+          let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+          for (let c: usize = 0; c < pix; c += 16) {
+            const wv = v128.load(wk + c);
+            s0 = madd(v128.load(d0 + c), wv, s0);
+            s1 = madd(v128.load(d1 + c), wv, s1);
+            s2 = madd(v128.load(d2 + c), wv, s2);
+            s3 = madd(v128.load(d3 + c), wv, s3);
+          }
+          const kh = k / FW;
+          const kw = k - kh * FW;
+          const t = tRow + ((<usize>(kh * Wp + ow + kw)) << 2);
+          v128.store(t, f32x4.add(v128.load(t), sum4x4(s0, s1, s2, s3)));
+        }
+      }
+      for (; ow < OW; ow++) {
+        const d0 = dyRow + (<usize>ow) * pix;
+        for (let k = 0; k < taps; k++) {
+          const wk = w + (<usize>k) * pix;
+          let s0 = f32x4.splat(0);
+          for (let c: usize = 0; c < pix; c += 16) s0 = madd(v128.load(d0 + c), v128.load(wk + c), s0);
+          const kh = k / FW;
+          const kw = k - kh * FW;
+          const t = tRow + ((<usize>(kh * Wp + ow + kw)) << 2);
+          store<f32>(t, load<f32>(t) + (f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1)) + (f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3)));
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPoolGrad for the 2x1 (two rows, one column), stride [2, 1], unpadded pool with C % 4 == 0: the
+// line model's height-only pools. dy goes to the upper row unless the lower is strictly larger.
+// ---------------------------------------------------------------------------------------------
+
+export function maxPoolGrad2x1(x: usize, dy: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32): void {
+  // Rows beyond 2*OH (an odd height) get no gradient: clear everything first then.
+  if (2 * OH != H) memory.fill(dx, 0, (<usize>(N * H * W * C)) << 2);
+  const row = (<usize>(W * C)) << 2;
+  let g = dy;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const top = (<usize>((n * H + 2 * oh) * W * C)) << 2;
+      for (let c: usize = 0; c < row; c += 16) {
+        const i0 = top + c;
+        const i1 = i0 + row;
+        const lower = f32x4.gt(v128.load(x + i1), v128.load(x + i0));
+        const d = v128.load(g + c);
+        v128.store(dx + i0, v128.andnot(d, lower));
+        v128.store(dx + i1, v128.and(d, lower));
+      }
+      g += row;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Column sums (bias gradients): out[j] = sum over rows of x[r, j] / divisor, cols % 4 == 0.
 // Rows are summed in chunks of 64 in registers, chunk sums added into float64 totals held in
 // `acc` (scratch of cols float64), so a long reduction does not lose float32 precision.
