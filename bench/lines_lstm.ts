@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     ['FusedBiLSTM 2 x 128', withHead([new FusedBiLstm({ units: 128, seed: 3 }), new FusedBiLstm({ units: 128, seed: 4 })], 3)],
   ];
   if (process.argv.includes('--tfjs')) {
-    models.push(['tfjs-layers BiLSTM 1 x 128', crnn({ ...recipe, numClasses: CLASSES, height: 40, head: 'lstm', headUnits: 128, headLayers: 1, seed: 5 })]);
+    // tfjs-layers' own layer, built here: crnn's 'lstm' head is the FusedBiLSTM layer now.
+    const bilstm = tfl.layers.bidirectional({ layer: tfl.layers.lstm({ units: 128, returnSequences: true }) as tfl.RNN, mergeMode: 'concat' });
+    models.push(['tfjs-layers BiLSTM 1 x 128', withHead([bilstm], 5)]);
   }
   const batch = syntheticLineBatch(batchSize, width, CLASSES, 7);
   const replicas: Replica[] = models.map(([, m]) => createReplica(m, createOptimizer(1e-3), { kind: 'ctc', blank: CLASSES - 1 }));

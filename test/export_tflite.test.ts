@@ -362,11 +362,18 @@ describe('errors leave nothing behind', () => {
   });
 });
 
-test('the line model (crnn, LSTM head) is refused with the unsupported-layer error', async () => {
+test('the line model (crnn, LSTM head) is refused with the unsupported-layer error: it names the FusedBiLSTM layer and says to train with --head conv', async () => {
   const { crnn } = await import('../src/models/crnn');
-  // Small widths: tfjs-layers' orthogonal LSTM initializer is slow on the cpu backend.
-  const model = crnn({ numClasses: 12, blocks: [[4], [4]], features: 8, head: 'lstm', headUnits: 4, headLayers: 1 } as never);
+  // Small widths: the orthogonal recurrent initializer is slow on the cpu backend.
+  const model = crnn({ numClasses: 12, blocks: [[4], [4]], features: 8, head: 'lstm', headUnits: 4, headLayers: 2 });
+  const [first, second] = model.layers.filter((l) => l.getClassName() === 'FusedBiLSTM').map((l) => l.name);
   expect(() => lowerModel(model)).toThrow(UnsupportedLayerError);
   expect(() => lowerModel(model)).toThrow(/Cannot export layer \w+ '[^']+': .*Supported layers/);
-  expect(() => lowerModel(model)).toThrow(/(Bidirectional|LSTM) '[^']+'/); // every unsupported layer is listed
+  expect(() => lowerModel(model)).toThrow(`Cannot export layer FusedBiLSTM '${first}'`);
+  expect(() => lowerModel(model)).toThrow(`(also unsupported here: FusedBiLSTM '${second}')`); // every unsupported layer is listed
+  expect(() => lowerModel(model)).toThrow(/recurrent layer \(a line model trained with --head lstm or --head gru\).*train it with --head conv/);
+  // The file is refused before anything is written.
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-export-')), 'lines.tflite');
+  expect(() => exportTflite(model, Array.from({ length: 11 }, (_, i) => String(i)), out, { quantize: 'none', input: 'gray' })).toThrow(/FusedBiLSTM/);
+  expect(fs.existsSync(path.dirname(out)) && fs.readdirSync(path.dirname(out))).toEqual([]);
 });

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { exportTflite, TfliteQuantization } from '../export';
+import { exportTflite, lowerModel, TfliteQuantization } from '../export';
 import { LiteRtInterpreter } from '../export/tflite/litert_client';
 import {
   compareLineReadings, lineAgreementVerdict, lineBatch, lineTfliteBuilder, syntheticLines, SyntheticLineOptions,
@@ -49,6 +49,8 @@ export async function exportLineModelTflite(
     throw new UsageError(`hwr export: a line model's .tflite reads gray lines (--input gray); got --input ${values.input}. ` +
       'The Task Library\'s RGB ImageClassifier does not read lines, so an RGB input would buy nothing.');
   }
+  // A layer TFLite cannot run (e.g. the FusedBiLSTM of an --head lstm model) is named before any line is made.
+  lowerModel(model);
   const verify = values['skip-eval'] !== true && values['no-verify'] !== true;
   let calibration;
   if (quantize === 'int8') {

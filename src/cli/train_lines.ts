@@ -41,7 +41,7 @@ export function machineInfo(): { cpu: string; cores: number; memoryGB: number; p
 
 /** Options `hwr train` takes for lines only. */
 export const LINE_TRAIN_OPTIONS = {
-  head: { type: 'string', help: `lines: crnn head (${CRNN_HEADS.join(', ')})`, default: "the lines recipe's" },
+  head: { type: 'string', help: `lines: crnn head (${CRNN_HEADS.join(', ')}; lstm: the fused wasm BiLSTM, gru: tfjs-layers' (slow); only conv exports to TFLite)`, default: "the lines recipe's" },
   'lines-per-epoch': { type: 'string', help: 'lines: new synthetic lines per epoch', default: "the lines recipe's" },
   'val-lines': { type: 'string', help: 'lines: validation lines', default: "the lines recipe's" },
   'test-lines': { type: 'string', help: 'lines: test lines of each kind evaluated after training', default: '1000' },

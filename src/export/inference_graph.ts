@@ -207,6 +207,12 @@ function convStep(layer: tfl.layers.Layer, shape: number[], kernelShape: [number
   };
 }
 
+/**
+ * Recurrent layer classes: a line model's 'lstm' head (the project's FusedBiLSTM) or 'gru' head
+ * (tfjs-layers' Bidirectional around a GRU), or a plain tfjs-layers RNN.
+ */
+const RECURRENT_LAYERS = new Set(['FusedBiLSTM', 'Bidirectional', 'LSTM', 'GRU', 'SimpleRNN', 'RNN']);
+
 /** Lowers a Sequential-style tfjs model into an InferenceGraph, or throws UnsupportedLayerError. */
 export function lowerModel(model: tfl.LayersModel): InferenceGraph {
   // Name an unsupported layer first: it is the actionable error (e.g. an LSTM line model).
@@ -214,8 +220,12 @@ export function lowerModel(model: tfl.LayersModel): InferenceGraph {
   const unknown = model.layers.filter((l) => !known.has(l.getClassName()));
   if (unknown.length) {
     const others = unknown.slice(1).map((l) => `${l.getClassName()} '${l.name}'`);
+    const recurrent = RECURRENT_LAYERS.has(unknown[0].getClassName())
+      ? '; it is a recurrent layer (a line model trained with --head lstm or --head gru), which the TFLite export does not lower: ' +
+        'to export a line model to TFLite, train it with --head conv (the lines recipe\'s default); the saved TF.js model itself reads lines as it is (hwr predict)'
+      : '';
     throw new UnsupportedLayerError(unknown[0].getClassName(), unknown[0].name,
-      `no TFLite/inference lowering for this layer class${others.length ? ` (also unsupported here: ${others.join(', ')})` : ''}`);
+      `no TFLite/inference lowering for this layer class${others.length ? ` (also unsupported here: ${others.join(', ')})` : ''}${recurrent}`);
   }
   const inputShape = (model.inputs[0].shape as (number | null)[]).slice(1).map((d) => (d == null ? -1 : d));
   if (inputShape.length !== 3 || !Number.isInteger(inputShape[2]) || inputShape[2] < 1 || inputShape.some((d) => !Number.isInteger(d))) {

@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeDirAtomically } from './atomic_dir';
 import type { ModelMetadata } from './metadata';
+// Registers the FusedBiLSTM layer class (a line model's 'lstm' head), so loadModel reads such a model
+// even where nothing has imported the kernels or the crnn factory.
+import '../kernels/fused_lstm';
 
 export type { ModelMetadata } from './metadata';
 

@@ -10,14 +10,14 @@
  * tfjs-layers' LSTMCell (gates i, f, c, o; recurrent activation hard sigmoid by default, or
  * sigmoid; tanh), with zero initial states and no masking, dropout or regularisers.
  *
- * Off wasm (or with units not a multiple of 4) the layer computes the same with tfjs ops, a step
- * at a time, so a saved model loads and runs on any backend once this module is imported.
+ * Off wasm, on a wasm backend without the project's kernels registered (the browser app), or with
+ * units not a multiple of 4, the layer computes the same with tfjs ops, a step at a time, so a saved
+ * model loads and runs on any backend once this module is imported. The wasm kernels themselves live
+ * in fused_lstm_wasm.ts (Node-side); this module imports only tfjs, so the web app can bundle it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { GradConfig } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { allocate, BackendWasm, free } from './wasm_ops';
-import { heapOffset, kernelsFor } from './wasm_module';
 
 /**
  * Forward kernel: inputs {zx [B, T, 4H], recurrentKernel [H, 4H]}, attrs {hard, reverse} -> [h, c,
@@ -29,37 +29,6 @@ export const LSTM_SEQUENCE_GRAD = 'HandwritingLstmSequenceGrad';
 
 /** The recurrent activations the kernels implement (tfjs-layers' names). */
 export type RecurrentActivation = 'hardSigmoid' | 'sigmoid';
-
-interface LstmAttrs { hard: boolean; reverse: boolean }
-
-function lstmSequenceWasm(args: { inputs: { zx: TensorInfo; recurrentKernel: TensorInfo }; backend: BackendWasm; attrs: LstmAttrs }): TensorInfo[] {
-  const { inputs: { zx, recurrentKernel }, backend, attrs } = args;
-  const [B, T, H4] = zx.shape;
-  const H = H4 / 4;
-  const h = allocate(backend, [B, T, H]);
-  const c = allocate(backend, [B, T, H]);
-  const tc = allocate(backend, [B, T, H]);
-  const gates = allocate(backend, [B, T, H4]);
-  const at = (t: TensorInfo) => heapOffset(backend, t);
-  kernelsFor(backend).lstmForward(at(zx), at(recurrentKernel), at(h), at(c), at(tc), at(gates), B, T, H, attrs.hard ? 1 : 0, attrs.reverse ? 1 : 0);
-  return [h, c, tc, gates];
-}
-
-function lstmSequenceGradWasm(args: { inputs: { dh: TensorInfo; recurrentKernelT: TensorInfo; c: TensorInfo; tc: TensorInfo; gates: TensorInfo }; backend: BackendWasm; attrs: LstmAttrs }): TensorInfo {
-  const { inputs: { dh, recurrentKernelT, c, tc, gates }, backend, attrs } = args;
-  const [B, T, H] = dh.shape;
-  const dz = allocate(backend, [B, T, 4 * H]);
-  const dhNext = allocate(backend, [B, H]);
-  const dcNext = allocate(backend, [B, H]);
-  const at = (t: TensorInfo) => heapOffset(backend, t);
-  kernelsFor(backend).lstmBackward(at(dh), at(recurrentKernelT), at(c), at(tc), at(gates), at(dz), at(dhNext), at(dcNext), B, T, H, attrs.hard ? 1 : 0, attrs.reverse ? 1 : 0);
-  free(backend, dhNext, dcNext);
-  return dz;
-}
-
-/** Registration records for `registerKernel`. */
-export const lstmSequenceConfig: KernelConfig = { kernelName: LSTM_SEQUENCE, backendName: 'wasm', kernelFunc: lstmSequenceWasm as unknown as KernelFunc };
-export const lstmSequenceGradConfig: KernelConfig = { kernelName: LSTM_SEQUENCE_GRAD, backendName: 'wasm', kernelFunc: lstmSequenceGradWasm as unknown as KernelFunc };
 
 /** The sequence kernel's gradient: dzx from the backward kernel, dU = sum over steps of h_{t-1}^T dz_t (one GEMM). */
 export const lstmSequenceGradient: GradConfig = {
@@ -118,7 +87,8 @@ export function lstmSequence(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKerne
   const H4 = kernel.shape[1];
   return tf.tidy(() => {
     const zx = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, D]), kernel), bias), [B, T, H4]) as tf.Tensor3D;
-    const fused = tf.getBackend() === 'wasm' && x.dtype === 'float32' && (H4 / 4) % 4 === 0 && T > 0;
+    const fused = tf.getBackend() === 'wasm' && x.dtype === 'float32' && (H4 / 4) % 4 === 0 && T > 0
+      && tf.getKernel(LSTM_SEQUENCE, 'wasm') != null; // registerWasmTrainingKernels (kernels/index.ts) installs it
     if (!fused) return recurrenceOps(zx, recurrentKernel, activation, reverse);
     const outs = tf.engine().runKernel(LSTM_SEQUENCE, { zx, recurrentKernel }, { hard: activation === 'hardSigmoid', reverse }) as tf.Tensor[];
     return outs[0] as tf.Tensor3D;

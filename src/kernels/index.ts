@@ -16,7 +16,8 @@ import { leadingAxesMean, leadingAxesSum } from './fast_sum';
 import { blockCopyTile } from './fast_tile';
 import { maxPoolGradConfig } from './max_pool_grad';
 import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient, wrapBatchNormalizationLayer } from './fused_batch_norm';
-import { lstmSequenceConfig, lstmSequenceGradConfig, lstmSequenceGradient } from './fused_lstm';
+import { lstmSequenceGradient } from './fused_lstm';
+import { lstmSequenceConfig, lstmSequenceGradConfig } from './fused_lstm_wasm';
 import { zeroCopyIdentity, zeroCopySameDtypeCast } from './shared_identity';
 
 // Registers the fused optimizer's class for deserialisation (worker threads rebuild it by name).

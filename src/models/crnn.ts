@@ -7,12 +7,16 @@
  *   conv blocks                         -> [batch, height', width / 4, F]
  *   conv [height', 1] 'valid'           -> [batch, 1, width / 4, F]   (height collapsed, learned)
  *   reshape                             -> [batch, T = width / 4, F]
- *   head: 'conv' (1-D convs over time) or 'lstm'/'gru' (bidirectional)
+ *   head: 'conv' (1-D convs over time) or 'lstm'/'gru' (bidirectional) -> [batch, T, headUnits or 2 * headUnits]
  *   dense                               -> [batch, T, classes]  logits, blank = classes - 1
  *
- * Only standard tfjs-layers layers, so data-parallel workers can rebuild the model from its JSON.
+ * Standard tfjs-layers layers, except the 'lstm' head's FusedBiLSTM (kernels/fused_lstm.ts), whose
+ * class this module's import registers: data-parallel workers and model loaders rebuild the model
+ * from its JSON wherever that module is imported (runtime/backend.ts, io/saved_model.ts and the web
+ * app import it).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { FusedBiLstm } from '../kernels/fused_lstm';
 
 /** Options of the `crnn` factory. */
 export interface CrnnOptions {
@@ -27,9 +31,18 @@ export interface CrnnOptions {
   blocks?: number[][];
   /** Filters of the conv that collapses the remaining height (default 128). */
   features?: number;
-  /** 'conv' (default): 1-D convolutions over time; 'lstm' / 'gru': bidirectional recurrent layers. */
+  /**
+   * 'conv' (default): 1-D convolutions over time. 'lstm': bidirectional LSTM layers, each the
+   * project's FusedBiLSTM layer (kernels/fused_lstm.ts: the recurrence in one wasm kernel per
+   * direction on wasm, tfjs ops elsewhere; the maths of tfjs-layers' LSTM with its hard-sigmoid
+   * recurrent activation). 'gru': bidirectional tfjs-layers GRU layers (a JavaScript loop over time
+   * steps: slow to train). Neither recurrent head lowers to TFLite (`hwr export`).
+   */
   head?: CrnnHead;
-  /** Units per direction of each recurrent layer, or filters of each 1-D conv of the conv head (default 128). */
+  /**
+   * Units per direction of each recurrent layer, or filters of each 1-D conv of the conv head (default
+   * 128). The 'lstm' head's wasm kernel needs a multiple of 4 (other counts run its tfjs-ops path).
+   */
   headUnits?: number;
   /** Recurrent layers, or 1-D convs of the conv head (default 2). */
   headLayers?: number;
@@ -107,6 +120,11 @@ export function crnn(opts: CrnnOptions): tfl.LayersModel {
         model.add(tfl.layers.activation({ activation: 'relu' }));
       }
     }
+  } else if (head === 'lstm') {
+    for (let i = 0; i < headLayers; i++) {
+      // Forward then backward outputs concatenated, as bidirectional(lstm) with mergeMode 'concat'.
+      model.add(new FusedBiLstm({ units: headUnits, recurrentActivation: 'hardSigmoid', seed: next() })); // [batch, T, 2 * headUnits]
+    }
   } else {
     for (let i = 0; i < headLayers; i++) {
       const cell = {
@@ -114,8 +132,7 @@ export function crnn(opts: CrnnOptions): tfl.LayersModel {
         kernelInitializer: tfl.initializers.glorotUniform({ seed: next() }),
         recurrentInitializer: tfl.initializers.orthogonal({ seed: next(), gain: 1 }),
       };
-      const layer = head === 'lstm' ? tfl.layers.lstm(cell) : tfl.layers.gru(cell);
-      model.add(tfl.layers.bidirectional({ layer: layer as tfl.RNN, mergeMode: 'concat' })); // [batch, T, 2 * headUnits]
+      model.add(tfl.layers.bidirectional({ layer: tfl.layers.gru(cell) as tfl.RNN, mergeMode: 'concat' })); // [batch, T, 2 * headUnits]
     }
   }
   if (dropout > 0) model.add(tfl.layers.dropout({ rate: dropout, seed: next() }));

@@ -8,6 +8,9 @@ import type { ModelIndex, ModelIndexEntry } from '../../src/web/model_index_form
 import { PreprocessOptions, geometryForDataset } from '../../src/image/preprocess';
 import { lineLmFromJson, lineLmProblem } from '../../src/lines/line_lm';
 import { LineModelMetadata, lineMetadataProblem, lineModelMismatch } from '../../src/lines/line_model';
+// Registers the FusedBiLSTM layer class, so a line model trained with `--head lstm` loads here too
+// (in the page it runs its tfjs-ops path: the project's wasm kernels are Node-side).
+import '../../src/kernels/fused_lstm';
 
 export type { ModelIndex, ModelIndexEntry };
 
