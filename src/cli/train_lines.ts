@@ -42,6 +42,8 @@ export function machineInfo(): { cpu: string; cores: number; memoryGB: number; p
 /** Options `hwr train` takes for lines only. */
 export const LINE_TRAIN_OPTIONS = {
   head: { type: 'string', help: `lines: crnn head (${CRNN_HEADS.join(', ')}; lstm: the fused wasm BiLSTM, gru: tfjs-layers' (slow); only conv exports to TFLite)`, default: "the lines recipe's" },
+  'head-units': { type: 'string', help: 'lines: units per direction of each recurrent head layer, or filters of each conv head layer', default: "the lines recipe's (192)" },
+  'head-layers': { type: 'string', help: 'lines: layers of the head', default: "the lines recipe's (4)" },
   'lines-per-epoch': { type: 'string', help: 'lines: new synthetic lines per epoch', default: "the lines recipe's" },
   'val-lines': { type: 'string', help: 'lines: validation lines', default: "the lines recipe's" },
   'test-lines': { type: 'string', help: 'lines: test lines of each kind evaluated after training', default: '1000' },
@@ -81,6 +83,9 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   if (values.model !== undefined && values.model !== 'crnn') throw new UsageError(`--dataset lines trains the crnn family, got --model '${String(values.model)}'.`);
   const head = String(values.head ?? recipe.crnn?.head ?? 'conv') as CrnnHead;
   if (!CRNN_HEADS.includes(head)) throw new UsageError(`--head must be one of ${CRNN_HEADS.join(', ')}, got '${head}'.`);
+  const headUnits = intOption(values, 'head-units', recipe.crnn?.headUnits ?? 128);
+  const headLayers = intOption(values, 'head-layers', recipe.crnn?.headLayers ?? 2);
+  if (headUnits < 1 || headLayers < 0) throw new UsageError(`--head-units must be >= 1 and --head-layers >= 0, got ${headUnits} and ${headLayers}.`);
   const geometry: LineGeometry = { height: lr.height, bodyHeight: lr.bodyHeight, baselineRow: lr.baselineRow };
   const epochs = dryRun ? 1 : intOption(values, 'epochs', recipe.epochs);
   const seed = intOption(values, 'seed', 42);
@@ -114,7 +119,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   const numClasses = task.charset.length + 1;
   const blocks = blocksOption(values, { minBlocks: 2, expected: 'two or more blocks of filter counts like 16/32/64' }) ?? recipe.crnn?.blocks;
   const model = crnn({
-    ...recipe.crnn, head, numClasses, height: geometry.height, seed, blocks,
+    ...recipe.crnn, head, headUnits, headLayers, numClasses, height: geometry.height, seed, blocks,
     dropout: numberOption(values, 'dropout', recipe.crnn?.dropout ?? 0),
   });
   console.error(`${dataset}: ${linesPerEpoch.toLocaleString('en-US')} new lines per epoch` +
@@ -155,7 +160,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     family: 'crnn', task: 'lines', dataset, classes: [...task.charset], charset: [...task.charset], blank: task.charset.length,
     height: geometry.height, imageSize: geometry.height, downsample: CRNN_DOWNSAMPLE,
     body: { height: geometry.bodyHeight, baseline: geometry.baselineRow },
-    crnn: { ...recipe.crnn, head, blocks },
+    crnn: { ...recipe.crnn, head, headUnits, headLayers, blocks },
     lines: {
       generator: 'handwriting', emnist: trainChars?.name ?? null, emnistShare: trainChars ? emnistShare : 0, linesPerEpoch, valLines, lineSeed: seed,
       warmupEpochs, warmupMaxWords: lr.warmupMaxWords, sharedWords: lr.sharedWords,
