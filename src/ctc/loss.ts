@@ -198,11 +198,12 @@ function forwardBackwardScaled(probs: Float64Array, T: number, C: number, label:
 }
 
 /**
- * Log-space forward-backward (where the scaled pass underflows). Writes only to `grad`, from which it subtracts the posterior of
- * each class per frame; returns log p(label | x) (-Infinity when no alignment has probability > 0).
- * A state entered from two predecessors costs one exp and one log1p, from three (skip) two exps.
+ * Log-space forward-backward, for the examples the scaled pass gives up on. Writes only to `grad`,
+ * from which it subtracts the posterior of each class per frame; returns log p(label | x) (-Infinity
+ * when no alignment has probability > 0). A state entered from two predecessors costs one exp and one
+ * log1p, from three (skip) two exps.
  */
-function forwardBackward(logProbs: ArrayLike<number>, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number {
+function forwardBackwardLog(logProbs: ArrayLike<number>, T: number, C: number, label: ExtendedLabel, grad: Float64Array): number {
   const { S, ext, skip } = label;
   // alpha[t*S+s]: log p(frames 0..t, ending in state s); beta[t*S+s]: log p(frames t+1..T-1 | state s at t).
   const alpha = new Float64Array(T * S).fill(-Infinity);
@@ -267,7 +268,7 @@ export function ctcForwardBackward(
   for (let i = 0; i < T * C; i++) grad[i] = Math.exp(logProbs[i]); // softmax, minus the posterior below
   const ext = extend(label, blank);
   let logLik = forwardBackwardScaled(grad, T, C, ext, grad);
-  if (Number.isNaN(logLik)) logLik = forwardBackward(logProbs, T, C, ext, grad);
+  if (Number.isNaN(logLik)) logLik = forwardBackwardLog(logProbs, T, C, ext, grad);
   if (!Number.isFinite(logLik)) return { nll: Infinity, grad: grad.fill(0), feasible: false, finite: true };
   return { nll: -logLik, grad, feasible: true, finite: true };
 }
