@@ -9,7 +9,7 @@
  * rows hold fewer than 8 values have no room for the fused tiles: there the product goes to a cols
  * matrix on the GEMM tile, then a separate col2im pass; except a single-channel input at stride 1
  * (a first layer, whose input gradient a fused conv's gradient computes all the same though nothing
- * uses it), which has a kernel of its own, 6x faster than the cols route. 3x3 stride-1
+ * uses it), which has a kernel of its own, about twice as fast as the cols route. 3x3 stride-1
  * convolutions with enough channels run on Winograd F(2x2, 3x3) instead (winograd.ts), one-row
  * filters (the line model's 1-D convs) with enough channels on 1-D Winograd (winograd1d.ts).
  */

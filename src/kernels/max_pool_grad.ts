@@ -4,7 +4,7 @@
  * Here each window is scanned once and dy goes to its argmax: the first maximum in row-major
  * window order, the same tie-break as the cpu backend (ties are common after relu). The common
  * 2x2/stride-2 pool and the line model's 2x1/stride-[2, 1] pool over a multiple of 4 channels run
- * in the project's wasm SIMD module (the general loop below took ~10x as long on the latter).
+ * in the project's wasm SIMD module (the general loop below took over 10x as long on the latter).
  */
 import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocate, BackendWasm, heapF32 } from './wasm_ops';
