@@ -42,8 +42,8 @@ export function machineInfo(): { cpu: string; cores: number; memoryGB: number; p
 /** Options `hwr train` takes for lines only. */
 export const LINE_TRAIN_OPTIONS = {
   head: { type: 'string', help: `lines: crnn head (${CRNN_HEADS.join(', ')}; lstm: the fused wasm BiLSTM, gru: tfjs-layers' (slow); only conv exports to TFLite)`, default: "the lines recipe's" },
-  'head-units': { type: 'string', help: 'lines: units per direction of each recurrent head layer, or filters of each conv head layer', default: "the lines recipe's (192)" },
-  'head-layers': { type: 'string', help: 'lines: layers of the head', default: "the lines recipe's (4)" },
+  'head-units': { type: 'string', help: 'lines: units per direction of each recurrent head layer, or filters of each conv head layer', default: `the lines recipe's (${recipeFor('lines').crnn?.headUnits})` },
+  'head-layers': { type: 'string', help: 'lines: layers of the head', default: `the lines recipe's (${recipeFor('lines').crnn?.headLayers})` },
   'lines-per-epoch': { type: 'string', help: 'lines: new synthetic lines per epoch', default: "the lines recipe's" },
   'val-lines': { type: 'string', help: 'lines: validation lines', default: "the lines recipe's" },
   'test-lines': { type: 'string', help: 'lines: test lines of each kind evaluated after training', default: '1000' },

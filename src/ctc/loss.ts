@@ -109,6 +109,16 @@ function extend(label: ArrayLike<number>, blank: number): ExtendedLabel {
 const firstState = (S: number, T: number, t: number): number => Math.max(0, S - 2 * (T - t));
 const lastState = (S: number, t: number): number => Math.min(S - 1, 2 * t + 1);
 
+/** Divides a[row + lo .. row + hi] by their sum and returns it; NaN (a left as it is) unless the sum is positive and finite. */
+function rescaleRow(a: Float64Array, row: number, lo: number, hi: number): number {
+  let total = 0;
+  for (let s = lo; s <= hi; s++) total += a[row + s];
+  if (!(total > 0 && total < Infinity)) return NaN;
+  const inv = 1 / total;
+  for (let s = lo; s <= hi; s++) a[row + s] *= inv;
+  return total;
+}
+
 /**
  * Forward-backward in probability space, each frame's alphas and betas rescaled to sum to 1 (Rabiner's
  * scaling, as in Graves et al. 2006): a state costs a few multiply-adds instead of log-sum-exp's exp
@@ -145,11 +155,8 @@ function forwardBackwardScaled(probs: Float64Array, T: number, C: number, label:
         alpha[row + s] = sum * probs[p + ext[s]];
       }
     }
-    let total = 0;
-    for (let s = lo; s <= hi; s++) total += alpha[row + s];
-    if (!(total > 0 && total < Infinity)) return NaN;
-    const inv = 1 / total;
-    for (let s = lo; s <= hi; s++) alpha[row + s] *= inv;
+    const total = rescaleRow(alpha, row, lo, hi);
+    if (Number.isNaN(total)) return NaN;
     logScale += Math.log(total);
     logScaleA[t] = logScale;
   }
@@ -166,17 +173,14 @@ function forwardBackwardScaled(probs: Float64Array, T: number, C: number, label:
     const p = (t + 1) * C;
     const lo = firstState(S, T, t);
     const hi = lastState(S, t);
-    let total = 0;
     for (let s = lo; s <= hi; s++) {
       let sum = beta[next + s] * probs[p + ext[s]];
       if (s + 1 < S) sum += beta[next + s + 1] * probs[p + ext[s + 1]];
       if (s + 2 < S && skip[s + 2]) sum += beta[next + s + 2] * probs[p + ext[s + 2]];
       beta[row + s] = sum;
-      total += sum;
     }
-    if (!(total > 0 && total < Infinity)) return NaN;
-    const inv = 1 / total;
-    for (let s = lo; s <= hi; s++) beta[row + s] *= inv;
+    const total = rescaleRow(beta, row, lo, hi);
+    if (Number.isNaN(total)) return NaN;
     logScale += Math.log(total);
     logScaleB[t] = logScale;
   }

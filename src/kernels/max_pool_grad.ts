@@ -56,17 +56,16 @@ function maxPool2x2Backprop(x: Float32Array, dy: Float32Array, dx: Float32Array,
   }
 }
 
-/** The common pool: 2x2 windows, stride 2, no padding, windows inside the input. */
-function isPlain2x2(info: backend_util.Conv2DInfo): boolean {
-  return info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+/** An fh x fw pool with stride [fh, fw] (windows side by side), no padding, windows inside the input. */
+function isPlainPool(info: backend_util.Conv2DInfo, fh: number, fw: number): boolean {
+  return info.effectiveFilterHeight === fh && info.effectiveFilterWidth === fw && info.strideHeight === fh && info.strideWidth === fw &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && fh * info.outHeight <= info.inHeight && fw * info.outWidth <= info.inWidth;
 }
 
-/** The line model's height-only pool: 2x1 windows, stride [2, 1], no padding, windows inside the input. */
-function isPlain2x1(info: backend_util.Conv2DInfo): boolean {
-  return info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 1 && info.strideHeight === 2 && info.strideWidth === 1 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && info.outWidth === info.inWidth;
-}
+/** The common pool: 2x2 windows, stride 2. */
+const isPlain2x2 = (info: backend_util.Conv2DInfo): boolean => isPlainPool(info, 2, 2);
+/** The line model's height-only pool: 2x1 windows, stride [2, 1]. */
+const isPlain2x1 = (info: backend_util.Conv2DInfo): boolean => isPlainPool(info, 2, 1);
 
 /** dx = dy routed to each window's (first) maximum of x. x, dx: [n, h, w, c]; dy: [n, oh, ow, c]. */
 export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
