@@ -5,12 +5,17 @@
  * line must be found, in order, its box overlapping the box of its own rendering (IoU > 0.5).
  */
 import { createImage } from '../src/image/gray';
+import { unevenLight } from '../src/image/lighting';
 import { findTextLines } from '../src/image/page';
 import { createRng } from '../src/util/rng';
 import { PageSpec, iou, renderPage, trueBoxes } from './page_fixtures';
 
-async function expectLinesFound(spec: PageSpec): Promise<void> {
+/** Light taken away from the page beyond a slanted sharp edge (a phone's shadow): pixel x, y keeps `light` of it. */
+type Shade = (x: number, y: number) => number;
+
+async function expectLinesFound(spec: PageSpec, shade?: Shade): Promise<void> {
   const page = await renderPage(spec);
+  if (shade) for (let y = 0; y < page.height; y++) for (let x = 0; x < page.width; x++) page.data[y * page.width + x] *= shade(x, y);
   const found = findTextLines(page, {}, 'page.png');
   const truth = await trueBoxes(spec);
   expect(found.notes).toEqual([]);
@@ -69,6 +74,24 @@ describe('findTextLines', () => {
     expect(Math.abs(box.y - truth[1].y)).toBeLessThanOrEqual(2);
     expect(Math.abs(box.x + box.width - (truth[1].x + truth[1].width))).toBeLessThanOrEqual(2);
     expect(Math.abs(box.y + box.height - (truth[1].y + truth[1].height))).toBeLessThanOrEqual(2);
+  });
+
+  test.each([
+    ['shadow over the right half, its edge through the writing', (x: number, y: number) => (x + 0.4 * y > 330 ? 0.45 : 1)],
+    ['deep shadow over the left, a lit patch holding most of the writing', (x: number, y: number) => (x - 0.3 * y < 200 ? 0.3 : 1)],
+    ['light from one side, a shadow band a third of the page tall across the middle', (x: number, y: number) => (1 - x / 1800) * (y > 130 && y < 270 ? 0.5 : 1)],
+  ] as Array<[string, Shade]>)('%s: every line found, as with even light', async (_, shade) => {
+    await expectLinesFound({ width: 900, height: 420, lines: [
+      { text: 'HELLO to the door', x: 60, y: 40 }, { text: 'and then the end', x: 80, y: 160 }, { text: 'DATA at 10', x: 50, y: 280 }] }, shade);
+  });
+
+  test('a tight crop of one word in strokes a quarter of its letters\' height: read as evenly lit paper', async () => {
+    // Bold strokes are off the smooth surface over a wide area too, but not a quarter of the image
+    // each way: the page is not taken for unevenly lit, and the word is found whole.
+    const spec: PageSpec = { width: 300, height: 70, size: 50, strokeWidth: 26, lines: [{ text: 'HELLO', x: 20, y: 10 }] };
+    const page = await renderPage(spec);
+    expect(unevenLight(page)).toBe(false);
+    await expectLinesFound(spec);
   });
 
   test('one line of writing gives exactly one line; so does one short turned word', async () => {

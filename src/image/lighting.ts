@@ -5,13 +5,17 @@
  * the character recipe (preprocess.ts), the line recipe (line.ts) and page layout (page.ts).
  */
 import { FloatImage, createImage, quantilesInPlace } from './gray';
-import { opening } from './morphology';
+import { closing, opening } from './morphology';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { abs, fround, max, min, round } = Math;
+const { abs, ceil, floor: floorOf, fround, max, min, round } = Math;
 
-/** How the paper/canvas background is modelled: a smooth quadratic surface (uneven lighting) or a constant. */
-export type LightingModel = 'quadratic' | 'flat';
+/**
+ * How the paper/canvas background is modelled: a smooth quadratic surface (uneven lighting), a
+ * constant, or 'local': followed pixel by pixel (`localInkMap`), so the sharp edge of a shadow or a
+ * bright patch of any size is background too. Page layout uses 'local' where the light is uneven.
+ */
+export type LightingModel = 'quadratic' | 'flat' | 'local';
 
 /** Which way the ink differs from the background; 'auto' decides from the image. */
 export type Polarity = 'auto' | 'dark-ink' | 'light-ink';
@@ -29,6 +33,12 @@ export interface InkMapOptions {
    * image's shorter side is background too. Strokes are thinner than that. Default false.
    */
   shadows?: boolean;
+  /**
+   * 'local' lighting's window, pixels: wider than the widest stroke, narrower than any shadow or
+   * lit patch that should stay background. Default a quarter of the image's shorter side (a crop of
+   * one word: its height); page layout sizes it by the writing (page.ts).
+   */
+  localWindow?: number;
 }
 
 /** A background estimate and how far pixels stray from it. */
@@ -74,6 +84,7 @@ export function fitBackground(img: FloatImage, model: LightingModel = 'quadratic
 }
 
 function fitSurface(img: FloatImage, model: LightingModel): Surface {
+  if (model === 'local') throw new Error("fitSurface: 'local' lighting has no surface; use toInkMap");
   const { width, height } = img;
   const { xs, ys } = gridPoints(width, height);
   // A handful of pixels cannot pin down a surface; treat tiny images as evenly lit.
@@ -220,6 +231,7 @@ export function decidePolarity(residual: FloatImage, sigma: number): 'dark-ink' 
  * counts as much as one in full light; light ink (chalk, a drawing app's white pen) as pixel - background.
  */
 export function toInkMap(img: FloatImage, opts: InkMapOptions = {}): InkMap {
+  if (opts.lighting === 'local') return localInkMap(img, opts.polarity, opts.localWindow);
   const surface = fitSurface(img, opts.lighting ?? 'quadratic');
   if (opts.shadows) return inkMapOfResidual(img, shadowFreeResidual(img, surface), opts.polarity);
   const { sigma } = surface;
@@ -327,6 +339,134 @@ function inkMapOfResidual(img: FloatImage, { background, residual, sigma }: Resi
   return side === 'dark-ink'
     ? { image: out, inverted: true, sigma: sigma / max(floor, mean), peak }
     : { image: out, inverted: false, sigma, peak };
+}
+
+/** Tiles along the image's shorter side in `tilePolarity`. */
+const POLARITY_TILES = 12;
+/** `localInkMap`'s default window: this share of the image's shorter side. */
+const LOCAL_WINDOW = 1 / 4;
+
+/**
+ * 'local' lighting: the background is the image with its ink taken away by a closing (dark ink;
+ * an opening for light ink) over a square window (`localWindow`). A closing fills every dark
+ * structure narrower than its window and keeps a step edge, or any monotone or concave slope of
+ * light, where it is: a shadow's sharp edge, or a lit patch with writing inside it, stays
+ * background however large it is. A smooth surface cannot follow that edge, and the opening of the
+ * smooth fit's residual (the `shadows` option) is blocked by the writing inside the patch. What
+ * else is dark and narrower than the window (a pen's shadow) becomes ink too. The polarity comes
+ * first, since a closing and an opening would each find "ink" (the strokes, or the paper between
+ * them): decided tile by tile (`tilePolarity`), which a shadow cannot sway, but writing so bold that
+ * it fills the tiles can; hence page layout uses 'local' only where the light is uneven
+ * (`unevenLight`).
+ */
+function localInkMap(img: FloatImage, polarity: Polarity = 'auto', window = LOCAL_WINDOW * min(img.width, img.height)): InkMap {
+  if (!(window > 0)) throw new Error(`toInkMap: localWindow must be a positive number of pixels, got ${window}`);
+  const r = max(1, round((window - 1) / 2));
+  const dark = (polarity === 'auto' ? tilePolarity(img) : polarity) === 'dark-ink';
+  return closedInk(img, dark, r);
+}
+
+/** The ink map of one polarity under 'local' lighting, the closing's window 2r + 1. */
+function closedInk(img: FloatImage, dark: boolean, r: number): InkMap {
+  const { width, height } = img;
+  const n = width * height;
+  // Turned so that the ink is dark: a closing then takes it away either way.
+  const f = dark ? img.data : img.data.map((v) => -v);
+  const closed = closing(f, width, height, r);
+  const ink = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    // Dark ink as the share of the background's light it takes; light ink as its difference.
+    const d = closed[i] - f[i];
+    ink[i] = dark ? d / (closed[i] > PAPER_FLOOR ? closed[i] : PAPER_FLOOR) : d;
+  }
+  // The closing lifts the paper's noise a little (a local maximum): its median (paper: ink covers
+  // under half the image) is taken off, and its spread is the noise level.
+  const { xs, ys } = gridPoints(width, height);
+  const samples = new Float32Array(xs.length * ys.length);
+  for (let j = 0, k = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++, k++) samples[k] = ink[ys[j] * width + xs[i]];
+  const { median, sigma } = medianAndSigma(samples, new Float32Array(samples.length));
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const v = ink[i] - median;
+    ink[i] = v > 0 ? v : 0;
+    if (v > peak) peak = v;
+  }
+  return { image: { width, height, data: ink }, inverted: dark, sigma, peak };
+}
+
+/** `unevenLight`: a sample is off the smooth surface by CLIP sigmas of the paper's noise and at least this much (0..1 gray). */
+const UNEVEN_STEP = 0.05;
+/** `unevenLight`: ... over a rectangle at least this share of the shorter side each way (wider than any stroke). */
+const UNEVEN_EXTENT = 1 / 4;
+
+/**
+ * True when a smooth surface cannot describe the image's light: somewhere the fit's samples are
+ * off it (either way) over a rectangle at least a quarter of the shorter side each way. Strokes are
+ * off it too but thinner than that, even bold ones in a tight crop of a word; a sharp-edged shadow,
+ * a lit patch (its writing included: that is off too) or a dark desk around a photographed page is
+ * wider. Page layout then turns to 'local' lighting.
+ */
+export function unevenLight(img: FloatImage): boolean {
+  const { width, height, data } = img;
+  const surface = fitSurface(img, 'quadratic');
+  const { xs, ys } = gridPoints(width, height);
+  const nx = xs.length;
+  const ny = ys.length;
+  // The fit's own spread grows with the very structure looked for: the noise is measured between
+  // horizontal neighbours instead (sqrt(2) x the noise where both are paper).
+  const diffs = new Float32Array(nx * ny);
+  for (let j = 0, k = 0; j < ny; j++) for (let i = 0; i < nx; i++, k++) diffs[k] = xs[i] + 1 < width ? abs(data[ys[j] * width + xs[i] + 1] - data[ys[j] * width + xs[i]]) : 0;
+  const noise = (1.4826 * quantilesInPlace(diffs, diffs.length, [0.5])[0]) / Math.SQRT2;
+  const band = max(CLIP * noise, UNEVEN_STEP);
+  const row = surfaceRows(surface, width, height);
+  const background = new Float32Array(width);
+  // Summed-area table of the off samples: (nx + 1) x (ny + 1), a zero row and column first.
+  const sums = new Int32Array((nx + 1) * (ny + 1));
+  for (let j = 0; j < ny; j++) {
+    row(ys[j], background, 0);
+    for (let i = 0; i < nx; i++) {
+      const off = abs(data[ys[j] * width + xs[i]] - background[xs[i]]) > band ? 1 : 0;
+      sums[(j + 1) * (nx + 1) + i + 1] = off + sums[j * (nx + 1) + i + 1] + sums[(j + 1) * (nx + 1) + i] - sums[j * (nx + 1) + i];
+    }
+  }
+  // Samples a rectangle of the extent spans, each way: consecutive samples are a spacing apart.
+  const extent = UNEVEN_EXTENT * min(width, height);
+  const span = (count: number, size: number) => (count < 2 ? Infinity : ceil(extent / ((size - 1) / (count - 1))) + 1);
+  const cx = span(nx, width);
+  const cy = span(ny, height);
+  if (cx > nx || cy > ny) return false;
+  for (let j = cy; j <= ny; j++) {
+    for (let i = cx; i <= nx; i++) {
+      const count = sums[j * (nx + 1) + i] - sums[(j - cy) * (nx + 1) + i] - sums[j * (nx + 1) + i - cx] + sums[(j - cy) * (nx + 1) + i - cx];
+      if (count === cx * cy) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Which side of the paper the ink is on, decided tile by tile so that a shadow cannot decide it:
+ * in a tile the paper is the majority, so the tile's median is paper and the ink is the long tail,
+ * below it (dark ink) or above it (light ink). Tails are summed over the tiles. A tile across a
+ * shadow's edge has two tails, and the tiles of the writing outnumber such tiles.
+ */
+function tilePolarity(img: FloatImage): 'dark-ink' | 'light-ink' {
+  const { width, height, data } = img;
+  const t = max(8, round(min(width, height) / POLARITY_TILES));
+  const step = max(1, floorOf(t / 16)); // at most 16 x 16 samples a tile
+  const scratch = new Float32Array(ceil(t / step) ** 2);
+  let darkTail = 0;
+  let lightTail = 0;
+  for (let ty = 0; ty < height; ty += t) {
+    for (let tx = 0; tx < width; tx += t) {
+      let m = 0;
+      for (let y = ty; y < min(ty + t, height); y += step) for (let x = tx; x < min(tx + t, width); x += step) scratch[m++] = data[y * width + x];
+      const [low, mid, high] = quantilesInPlace(scratch, m, [0.02, 0.5, 0.98]);
+      darkTail += mid - low;
+      lightTail += high - mid;
+    }
+  }
+  return darkTail > lightTail ? 'dark-ink' : 'light-ink';
 }
 
 function basisInto(out: Float64Array, at: number, x: number, y: number, width: number, height: number, terms: number): void {

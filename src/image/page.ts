@@ -18,8 +18,8 @@
  */
 import { FloatImage, GrayImage, PixelBox, createImage, toFloat } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
-import { InkMapOptions } from './lighting';
-import { MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk } from './line';
+import { InkMapOptions, unevenLight } from './lighting';
+import { LineInk, MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk, medianCharHeight } from './line';
 import { eraseRuledInk, removeRuledLines } from './rules';
 import { Rotation, estimateSkew, rotateImage, rotation } from './skew';
 import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } from './threshold';
@@ -113,6 +113,27 @@ interface Component {
   right: number;
 }
 
+/** The page's 'local' lighting window, as a share of its letters' median height (`findPageInk`). */
+const WINDOW_PER_LETTER = 1;
+
+/**
+ * The page's ink and mask (`findLineInk`). Where a smooth surface cannot describe the light
+ * (`unevenLight`: a sharp-edged shadow or lit patch), 'local' lighting, its window sized by the
+ * writing: a first pass with the default window (a quarter of the shorter side) catches every
+ * stroke, and any shadow narrower than that; the letters' median height there (`medianCharHeight`)
+ * sets the second pass's window, WINDOW_PER_LETTER of it: wider than a bold stroke, narrower than
+ * most shadows. When a shadow is the tallest thing in the first pass, that pass stands. A lighting
+ * model or window given in `opts` is used as it is.
+ */
+function findPageInk(work: FloatImage, opts: PageOptions): LineInk {
+  const given = { ...opts, lighting: opts.lighting ?? (unevenLight(work) ? 'local' : 'quadratic'), keepSpecks: true };
+  const first = findLineInk(work, given);
+  if (given.lighting !== 'local' || opts.localWindow !== undefined || first.blank) return first;
+  const window = max(3, round(WINDOW_PER_LETTER * medianCharHeight(first.mask)));
+  if (window >= min(work.width, work.height) / 4) return first;
+  return findLineInk(work, { ...given, localWindow: window });
+}
+
 /**
  * Finds the lines of writing in a gray image (see the module comment). A page without ink gives no
  * lines and a note; an image of one word or line gives exactly one line. `name` is used in notes.
@@ -121,7 +142,7 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   let work = toFloat(gray);
   const shrunk = shrunkSize(work.width, work.height, opts.maxSide ?? 2048);
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
-  const found = findLineInk(work, { ...opts, keepSpecks: true });
+  const found = findPageInk(work, opts);
   if (found.blank) return { lines: [], skewDegrees: 0, notes: [`${name}: no ink found (the image looks blank or too faint); nothing to read`] };
   let skew = estimateSkew(found.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
   let layout = layOut(found.ink.image, found.level, skew, opts);
