@@ -1,15 +1,18 @@
 /**
  * `npm run bench:read` (issue 16, part 6): the committed line reader side by side with Tesseract on
  * the same image files.
- *   npm run build && npm run bench:read -- [--lines 100] [--seed 7] [--model saved_models/lines]
+ *   npm run build && npm run bench:read -- [--lines 100] [--pages 25] [--seed 7] [--model saved_models/lines]
  *     [--emnist-dir ../shared/data/emnist62 --split emnist62] [--out outputs/bench-read.json]
  *
- * Image sets, N lines each (test split of everything: held-out fonts, EMNIST test letters, test
+ * Image sets, N lines (or pages) each (test split of everything: held-out fonts, EMNIST test letters, test
  * words; deterministic by --seed):
  * - fonts-clean / fonts-degraded: held-out handwriting fonts on clean white paper / under the
  *   training mix of paper and camera (15% of those clean too, as in training and `hwr evaluate`);
  * - emnist-clean / emnist-degraded: EMNIST ByClass test letters, likewise (skipped, with a note,
  *   when EMNIST ByClass is not found);
+ * - pages-fonts / pages-emnist: --pages pages of 2-6 such lines each (src/synth/page.ts), other
+ *   lines than the line sets', photographed as one page; read whole, as `hwr predict` reads a page
+ *   (Tesseract as a block, psm 6); "lines ok" counts the pages read as their number of lines;
  * - samples: the word and line images in data/samples/words, texts from their file names.
  * A set's clean and degraded lines share their texts and writers: only paper and camera differ.
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
@@ -34,6 +37,8 @@ import { textFromFilename } from '../src/image/samples';
 import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { describeBackend, initBackend } from '../src/runtime/backend';
 import { HandwritingGenerator, LINE_GEOMETRY, createHandwritingGenerator } from '../src/synth/handwriting';
+import { syntheticPage } from '../src/synth/page';
+import { deriveSeed } from '../src/util/rng';
 import { lineTestSetOptions } from '../src/lines/test_sets';
 import { recipeFor } from '../src/train/recipes';
 import { gitCommit } from '../src/cli/common';
@@ -43,8 +48,9 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--seed S] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR] [--out FILE]
-  --lines N        lines per synthetic set (default 100)
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR] [--out FILE]
+  --lines N        lines per synthetic line set (default 100)
+  --pages N        pages per synthetic page set (default 25; 0 for none)
   --seed S         seed of the synthetic sets (default 7)
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
@@ -58,6 +64,7 @@ export class ArgumentError extends Error {}
 /** Parsed options of the bench. */
 export interface BenchReadOptions {
   lines: number;
+  pages: number;
   seed: number;
   model: string;
   emnistDir?: string;
@@ -73,7 +80,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     values = parseArgs({
       args: argv,
       options: {
-        lines: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -92,6 +99,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
   };
   return {
     lines: int('lines', 100, 1),
+    pages: int('pages', 25, 0),
     seed: int('seed', 7, 0),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
@@ -137,6 +145,18 @@ async function syntheticSet(name: string, description: string, gen: HandwritingG
     const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
     await writePng(photo.image, file);
     images.push({ file, target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) });
+  }
+  return { name, description, images };
+}
+
+/** Writes the first n pages of a generator's lines (`syntheticPage`) as PNGs; Tesseract reads them as a block (psm 6). */
+async function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string): Promise<BenchSet> {
+  const images: BenchImage[] = [];
+  for (let i = 0; i < n; i++) {
+    const page = syntheticPage(gen, i, { seed });
+    const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
+    await writePng(page.photo.image, file);
+    images.push({ file, target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 });
   }
   return { name, description, images };
 }
@@ -189,6 +209,15 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
     const letters = test.emnist!;
     sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir));
     sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir));
+  }
+  if (opts.pages > 0) {
+    // Their own lines (another seed than the line sets'), so a page repeats no line of those sets.
+    const pageSeed = deriveSeed(opts.seed, 'pages');
+    const about = '2-6 lines a page at one body height, the paper-and-camera mix at strength 0.2-1 (no ruled paper), test words';
+    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir));
+    if (!('error' in emnist)) {
+      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir));
+    }
   }
   sets.push(await samplesSet(opts.samples, dir));
   return { sets, sharedWords };
@@ -281,10 +310,10 @@ async function main(): Promise<void> {
   const load = `load average ${loadStart[0].toFixed(2)} at the start, ${loadEnd[0].toFixed(2)} at the end (1 min)`;
   const verdicts = formatVerdicts(reports);
 
-  console.log(`bench:read: ${opts.lines} lines per synthetic set, seed ${opts.seed}; ${cpu}; ${load}`);
+  console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);
-  console.log('ms/line: wall time of the reader alone from the image file to its text, after one warm-up read' +
+  console.log('lines ok: readings with as many lines as the image holds; ms/image: wall time of the reader alone from the image file to its text, after one warm-up read' +
     (readers.some((r) => r.name === 'tesseract (Debian)') ? '; Debian tesseract starts a process and loads its model for every image' : ''));
   console.log('');
   console.log(formatTable(reports));

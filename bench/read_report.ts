@@ -1,6 +1,7 @@
 /**
  * Scoring and reporting for `npm run bench:read` (bench/read.ts): the figures of one reader on one
- * image set (CER, loose CER, WER, exact lines, ms per line), the table of every set and reader, and
+ * image set (CER, loose CER, WER, exact readings, readings with the right number of lines, ms per
+ * image), the table of every set and reader, and
  * the verdict line per set saying who is ahead on CER. Pure (no files, no readers), so the test can
  * check it on tiny made-up readings.
  *
@@ -37,6 +38,8 @@ export interface ReaderScore {
   wer: number;
   /** Share of images read exactly (case-sensitive, after `normaliseReading`). */
   exact: number;
+  /** Share of images read as many lines as they hold (a page's lines all found, a line not split). */
+  rightLines: number;
   /** Mean wall milliseconds per image. */
   msPerLine: number;
   /** Images the reader failed on (counted as read ''). */
@@ -76,10 +79,14 @@ export function scoreReader(reader: string, kind: ReaderKind, targets: readonly 
     looseCer: looseCharacterErrorRate(texts, targets).cer,
     wer: wordErrorRate(texts, targets).wer,
     exact: n > 0 ? texts.filter((t, i) => t === targets[i]).length / n : 0,
+    rightLines: n > 0 ? texts.filter((t, i) => lineCount(t) === lineCount(targets[i])).length / n : 0,
     msPerLine: n > 0 ? readings.reduce((s, r) => s + r.ms, 0) / n : 0,
     errors: readings.filter((r) => r.error !== undefined).length,
   };
 }
+
+/** Lines of a normalised text: '' has none. */
+const lineCount = (text: string): number => (text === '' ? 0 : text.split('\n').length);
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 
@@ -118,7 +125,7 @@ export interface SetReport {
 
 /** The results table: a row per set and reader (a skipped set gets one row saying why). */
 export function formatTable(sets: readonly SetReport[]): string {
-  const header = ['set', 'reader', 'lines', 'CER', 'loose CER', 'WER', 'exact', 'ms/line', 'errors'];
+  const header = ['set', 'reader', 'images', 'CER', 'loose CER', 'WER', 'exact', 'lines ok', 'ms/image', 'errors'];
   const rows: string[][] = [];
   for (const s of sets) {
     if (s.skipped) {
@@ -126,7 +133,7 @@ export function formatTable(sets: readonly SetReport[]): string {
       continue;
     }
     s.scores.forEach((r, i) => rows.push([
-      i === 0 ? s.set : '', r.reader, String(r.n), pct(r.cer), pct(r.looseCer), pct(r.wer), pct(r.exact),
+      i === 0 ? s.set : '', r.reader, String(r.n), pct(r.cer), pct(r.looseCer), pct(r.wer), pct(r.exact), pct(r.rightLines),
       r.msPerLine.toFixed(0), r.errors > 0 ? String(r.errors) : '',
     ]));
   }

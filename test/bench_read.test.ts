@@ -15,7 +15,7 @@ const read = (texts: string[], ms = 10): Reading[] => texts.map((text) => ({ tex
 
 /** A score with only what the verdict looks at set. */
 function score(reader: string, kind: 'ours' | 'tesseract', edits: number, targetChars = 100): ReaderScore {
-  return { reader, kind, n: 10, cer: edits / targetChars, edits, targetChars, looseCer: 0, wer: 0, exact: 0, msPerLine: 1, errors: 0 };
+  return { reader, kind, n: 10, cer: edits / targetChars, edits, targetChars, looseCer: 0, wer: 0, exact: 0, rightLines: 1, msPerLine: 1, errors: 0 };
 }
 
 describe('normaliseReading', () => {
@@ -40,9 +40,15 @@ describe('scoreReader', () => {
     // Words: [the, cat] vs [The, cat.] 2, exact 0, [] vs [xy] 1, over 2 + 3 + 1 words.
     expect(s.wer).toBeCloseTo(3 / 6, 12);
     expect(s.exact).toBeCloseTo(1 / 3, 12);
+    expect(s.rightLines).toBeCloseTo(2 / 3, 12); // '' has no line where 'xy' has one
     expect(s.msPerLine).toBeCloseTo(20, 12);
     expect(s.errors).toBe(1);
     expect(s.n).toBe(3);
+  });
+
+  test('lines ok: a page read as its number of lines, whatever their text', () => {
+    const s = scoreReader('fake', 'ours', ['a b\nc d\ne', 'a b\nc', 'x'], read(['a\nb\nc', 'a b c', 'y\nz']));
+    expect(s.rightLines).toBeCloseTo(1 / 3, 12);
   });
 
   test('a reading per target, or an error naming the reader', () => {
@@ -96,7 +102,7 @@ describe('formatTable and formatVerdicts', () => {
 
   test('a row per set and reader, aligned columns, a skipped set says why', () => {
     const lines = formatTable(sets).split('\n');
-    expect(lines[0]).toMatch(/^set\s+reader\s+lines\s+CER\s+loose CER\s+WER\s+exact\s+ms\/line\s+errors$/);
+    expect(lines[0]).toMatch(/^set\s+reader\s+images\s+CER\s+loose CER\s+WER\s+exact\s+lines ok\s+ms\/image\s+errors$/);
     expect(lines).toHaveLength(1 + 2 + 2 + 1);
     expect(lines[1]).toMatch(/^fonts-clean\s+line model\s+10\s+5\.0%/);
     expect(lines[2]).toMatch(/^\s+tesseract\.js\s+10\s+20\.0%/);
@@ -144,14 +150,15 @@ describe('readSet with a fake reader', () => {
 describe('parseBenchReadArgs', () => {
   test('defaults', () => {
     expect(parseBenchReadArgs([])).toEqual({
-      lines: 100, seed: 7, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
+      lines: 100, pages: 25, seed: 7, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
       samples: 'data/samples/words', out: 'outputs/bench-read.json',
     });
     expect(parseBenchReadArgs(['--lines', '20', '--emnist-dir', 'd', '--split', 'emnist62'])).toMatchObject({ lines: 20, emnistDir: 'd', split: 'emnist62' });
+    expect(parseBenchReadArgs(['--pages', '0'])).toMatchObject({ pages: 0 });
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
-    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--seed', '-1'], ['--bogus'], ['extra']]) {
+    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--bogus'], ['extra']]) {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);

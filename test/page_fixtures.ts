@@ -12,7 +12,7 @@ import { FloatImage, PixelBox } from '../src/image/gray';
 import { rgbaToGray } from '../src/image/rgba';
 import { glyphPath } from '../src/image/render';
 import { renderFontLine } from '../src/synth/font_line';
-import { InkLine, createInkLine } from '../src/synth/ink';
+import { InkLine, stackInkLines } from '../src/synth/ink';
 import { drawPaperLook, renderPaper } from '../src/synth/paper';
 import { createRng } from '../src/util/rng';
 
@@ -139,24 +139,6 @@ export interface FontPageSpec {
   pitch?: number | number[];
   /** Paper-and-camera strength (paper.ts; never ruled paper, nor a neighbouring line cropped in: the page has its own). Default 0.6. */
   strength?: number;
-}
-
-/** Lines of ink stacked into one canvas, line i's baseline at row `baselines[i]` (the first line's metrics kept). */
-export function stackInkLines(lines: InkLine[], baselines: number[]): InkLine {
-  const width = Math.max(...lines.map((l) => l.width));
-  const top = lines.map((l, i) => Math.round(baselines[i] - l.baseline));
-  const height = Math.max(...lines.map((l, i) => top[i] + l.height));
-  if (Math.min(...top) < 0) throw new Error(`stackInkLines: a line would start above the canvas (tops ${top.join(', ')}); move the first baseline down`);
-  const out = createInkLine(width, height, baselines[0], lines[0].bodyHeight, lines.map((l) => l.text).join('\n'));
-  lines.forEach((l, i) => {
-    for (let y = 0; y < l.height; y++) {
-      for (let x = 0; x < l.width; x++) {
-        const p = (top[i] + y) * width + x;
-        out.ink[p] = Math.max(out.ink[p], l.ink[y * l.width + x]);
-      }
-    }
-  });
-  return out;
 }
 
 /**

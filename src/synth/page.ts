@@ -1,0 +1,78 @@
+/**
+ * Synthetic pages: lines of one generator's handwriting (handwriting.ts) brought to one body height,
+ * stacked top to bottom at a line pitch with a ragged left edge, and photographed as one page
+ * (paper.ts: paper, ink colour, light and shadow, rotation, blur, noise, JPEG). For measuring page
+ * layout and reading whole pages (`npm run bench:read`'s page sets). The lines, their writers and
+ * words are the generator's, so a test generator's pages hold test fonts (or EMNIST test letters)
+ * and test words only. Every line of a page has its own writer: a page of one writer would need the
+ * generator to draw several texts with one writer, which it does not expose.
+ */
+import { resizeImage } from '../image/geometry';
+import { createRng, deriveSeed, intIn } from '../util/rng';
+import { HandwritingGenerator } from './handwriting';
+import { InkLine, stackInkLines } from './ink';
+import { PaperImage, PaperOptions, putOnPaper } from './paper';
+
+/** Options of `syntheticPage`; ranges are drawn from per page. */
+export interface SyntheticPageOptions {
+  /** Lines on a page, [fewest, most]. Default [2, 6]; at most MAX_PAGE_LINES. */
+  lines?: [number, number];
+  /** Body height of the page's writing, pixels. Default [12, 22]. */
+  bodyHeight?: [number, number];
+  /** Baseline to baseline, body heights (each gap then varies by 10%). Default [2.8, 4]. */
+  pitch?: [number, number];
+  /** Paper-and-camera strength (paper.ts). Default [0.2, 1]. */
+  strength?: [number, number];
+  /** Paper options under the strength. Ruled paper and a neighbouring line cropped in stay off: paper.ts draws those for one line. */
+  paper?: PaperOptions;
+  /** Seed of the pages' layout and photos (the lines come from the generator). Default 0. */
+  seed?: number;
+}
+
+/** One synthetic page. */
+export interface SyntheticPage {
+  /** The photo of the page (RGBA). */
+  photo: PaperImage;
+  /** Its lines' texts, top to bottom. */
+  lines: string[];
+  /** The lines joined with '\n': what a page reader should give. */
+  text: string;
+  /** Paper-and-camera strength of the photo. */
+  strength: number;
+}
+
+/** Most lines on a page: page n writes the generator's lines from n * MAX_PAGE_LINES on, so no two pages share a line. */
+export const MAX_PAGE_LINES = 8;
+
+const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], strength: [0.2, 1] as [number, number], seed: 0 };
+
+/** Page n of `gen`'s lines (see the module comment). Deterministic in (generator, n, options). */
+export function syntheticPage(gen: HandwritingGenerator, n: number, opts: SyntheticPageOptions = {}): SyntheticPage {
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`syntheticPage: page number must be an integer >= 0, got ${n}`);
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as SyntheticPageOptions & typeof DEFAULTS;
+  const [fewest, most] = o.lines;
+  if (!(Number.isInteger(fewest) && Number.isInteger(most) && fewest >= 1 && fewest <= most && most <= MAX_PAGE_LINES)) {
+    throw new Error(`syntheticPage: lines must be whole numbers 1 <= fewest <= most <= ${MAX_PAGE_LINES}, got [${o.lines.join(', ')}]`);
+  }
+  const rng = createRng(deriveSeed(o.seed, 'page', n));
+  const count = intIn(rng, fewest, most);
+  const body = rng.uniform(o.bodyHeight[0], o.bodyHeight[1]);
+  const pitch = rng.uniform(o.pitch[0], o.pitch[1]) * body;
+  const inks = Array.from({ length: count }, (_, i) => scaleInk(gen.stages(n * MAX_PAGE_LINES + i).ink, body));
+  const lefts = inks.map(() => rng.uniform(0, 1.5) * body);
+  const baselines = [Math.ceil(Math.max(...inks.map((l) => l.baseline)))];
+  for (let i = 1; i < count; i++) baselines.push(baselines[i - 1] + pitch * rng.uniform(0.9, 1.1));
+  const strength = rng.uniform(o.strength[0], o.strength[1]);
+  const photo = putOnPaper(stackInkLines(inks, baselines, lefts), rng, { ...o.paper, strength, ruledProbability: 0, neighbourProbability: 0 });
+  const lines = inks.map((l) => l.text);
+  return { photo, lines, text: lines.join('\n'), strength };
+}
+
+/** The line redrawn at body height `body` (its ink resampled). */
+function scaleInk(line: InkLine, body: number): InkLine {
+  const f = body / line.bodyHeight;
+  const width = Math.max(1, Math.round(line.width * f));
+  const height = Math.max(1, Math.round(line.height * f));
+  const { data } = resizeImage({ width: line.width, height: line.height, data: line.ink }, width, height);
+  return { ...line, width, height, ink: data, baseline: line.baseline * f, bodyHeight: body };
+}
