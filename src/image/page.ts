@@ -61,8 +61,10 @@ export interface PageOptions extends InkMapOptions {
   minContrast?: number;
   /**
    * Two lines are split at a valley of the row profile no higher than this share of the lower of
-   * the peaks either side. Default 0.35 (between lines, only ascenders and descenders cross the
-   * valley; inside a line, the middle of the x-height keeps well over half its edges' ink).
+   * the peaks either side. Default 0.5: inside a line, the middle of the x-height keeps well over
+   * half its edges' ink; between two lines written close together in a joined hand, the middle
+   * halves of tall joined words (ascender to descender) still cross the valley, and 0.35 merged
+   * such lines (docs/LINES.md, whole pages).
    */
   valleyRatio?: number;
   /** Crop padding around a line's ink, as a share of its body height. Default 0.5. */
@@ -251,7 +253,7 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
     const quarter = (c.bottom - c.top + 1) / 4;
     if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
   }
-  let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.35);
+  let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.5);
   for (const b of bands) setCore(b, mask, labels, comps);
   const body = pageBody(bands);
   bands = textBands(bands, comps, body);
