@@ -36,6 +36,11 @@ const { ceil, floor, max, min, round } = Math;
  */
 const LETTER_SIZE = 0.7;
 /**
+ * `textBands` measures letters against this ink-weighted quantile of the bands' body heights (the
+ * rest of layout against the median).
+ */
+const LINE_BODY_SHARE = 0.25;
+/**
  * Components shorter than this share of the page's body height are placed as marks (`assign`);
  * taller ones, letter-sized or not (a big apostrophe, a letter's broken-off piece, a small letter
  * in a loose script), go with the line holding most of their ink, which never leaves them out.
@@ -256,7 +261,10 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.5);
   for (const b of bands) setCore(b, mask, labels, comps);
   const body = pageBody(bands);
-  bands = textBands(bands, comps, body);
+  // Which bands are lines is judged against a lower body than the median: a line of capitals or
+  // tall joined capitals (whose "body" is the cap height) can hold most of a page's ink, and a short
+  // line of small letters under it would then hold no letter tall enough.
+  bands = textBands(bands, comps, pageBody(bands, LINE_BODY_SHARE));
   const owner = assign(labels, comps, bands, W, body);
   return { ink, rot, owner, bands };
 }
@@ -384,17 +392,18 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
 }
 
 /**
- * The page's body height: the bands' bodies' median weighted by their ink, so a band of a few
- * marks (whose "body" is a mark's height) does not set it. 1 when there are no bands.
+ * The page's body height: the bands' bodies' median (or another quantile, `share`) weighted by
+ * their ink, so a band of a few marks (whose "body" is a mark's height) does not set it. 1 when
+ * there are no bands.
  */
-function pageBody(bands: Band[]): number {
+function pageBody(bands: Band[], share = 0.5): number {
   const sorted = bands.map((b) => ({ h: b.coreBottom - b.coreTop, w: b.ink })).sort((a, b) => a.h - b.h);
   let total = 0;
   for (const it of sorted) total += it.w;
   let acc = 0;
   for (const it of sorted) {
     acc += it.w;
-    if (acc >= total / 2 && total > 0) return max(1, it.h);
+    if (acc >= total * share && total > 0) return max(1, it.h);
   }
   return max(1, sorted.length ? sorted[(sorted.length - 1) >> 1].h : 1);
 }
