@@ -55,6 +55,10 @@ describe('findTextLines: marks belong to a line, never make one', () => {
     expectLines({ texts: QUOTES, font, seed: 7, pitch: 3 });
   });
 
+  test.each([1, 2, 3])('a line of capitals holding most of the ink does not hide the short lower-case lines around it (seed %i)', (seed) => {
+    expectLines({ texts: ['a new one', 'HOLD THE DOOR FOR GRACE AND ME', 'now'], font: 'patrick-hand', seed, pitch: 2.8 });
+  });
+
   test('short lines are lines: "12", "a." and a lone "1" (tall and thin: letter-sized)', () => {
     expectLines({ texts: ['and then the end of it', '12', 'a.', '1', 'hold the dog now'], font: 'patrick-hand', seed: 3, pitch: 3 });
   });

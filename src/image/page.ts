@@ -36,10 +36,10 @@ const { ceil, floor, max, min, round } = Math;
  */
 const LETTER_SIZE = 0.7;
 /**
- * `textBands` measures letters against this ink-weighted quantile of the bands' body heights (the
- * rest of layout against the median).
+ * `lineBody`: bands holding at least this share of the page's ink (writing, not a row of marks)
+ * each count once.
  */
-const LINE_BODY_SHARE = 0.25;
+const LINE_INK_SHARE = 0.05;
 /**
  * Components shorter than this share of the page's body height are placed as marks (`assign`);
  * taller ones, letter-sized or not (a big apostrophe, a letter's broken-off piece, a small letter
@@ -261,10 +261,7 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.5);
   for (const b of bands) setCore(b, mask, labels, comps);
   const body = pageBody(bands);
-  // Which bands are lines is judged against a lower body than the median: a line of capitals or
-  // tall joined capitals (whose "body" is the cap height) can hold most of a page's ink, and a short
-  // line of small letters under it would then hold no letter tall enough.
-  bands = textBands(bands, comps, pageBody(bands, LINE_BODY_SHARE));
+  bands = textBands(bands, comps, lineBody(bands));
   const owner = assign(labels, comps, bands, W, body);
   return { ink, rot, owner, bands };
 }
@@ -392,9 +389,8 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
 }
 
 /**
- * The page's body height: the bands' bodies' median (or another quantile, `share`) weighted by
- * their ink, so a band of a few marks (whose "body" is a mark's height) does not set it. 1 when
- * there are no bands.
+ * The page's body height: the bands' bodies' median weighted by their ink, so a band of a few
+ * marks (whose "body" is a mark's height) does not set it. 1 when there are no bands.
  */
 function pageBody(bands: Band[], share = 0.5): number {
   const sorted = bands.map((b) => ({ h: b.coreBottom - b.coreTop, w: b.ink })).sort((a, b) => a.h - b.h);
@@ -406,6 +402,21 @@ function pageBody(bands: Band[], share = 0.5): number {
     if (acc >= total * share && total > 0) return max(1, it.h);
   }
   return max(1, sorted.length ? sorted[(sorted.length - 1) >> 1].h : 1);
+}
+
+/**
+ * The body height `textBands` measures letters against, lower than the page's (`pageBody`, the
+ * ink-weighted median): a line of capitals (its "body" the cap height) can hold most of a page's
+ * ink, and short lines of small letters near it would then hold no letter tall enough to be lines.
+ * The lower of the ink-weighted lower quartile and the median of the bodies of the bands holding at
+ * least LINE_INK_SHARE of the ink, each counted once (a row of marks holds less).
+ */
+function lineBody(bands: Band[]): number {
+  let total = 0;
+  for (const b of bands) total += b.ink;
+  const bodies = bands.filter((b) => b.ink >= LINE_INK_SHARE * total).map((b) => b.coreBottom - b.coreTop).sort((a, b) => a - b);
+  const quartile = pageBody(bands, 0.25);
+  return bodies.length > 0 ? max(1, min(quartile, bodies[bodies.length >> 1])) : quartile;
 }
 
 /**
