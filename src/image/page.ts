@@ -3,12 +3,13 @@
  * bottom, each as a gray crop the line recipe (line.ts) then reads. Pure TypeScript (the web app
  * bundles it).
  *
- * The ink and mask are the line recipe's (`findLineInk`: lighting, polarity, threshold). The page is
- * deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken out (rules.ts),
- * and the rows are split into bands at the deep valleys of the horizontal profile of the
- * components' middle halves (so ascenders and descenders do not fill the gaps). A band is a line
- * only if it holds a letter-sized component (at least `LETTER_SIZE` of the page's body height: a
- * letter, a digit, a word), so a band of apostrophes, quotes, i-dots or a broken-off descender is
+ * The ink and mask are the line recipe's (`findLineInk`: lighting, polarity, threshold), with the
+ * background followed pixel by pixel where a sharp-edged shadow crosses the page (`findPageInk`).
+ * The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken
+ * out (rules.ts), and the rows are split into bands at the deep valleys of the horizontal profile
+ * of the components' middle halves (so ascenders and descenders do not fill the gaps). A band is a
+ * line only if it holds a letter-sized component (at least `LETTER_SIZE` of the lines' body height,
+ * `lineBody`: a letter, a digit, a word), so a band of apostrophes, quotes, i-dots or a broken-off descender is
  * none. Then whole connected components, not rows, are given to lines: a mark (under half the
  * body height: a dot, a comma, an apostrophe, a dash) to the nearest line whose body is within one
  * body height, above or below; one that joins two lines' bodies (a descender touching an ascender)
@@ -389,8 +390,9 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
 }
 
 /**
- * The page's body height: the bands' bodies' median weighted by their ink, so a band of a few
- * marks (whose "body" is a mark's height) does not set it. 1 when there are no bands.
+ * The page's body height: the bands' bodies' median (or another quantile, `share`) weighted by
+ * their ink, so a band of a few marks (whose "body" is a mark's height) does not set it. 1 when
+ * there are no bands.
  */
 function pageBody(bands: Band[], share = 0.5): number {
   const sorted = bands.map((b) => ({ h: b.coreBottom - b.coreTop, w: b.ink })).sort((a, b) => a.h - b.h);
