@@ -137,28 +137,34 @@ async function writePng(rgba: RgbaImage, file: string): Promise<void> {
   fs.writeFileSync(file, dropPngChunks(png, ['pHYs'], file));
 }
 
-/** Writes the first n photos of a generator (the RGBA before the line recipe) as PNGs. */
-async function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string): Promise<BenchSet> {
+/** Writes n made images as PNGs (`name-0000.png`, ...): make(i) gives image i's RGBA and what it holds. */
+async function writtenSet(
+  name: string, description: string, n: number, dir: string, make: (i: number) => { rgba: RgbaImage; image: Omit<BenchImage, 'file'> },
+): Promise<BenchSet> {
   const images: BenchImage[] = [];
   for (let i = 0; i < n; i++) {
-    const { photo, line } = gen.stages(i);
+    const { rgba, image } = make(i);
     const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
-    await writePng(photo.image, file);
-    images.push({ file, target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) });
+    await writePng(rgba, file);
+    images.push({ file, ...image });
   }
   return { name, description, images };
 }
 
-/** Writes the first n pages of a generator's lines (`syntheticPage`) as PNGs; Tesseract reads them as a block (psm 6). */
-async function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string): Promise<BenchSet> {
-  const images: BenchImage[] = [];
-  for (let i = 0; i < n; i++) {
+/** The first n photos of a generator (the RGBA before the line recipe). */
+function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string): Promise<BenchSet> {
+  return writtenSet(name, description, n, dir, (i) => {
+    const { photo, line } = gen.stages(i);
+    return { rgba: photo.image, image: { target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) } };
+  });
+}
+
+/** The first n pages of a generator's lines (`syntheticPage`); Tesseract reads them as a block (psm 6). */
+function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string): Promise<BenchSet> {
+  return writtenSet(name, description, n, dir, (i) => {
     const page = syntheticPage(gen, i, { seed });
-    const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
-    await writePng(page.photo.image, file);
-    images.push({ file, target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 });
-  }
-  return { name, description, images };
+    return { rgba: page.photo.image, image: { target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 } };
+  });
 }
 
 /** The sample images whose names carry their text, decoded (EXIF applied) and written as PNGs. */

@@ -363,11 +363,6 @@ function localInkMap(img: FloatImage, polarity: Polarity = 'auto', window = LOCA
   if (!(window > 0)) throw new Error(`toInkMap: localWindow must be a positive number of pixels, got ${window}`);
   const r = max(1, round((window - 1) / 2));
   const dark = (polarity === 'auto' ? tilePolarity(img) : polarity) === 'dark-ink';
-  return closedInk(img, dark, r);
-}
-
-/** The ink map of one polarity under 'local' lighting, the closing's window 2r + 1. */
-function closedInk(img: FloatImage, dark: boolean, r: number): InkMap {
   const { width, height } = img;
   const n = width * height;
   // Turned so that the ink is dark: a closing then takes it away either way.
