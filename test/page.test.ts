@@ -85,6 +85,17 @@ describe('findTextLines', () => {
       { text: 'HELLO to the door', x: 60, y: 40 }, { text: 'and then the end', x: 80, y: 160 }, { text: 'DATA at 10', x: 50, y: 280 }] }, shade);
   });
 
+  test.each([
+    ['a dark corner, the page turned by 4 degrees', 4, (x: number, y: number) => (x * x + y * y < 55 * 55 ? 0.35 : 1)],
+    ['a vignette darkening two corners, the page turned by -3 degrees', -3, (x: number, y: number) => {
+      const r = Math.min(Math.hypot(x, y), Math.hypot(900 - x, 420 - y));
+      return 1 - 0.7 * Math.max(0, 1 - r / 90) ** 2;
+    }],
+  ] as Array<[string, number, Shade]>)('%s: the corner is no line', async (_, skew, shade) => {
+    await expectLinesFound({ width: 900, height: 420, skew, lines: [
+      { text: 'HELLO to the door', x: 120, y: 60 }, { text: 'and then the end', x: 120, y: 170 }, { text: 'DATA at 10', x: 120, y: 280 }] }, shade);
+  });
+
   test('a tight crop of one word in strokes a quarter of its letters\' height: read as evenly lit paper', async () => {
     // Bold strokes are off the smooth surface over a wide area too, but not a quarter of the image
     // each way: the page is not taken for unevenly lit, and the word is found whole.

@@ -5,7 +5,8 @@
  *
  * The ink and mask are the line recipe's (`findLineInk`: lighting, polarity, threshold), with the
  * background followed pixel by pixel where a sharp-edged shadow crosses the page (`findPageInk`).
- * The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken
+ * A component filling a corner of the photo solidly (a vignette, a fingertip) is no writing and is
+ * dropped first. The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken
  * out (rules.ts), and the rows are split into bands at the deep valleys of the horizontal profile
  * of the components' middle halves (so ascenders and descenders do not fill the gaps). A band is a
  * line only if it holds a letter-sized component (at least `LETTER_SIZE` of the lines' body height,
@@ -56,6 +57,8 @@ const MARK_SIZE = 0.5;
  * it too (it mostly lies in the line's crop anyway).
  */
 const MARK_REACH = 1;
+/** `isSolidCorner`: a corner's component filling this share of its box is solid, not strokes. */
+const BLOB_FILL = 0.65;
 
 /** Options of `findTextLines`; every field has a default. */
 export interface PageOptions extends InkMapOptions {
@@ -152,14 +155,16 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
   const found = findPageInk(work, opts);
   if (found.blank) return { lines: [], skewDegrees: 0, notes: [`${name}: no ink found (the image looks blank or too faint); nothing to read`] };
-  let skew = estimateSkew(found.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
-  let layout = layOut(found.ink.image, found.level, skew, opts);
+  // Before the turn: a deskewed canvas is larger than the image, so nothing in it touches its edge.
+  const kept = withoutSolidCorners(found.ink.image, found.mask);
+  let skew = estimateSkew(kept.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
+  let layout = layOut(kept.ink, found.level, skew, opts);
   if (skew !== 0 && layout.bands.length === 1) {
     // One short word has no rows to line up (see line.ts): keep it as it is.
-    const box = maskBoundingBox(found.mask);
+    const box = maskBoundingBox(kept.mask);
     if (box && box.width < MIN_DESKEW_ASPECT * box.height) {
       skew = 0;
-      layout = layOut(found.ink.image, found.level, 0, opts);
+      layout = layOut(kept.ink, found.level, 0, opts);
     }
   }
   const { ink, rot, owner, bands } = layout;
@@ -290,6 +295,36 @@ function componentFacts(mask: Mask): { labels: Int32Array; comps: Component[] } 
 function isBlob(c: Component, mask: Mask): boolean {
   const edge = c.left === 0 || c.top === 0 || c.right === mask.width - 1 || c.bottom === mask.height - 1;
   return edge && (c.right - c.left + 1 > mask.width / 2 || c.bottom - c.top + 1 > mask.height / 2);
+}
+
+/**
+ * Not writing either: a component filling a corner of the image solidly (a vignette's dark corner,
+ * a fingertip, the desk beyond the paper's corner). Writing is strokes: letters fill 0.2-0.55 of
+ * their box, a bold joined pair ~0.6; a thin solid bar (a clipped "l") is no blob, and one edge is
+ * not enough, since a tight crop's first or last letter touches it.
+ */
+function isSolidCorner(c: Component, mask: Mask): boolean {
+  const [w, h] = [c.right - c.left + 1, c.bottom - c.top + 1];
+  const corner = (c.left === 0 || c.right === mask.width - 1) && (c.top === 0 || c.bottom === mask.height - 1);
+  return corner && c.area >= BLOB_FILL * w * h && min(w, h) >= 0.25 * max(w, h);
+}
+
+/**
+ * The ink and its mask without solid corners (`isSolidCorner`); the same objects when there are
+ * none. Before ruled lines are taken out, so not `isBlob`: a ruled page's lines and margin are one
+ * component spanning the page.
+ */
+function withoutSolidCorners(ink: FloatImage, mask: Mask): { ink: FloatImage; mask: Mask } {
+  const { labels, comps } = componentFacts(mask);
+  const blob = comps.map((c, id) => id > 0 && isSolidCorner(c, mask));
+  if (!blob.includes(true)) return { ink, mask };
+  const out = { ink: { ...ink, data: ink.data.slice() }, mask: { ...mask, data: mask.data.slice() } };
+  for (let p = 0; p < labels.length; p++) {
+    if (!blob[labels[p]]) continue;
+    out.ink.data[p] = 0;
+    out.mask.data[p] = 0;
+  }
+  return out;
 }
 
 /**
