@@ -59,6 +59,17 @@ describe('findTextLines: marks belong to a line, never make one', () => {
     expectLines({ texts: ['a new one', 'HOLD THE DOOR FOR GRACE AND ME', 'now'], font: 'patrick-hand', seed, pitch: 2.8 });
   });
 
+  test.each([
+    ['schoolbell', 3], ['dancing-script', 2], ['dancing-script', 3], ['patrick-hand', 1],
+  ] as Array<[string, number]>)('a list in capitals ending in a short lower-case word without ascenders: the word is a line (%s, seed %i)', (font, seed) => {
+    expectLines({ texts: ['MILK AND EGGS', 'BREAD FOR TWO', 'OLIVE OIL', 'rice'], font, seed, pitch: 3 });
+  });
+
+  test.each([['dancing-script', 1], ['dancing-script', 2]] as Array<[string, number]>)(
+    'a lower-case line between lines of capitals is a line of its own (%s, seed %i)', (font, seed) => {
+      expectLines({ texts: ['PLAN FOR MONDAY', 'ZOO WITH ANNA', 'rain or sun', 'CALL MOM'], font, seed, pitch: 3 });
+    });
+
   test('short lines are lines: "12", "a." and a lone "1" (tall and thin: letter-sized)', () => {
     expectLines({ texts: ['and then the end of it', '12', 'a.', '1', 'hold the dog now'], font: 'patrick-hand', seed: 3, pitch: 3 });
   });

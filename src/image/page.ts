@@ -43,6 +43,21 @@ const LETTER_SIZE = 0.7;
  */
 const LINE_INK_SHARE = 0.05;
 /**
+ * `textBands`: a band whose letters are smaller than LETTER_SIZE, down to this share of `lineBody`,
+ * is a line when it holds SMALL_LINE_INK_SHARE of the ink and is SMALL_LINE_WIDTH wide. On a page
+ * of capitals the body is the cap height, and a short lower-case word without ascenders ("rice"
+ * under "OLIVE OIL") has letters 0.55-0.65 of it.
+ */
+const SMALL_LETTER_SIZE = 0.45;
+/** `textBands`: the least share of the page's ink a band of small letters holds (a 4-letter word on a page of three lines: ~4%). */
+const SMALL_LINE_INK_SHARE = 0.02;
+/**
+ * `textBands`: the least width of a band's small letters together, in body heights: a short word
+ * in lower case is ~1.5 cap heights wide (schoolbell's "rice"), the two quotes around a short
+ * word ~0.6.
+ */
+const SMALL_LINE_WIDTH = 1;
+/**
  * Components shorter than this share of the page's body height are placed as marks (`assign`);
  * taller ones, letter-sized or not (a big apostrophe, a letter's broken-off piece, a small letter
  * in a loose script), go with the line holding most of their ink, which never leaves them out.
@@ -459,14 +474,27 @@ function lineBody(bands: Band[]): number {
 /**
  * Keeps the bands holding a letter-sized component (`LETTER_SIZE` of the page's body height) with
  * its middle in them: a band of apostrophes, quotes, i-dots, an underline or specks is no line (its
- * marks still go to the nearest line's body when they are near it, see `assign`).
+ * marks still go to the nearest line's body when they are near it, see `assign`). Also a band of
+ * smaller letters (`SMALL_LETTER_SIZE`) that holds a share of the ink (`SMALL_LINE_INK_SHARE`) and
+ * whose small letters are together `SMALL_LINE_WIDTH` body heights wide: a short lower-case word
+ * on a page of capitals; not the two quotes of a short quoted word, which are narrow.
  */
 function textBands(bands: Band[], comps: Component[], body: number): Band[] {
-  return bands.filter((b) => comps.some((c, id) => {
-    if (id === 0 || !c.writing || c.bottom - c.top + 1 < LETTER_SIZE * body) return false;
-    const mid = (c.top + c.bottom) / 2;
-    return mid >= b.start && mid < b.end;
-  }));
+  let total = 0;
+  for (const b of bands) total += b.ink;
+  return bands.filter((b) => {
+    let tallest = 0;
+    let width = 0;
+    comps.forEach((c, id) => {
+      const mid = (c.top + c.bottom) / 2;
+      if (id === 0 || !c.writing || mid < b.start || mid >= b.end) return;
+      const h = c.bottom - c.top + 1;
+      tallest = max(tallest, h);
+      if (h >= SMALL_LETTER_SIZE * body) width += c.right - c.left + 1;
+    });
+    if (tallest >= LETTER_SIZE * body) return true;
+    return tallest >= SMALL_LETTER_SIZE * body && b.ink >= SMALL_LINE_INK_SHARE * total && width >= SMALL_LINE_WIDTH * body;
+  });
 }
 
 /** The band's body rows (`bodyFromProfile` on its column-filled profile of letters and words only). */
