@@ -10,8 +10,8 @@
  * out (rules.ts), and the rows are split into bands at the deep valleys of the horizontal profile
  * of the components' middle halves (so ascenders and descenders do not fill the gaps). A band is a
  * line only if it holds a letter-sized component (at least `LETTER_SIZE` of the lines' body height,
- * `lineBody`: a letter, a digit, a word), so a band of apostrophes, quotes, i-dots or a broken-off descender is
- * none. Then whole connected components, not rows, are given to lines: a mark (under half the
+ * `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a short lower-case word on a
+ * page of capitals), so a band of apostrophes, quotes, i-dots or a broken-off descender is none. Then whole connected components, not rows, are given to lines: a mark (under half the
  * body height: a dot, a comma, an apostrophe, a dash) to the nearest line whose body is within one
  * body height, above or below; one that joins two lines' bodies (a descender touching an ascender)
  * is cut at the valley between them; any other to the band holding most of its ink. Marks far from
