@@ -1,8 +1,9 @@
 /**
  * The committed line model saved_models/lines is what its metadata and the README say: it reads the
  * 75 line characters at height 40 with the body-height recipe, it trained within the 3 hours a
- * committed line model may take (at its quiet-machine rate when it trained on a shared machine), its held-out test fonts are the five of src/synth/fonts.ts, and
- * re-read on the same held-out-font test lines it gives the recorded greedy CER.
+ * committed line model may take (at its quiet-machine rate when it trained on a shared machine),
+ * its held-out test fonts are the five of src/synth/fonts.ts, and re-read on the same held-out-font
+ * test lines it gives the recorded greedy CER.
  */
 import * as fs from 'fs';
 import * as path from 'path';

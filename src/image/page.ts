@@ -6,17 +6,19 @@
  * The ink and mask are the line recipe's (`findLineInk`: lighting, polarity, threshold), with the
  * background followed pixel by pixel where a sharp-edged shadow crosses the page (`findPageInk`).
  * A component filling a corner of the photo solidly (a vignette, a fingertip) is no writing and is
- * dropped first. The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled lines are taken
- * out (rules.ts), and the rows are split into bands at the deep valleys of the horizontal profile
- * of the components' middle halves (so ascenders and descenders do not fill the gaps). A band is a
- * line only if it holds a letter-sized component (at least `LETTER_SIZE` of the lines' body height,
- * `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a short lower-case word on a
- * page of capitals), so a band of apostrophes, quotes, i-dots or a broken-off descender is none. Then whole connected components, not rows, are given to lines: a mark (under half the
- * body height: a dot, a comma, an apostrophe, a dash) to the nearest line whose body is within one
- * body height, above or below; one that joins two lines' bodies (a descender touching an ascender)
- * is cut at the valley between them; any other to the band holding most of its ink. Marks far from
- * every line join none: a line of only marks ("...", "-") cannot be told from dirt. Each line's
- * crop is deskewed, lighting-flattened gray (dark ink on white) with the other lines' ink erased.
+ * dropped first. The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled
+ * lines are taken out (rules.ts), and the rows are split into bands at the deep valleys of the
+ * horizontal profile of the components' middle halves (so ascenders and descenders do not fill the
+ * gaps). A band is a line only if it holds a letter-sized component (at least `LETTER_SIZE` of the
+ * lines' body height, `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a
+ * short lower-case word on a page of capitals), so a band of apostrophes, quotes, i-dots or a
+ * broken-off descender is none. Then whole connected components, not rows, are given to lines: a
+ * mark (under half the body height: a dot, a comma, an apostrophe, a dash) to the nearest line
+ * whose body is within one body height, above or below; one that joins two lines' bodies (a
+ * descender touching an ascender) is cut at the valley between them; any other to the band holding
+ * most of its ink. Marks far from every line join none: a line of only marks ("...", "-") cannot
+ * be told from dirt. Each line's crop is deskewed, lighting-flattened gray (dark ink on white) with
+ * the other lines' ink erased.
  */
 import { FloatImage, GrayImage, PixelBox, createImage, toFloat } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
