@@ -15,6 +15,7 @@
  *   (Tesseract as a block, psm 6); "lines ok" counts the pages read as their number of lines;
  * - samples: the word and line images in data/samples/words, texts from their file names.
  * A set's clean and degraded lines share their texts and writers: only paper and camera differ.
+ * --shrink F writes the synthetic lines and pages at F of their size: a camera of lower resolution.
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
  *
  * Every image is written as a PNG into outputs/bench-read/images/ (kept for people to look at) and
@@ -48,10 +49,12 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR] [--out FILE]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
   --seed S         seed of the synthetic sets (default 7)
+  --shrink F       synthetic lines and pages written at F of their size, 0 < F <= 1 (default 1):
+                   photos of lower resolution, the writing's body 5-10 px at 0.25-0.5
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
@@ -66,6 +69,8 @@ export interface BenchReadOptions {
   lines: number;
   pages: number;
   seed: number;
+  /** Synthetic images are shrunk to this share of their size before they are written (1: not). */
+  shrink: number;
   model: string;
   emnistDir?: string;
   split?: string;
@@ -80,7 +85,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     values = parseArgs({
       args: argv,
       options: {
-        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -97,10 +102,18 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     if (!Number.isInteger(n) || n < min) throw new ArgumentError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
     return n;
   };
+  const fraction = (name: string, def: number): number => {
+    const v = values[name];
+    if (v === undefined) return def;
+    const f = Number(v);
+    if (!(f > 0 && f <= 1)) throw new ArgumentError(`--${name} must be a number > 0 and <= 1, got '${String(v)}'`);
+    return f;
+  };
   return {
     lines: int('lines', 100, 1),
     pages: int('pages', 25, 0),
     seed: int('seed', 7, 0),
+    shrink: fraction('shrink', 1),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
@@ -130,38 +143,40 @@ export interface BenchSet {
 /** Tesseract's page segmentation for a target: one line, or a block of several. */
 const psmFor = (target: string): Psm => (target.includes('\n') ? 6 : 7);
 
-/** Writes RGBA pixels as a PNG that claims no resolution (see png_chunks.ts). */
-async function writePng(rgba: RgbaImage, file: string): Promise<void> {
+/** Writes RGBA pixels as a PNG that claims no resolution (see png_chunks.ts), shrunk to `shrink` of their size (lanczos, as a camera of lower resolution). */
+async function writePng(rgba: RgbaImage, file: string, shrink = 1): Promise<void> {
   const data = Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength);
-  const png = await sharp(data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } }).png().toBuffer();
+  let img = sharp(data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } });
+  if (shrink < 1) img = img.resize(Math.max(1, Math.round(rgba.width * shrink)), Math.max(1, Math.round(rgba.height * shrink)), { kernel: 'lanczos3' });
+  const png = await img.png().toBuffer();
   fs.writeFileSync(file, dropPngChunks(png, ['pHYs'], file));
 }
 
 /** Writes n made images as PNGs (`name-0000.png`, ...): make(i) gives image i's RGBA and what it holds. */
 async function writtenSet(
-  name: string, description: string, n: number, dir: string, make: (i: number) => { rgba: RgbaImage; image: Omit<BenchImage, 'file'> },
+  name: string, description: string, n: number, dir: string, shrink: number, make: (i: number) => { rgba: RgbaImage; image: Omit<BenchImage, 'file'> },
 ): Promise<BenchSet> {
   const images: BenchImage[] = [];
   for (let i = 0; i < n; i++) {
     const { rgba, image } = make(i);
     const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
-    await writePng(rgba, file);
+    await writePng(rgba, file, shrink);
     images.push({ file, ...image });
   }
   return { name, description, images };
 }
 
 /** The first n photos of a generator (the RGBA before the line recipe). */
-function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string): Promise<BenchSet> {
-  return writtenSet(name, description, n, dir, (i) => {
+function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string, shrink: number): Promise<BenchSet> {
+  return writtenSet(name, description, n, dir, shrink, (i) => {
     const { photo, line } = gen.stages(i);
     return { rgba: photo.image, image: { target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) } };
   });
 }
 
 /** The first n pages of a generator's lines (`syntheticPage`); Tesseract reads them as a block (psm 6). */
-function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string): Promise<BenchSet> {
-  return writtenSet(name, description, n, dir, (i) => {
+function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, shrink: number): Promise<BenchSet> {
+  return writtenSet(name, description, n, dir, shrink, (i) => {
     const page = syntheticPage(gen, i, { seed });
     return { rgba: page.photo.image, image: { target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 } };
   });
@@ -207,22 +222,22 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   const sets: BenchSet[] = [];
   console.error(`writing ${n} lines per synthetic set into ${dir} ...`);
   const fonts = test.fonts!;
-  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir));
-  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir));
+  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir, opts.shrink));
+  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir, opts.shrink));
   if ('error' in emnist) {
     for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
   } else {
     const letters = test.emnist!;
-    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir));
-    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir));
+    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir, opts.shrink));
+    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir, opts.shrink));
   }
   if (opts.pages > 0) {
     // Their own lines (another seed than the line sets'), so a page repeats no line of those sets.
     const pageSeed = deriveSeed(opts.seed, 'pages');
     const about = '2-6 lines a page at one body height, the paper-and-camera mix at strength 0.2-1 (no ruled paper), test words';
-    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir));
+    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts.shrink));
     if (!('error' in emnist)) {
-      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir));
+      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts.shrink));
     }
   }
   sets.push(await samplesSet(opts.samples, dir));
@@ -316,7 +331,8 @@ async function main(): Promise<void> {
   const load = `load average ${loadStart[0].toFixed(2)} at the start, ${loadEnd[0].toFixed(2)} at the end (1 min)`;
   const verdicts = formatVerdicts(reports);
 
-  console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}; ${cpu}; ${load}`);
+  const shrunk = opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '';
+  console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}${shrunk}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);
   console.log('lines ok: readings with as many lines as the image holds; ms/image: wall time of the reader alone from the image file to its text, after one warm-up read' +

@@ -150,18 +150,20 @@ describe('readSet with a fake reader', () => {
 describe('parseBenchReadArgs', () => {
   test('defaults', () => {
     expect(parseBenchReadArgs([])).toEqual({
-      lines: 100, pages: 25, seed: 7, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
+      lines: 100, pages: 25, seed: 7, shrink: 1, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
       samples: 'data/samples/words', out: 'outputs/bench-read.json',
     });
     expect(parseBenchReadArgs(['--lines', '20', '--emnist-dir', 'd', '--split', 'emnist62'])).toMatchObject({ lines: 20, emnistDir: 'd', split: 'emnist62' });
     expect(parseBenchReadArgs(['--pages', '0'])).toMatchObject({ pages: 0 });
+    expect(parseBenchReadArgs(['--shrink', '0.5'])).toMatchObject({ shrink: 0.5 });
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
-    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--bogus'], ['extra']]) {
+    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--bogus'], ['extra']]) {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);
+    expect(() => parseBenchReadArgs(['--shrink', 'half'])).toThrow(/--shrink must be a number > 0 and <= 1, got 'half'/);
   });
 });
 
