@@ -386,8 +386,8 @@ export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineIn
 /**
  * `minBodyPixels`' default. Held-out-font lines under paper and camera shrunk to a third (a body of
  * ~7 px; `bench:read --shrink 0.33`) read at 25.0% CER without enlarging, 17.5% with it; EMNIST
- * lines 19.0% -> 9.4% (docs/LINES.md). 24 reads a little better still, but enlarges most training
- * photos too and nearly doubles the time a synthetic line takes to make.
+ * lines 19.0% -> 9.4% (docs/LINES.md). 24 read a little better still, but it enlarges most
+ * training photos too and nearly doubles the time a synthetic line takes to make.
  */
 const MIN_BODY_PIXELS = 16;
 /** The most small writing is enlarged, and the largest side it is enlarged to. */
