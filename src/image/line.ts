@@ -631,11 +631,13 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   let { found, clean: cleaned } = inkOf(work);
   // Small writing is enlarged and its ink found again: the threshold, the specks, the deskew and
   // the body estimate work in whole pixels, and lose much of a 7-pixel body's letters.
-  const smallBody = target && cleaned?.mask ? estimateBody(cleaned.mask)?.bodyHeight ?? 0 : 0;
-  const enlarge = enlargementFor(smallBody, opts.minBodyPixels ?? MIN_BODY_PIXELS, work.width, work.height);
+  // The body measured here is the one used below unless the image is enlarged (then measured again).
+  let measured = target && cleaned?.mask ? estimateBody(cleaned.mask) : null;
+  const enlarge = enlargementFor(measured?.bodyHeight ?? 0, opts.minBodyPixels ?? MIN_BODY_PIXELS, work.width, work.height);
   if (enlarge > 1) {
     work = resizeImage(work, round(work.width * enlarge), round(work.height * enlarge));
     ({ found, clean: cleaned } = inkOf(work));
+    measured = null;
   }
   const { ink, level } = found;
   const base = { height: H, inverted: ink.inverted };
@@ -672,7 +674,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   if (bands > 1) {
     notes.push(`${name}: the ink looks like ${bands} lines of text; one line per image is read, so crop the image to one line`);
   }
-  const body = estimateBody(mask) ?? { top: inkBox.y, baseline: inkBox.y + inkBox.height, bodyHeight: inkBox.height };
+  const body = measured ?? estimateBody(mask) ?? { top: inkBox.y, baseline: inkBox.y + inkBox.height, bodyHeight: inkBox.height };
   const common = {
     ...base, workWidth: clean.canvasWidth, workHeight: clean.canvasHeight, enlarged: enlarge, empty: false, notes,
     inkBox: { ...inkBox, x: inkBox.x + offset.x, y: inkBox.y + offset.y },
