@@ -168,3 +168,23 @@ test('a warm-up generator supplies the first epochs (a curriculum of short lines
   expect(texts(2)).toEqual(Array.from({ length: 40 }, (_, n) => train.line(40 + n).text).sort());
   expect(() => task({ warmupEpochs: 1 })).toThrow(/needs a 'warmup' generator/);
 });
+
+test('rendering is spread over the batches: each batch renders a share of the next chunk, and batches stay the same', () => {
+  let rendered = 0;
+  const counting = { ...train, line: (n: number) => { rendered++; return train.line(n); } };
+  // 40 lines, batches of 4, chunks of 3 batches (12 lines): chunks 12, 12, 12, 4.
+  const t = linesTask({ train: counting, linesPerEpoch: 40, bucketBatches: 3 });
+  const perCall = Array.from({ length: t.stepsPerEpoch(4) }, (_, i) => {
+    const before = rendered;
+    t.trainBatch(1, i, 4);
+    return rendered - before;
+  });
+  // The first batch renders its chunk and a third of the next; later ones only their share of the next
+  // chunk (the last chunk's 4 lines in 2 + 2); the last chunk's batch renders nothing: the epoch ends.
+  expect(perCall).toEqual([12 + 4, 4, 4, 4, 4, 4, 2, 2, 0, 0]);
+  expect(rendered).toBe(40);
+  // The same batches as a task asked out of order (each batch alone, as a resumed run does).
+  const inOrder = epochBatches(task({ bucketBatches: 3 }), 1, 4);
+  for (const i of [9, 0, 5, 3]) expect(task({ bucketBatches: 3 }).trainBatch(1, i, 4)).toEqual(inOrder[i]);
+  expect(Array.from({ length: 10 }, (_, i) => t.trainBatch(1, i, 4))).toEqual(inOrder);
+});

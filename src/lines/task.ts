@@ -4,9 +4,11 @@
  * training loop (src/train/train.ts).
  *
  * Every epoch draws new lines (line numbers (epoch - 1) * linesPerEpoch ...; `freshLines: false`
- * repeats the first ones), so the model never sees a line twice; lines are rendered in chunks of `bucketBatches` batches, sorted by width and cut
- * into batches, so a batch is padded to the width of similar lines rather than the widest line of
- * the epoch (about half the columns otherwise). Everything is a function of (seed, epoch, batch
+ * repeats the first ones), so the model never sees a line twice; lines are rendered in chunks of
+ * `bucketBatches` batches, sorted by width and cut into batches, so a batch is padded to the width
+ * of similar lines rather than the widest line of the epoch (about half the columns otherwise).
+ * Each batch handed out also renders a batch's share of the next chunk, so the rendering is spread
+ * evenly over the steps it can overlap. Everything is a function of (seed, epoch, batch
  * index): any batch can be rebuilt alone, which is what resuming in the middle of an epoch needs.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -138,16 +140,30 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     return useExtra ? extra.line(n) : train.line(n);
   };
 
-  // One chunk of an epoch rendered at a time: batch i of the epoch is batch (i % k) of chunk floor(i / k).
+  // One chunk of an epoch in use at a time: batch i of the epoch is batch (i % k) of chunk floor(i / k).
+  // The next chunk of the epoch is rendered ahead, a batch's worth of lines on every trainBatch call:
+  // the training loop asks for batch b + 1 while the workers train batch b, so rendering overlaps
+  // training evenly, instead of the whole chunk at once on its first batch while the workers wait.
   let cached: { key: string; batches: LineImage[][] } | undefined;
+  let ahead: { key: string; lines: LineImage[] } | undefined;
+  /** Where chunk c of an epoch starts among the epoch's lines, and how many lines it holds. */
+  const chunkSpan = (c: number, batchSize: number) => {
+    const first = c * bucketBatches * batchSize;
+    return { first, count: Math.max(0, Math.min(bucketBatches * batchSize, linesPerEpoch - first)) };
+  };
+  /** Renders lines of chunk (epoch, c) into `into` until it holds `upTo` of them. */
+  const render = (epoch: number, c: number, batchSize: number, into: LineImage[], upTo: number): void => {
+    const { first } = chunkSpan(c, batchSize);
+    const epochStart = freshLines ? (epoch - 1) * linesPerEpoch : 0;
+    for (let i = into.length; i < upTo; i++) into.push(trainLine(epochStart + first + i, epoch));
+  };
   const chunk = (epoch: number, c: number, batchSize: number): LineImage[][] => {
     const key = `${epoch}/${c}/${batchSize}`;
     if (cached?.key === key) return cached.batches;
-    const first = c * bucketBatches * batchSize;
-    const count = Math.min(bucketBatches * batchSize, linesPerEpoch - first);
-    const lines: LineImage[] = [];
-    const epochStart = freshLines ? (epoch - 1) * linesPerEpoch : 0;
-    for (let i = 0; i < count; i++) lines.push(trainLine(epochStart + first + i, epoch));
+    const { count } = chunkSpan(c, batchSize);
+    const lines = ahead?.key === key ? ahead.lines : [];
+    if (ahead?.key === key) ahead = undefined;
+    render(epoch, c, batchSize, lines, count);
     lines.sort((a, b) => a.paddedWidth - b.paddedWidth);
     const batches: LineImage[][] = [];
     for (let i = 0; i < count; i += batchSize) batches.push(lines.slice(i, i + batchSize));
@@ -155,6 +171,14 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     const order = shuffleInPlace(Int32Array.from(batches.keys()), createRng(deriveSeed(seed, 'chunk', epoch, c)));
     cached = { key, batches: Array.from(order, (k) => batches[k]) };
     return cached.batches;
+  };
+  /** One batch's share of the next chunk of the epoch (none past its end: the next epoch may never come). */
+  const renderAhead = (epoch: number, c: number, batchSize: number): void => {
+    const { count } = chunkSpan(c + 1, batchSize);
+    if (count === 0) return;
+    const key = `${epoch}/${c + 1}/${batchSize}`;
+    if (ahead?.key !== key) ahead = { key, lines: [] };
+    render(epoch, c + 1, batchSize, ahead.lines, Math.min(count, ahead.lines.length + Math.ceil(count / bucketBatches)));
   };
 
   const countSkipped = (batch: HostBatch): void => {
@@ -178,8 +202,10 @@ export function linesTask(opts: LinesTaskOptions): LinesTask {
     },
     stepsPerEpoch: (batchSize) => Math.ceil(linesPerEpoch / batchSize),
     trainBatch(epoch, index, batchSize) {
-      const lines = chunk(epoch, Math.floor(index / bucketBatches), batchSize)[index % bucketBatches];
+      const c = Math.floor(index / bucketBatches);
+      const lines = chunk(epoch, c, batchSize)[index % bucketBatches];
       if (!lines) throw new Error(`linesTask: batch ${index} is past the end of an epoch of ${linesPerEpoch} lines at batch size ${batchSize}.`);
+      renderAhead(epoch, c, batchSize);
       const batch = linesBatch(lines, charset, downsample, widthMultiple);
       countSkipped(batch);
       return batch;
