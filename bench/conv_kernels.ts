@@ -3,7 +3,7 @@
  * not a test):
  *   npm run build && node dist/bench/conv_kernels.js [--set lines|cnn|all] [--reps 5] [--batch 32]
  *
- * For each conv layer of the benchmark CNN (batch 128) and of the next line model (batch 32, lines
+ * For each conv layer of the benchmark CNN (batch 128) and of the lines recipe's model (batch 32, lines
  * 400 px wide): Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput as training calls them, each
  * the fastest of `reps` calls by this process's CPU time (other jobs on a shared machine do not
  * count; wall time is printed beside it). FLOPs are the direct convolution's, 2 per multiply-add,
@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/runtime/backend';
 import { clockGHz, cpuDescription, simdPeakGflops } from './cpu';
 import { numberArg, stringArg } from './argv';
+import { recipeFor } from '../src/train/recipes';
 
 /** One conv layer: input and filter shapes, padding, and whether training asks for its input gradient. */
 export interface ConvLayer { layer: string; x: [number, number, number, number]; f: [number, number, number, number]; pad: 'same' | 'valid'; inputGrad: boolean }
@@ -27,19 +28,27 @@ export function cnnConvLayers(batch = 128): ConvLayer[] {
   ];
 }
 
-/** The next line model's conv layers (height 40, `width` px, see bench/lines_profile.ts). */
+/**
+ * The lines recipe's conv layers (src/train/recipes.ts; height 40, `width` px): each block's 3x3
+ * convs at its input size (pooling 2x2 after the first two blocks, 2x1 after the others), the
+ * collapse of the remaining rows, and the 1-D head (one entry for its `headLayers` equal layers).
+ */
 export function lineConvLayers(batch = 32, width = 400): ConvLayer[] {
-  const w2 = width / 2;
-  const w4 = width / 4;
-  return [
-    { layer: 'line 3x3 1->16', x: [batch, 40, width, 1], f: [3, 3, 1, 16], pad: 'same', inputGrad: false },
-    { layer: 'line 3x3 16->32', x: [batch, 20, w2, 16], f: [3, 3, 16, 32], pad: 'same', inputGrad: true },
-    { layer: 'line 3x3 32->64', x: [batch, 10, w4, 32], f: [3, 3, 32, 64], pad: 'same', inputGrad: true },
-    { layer: 'line 3x3 64->64', x: [batch, 10, w4, 64], f: [3, 3, 64, 64], pad: 'same', inputGrad: true },
-    { layer: 'line 3x3 64->96', x: [batch, 5, w4, 64], f: [3, 3, 64, 96], pad: 'same', inputGrad: true },
-    { layer: 'line 2x1 96->192', x: [batch, 2, w4, 96], f: [2, 1, 96, 192], pad: 'valid', inputGrad: true },
-    { layer: 'line 1x5 192->192 (x4)', x: [batch, 1, w4, 192], f: [1, 5, 192, 192], pad: 'same', inputGrad: true },
-  ];
+  const recipe = recipeFor('lines');
+  const { blocks = [], features = 128, headUnits = 128, headKernel = 5, headLayers = 1 } = recipe.crnn ?? {};
+  const layers: ConvLayer[] = [];
+  let [h, w, c] = [recipe.lines!.height, width, 1];
+  blocks.forEach((block, b) => {
+    for (const filters of block) {
+      layers.push({ layer: `line 3x3 ${c}->${filters}`, x: [batch, h, w, c], f: [3, 3, c, filters], pad: 'same', inputGrad: layers.length > 0 });
+      c = filters;
+    }
+    h = Math.floor(h / 2);
+    if (b < 2) w /= 2;
+  });
+  layers.push({ layer: `line ${h}x1 ${c}->${features}`, x: [batch, h, w, c], f: [h, 1, c, features], pad: 'valid', inputGrad: true });
+  layers.push({ layer: `line 1x${headKernel} ${features}->${headUnits} (x${headLayers})`, x: [batch, 1, w, features], f: [1, headKernel, features, headUnits], pad: 'same', inputGrad: true });
+  return layers;
 }
 
 /** Times of one call, fastest of several. */

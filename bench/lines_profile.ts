@@ -1,10 +1,10 @@
 /**
  * Where a line model's training step goes, kernel by kernel (prints figures, not a test):
- *   npm run build && node dist/bench/lines_profile.js [--width 400] [--batch 32] [--steps 3] [--reps 0]
+ *   npm run build && node dist/bench/lines_profile.js [--width 400] [--batch 32] [--steps 3] [--reps 0] [--model recipe|old]
  *
- * The model is a crnn at height 40 (bench/synthetic_lines.ts: conv blocks [16], [32], [64, 64], [96],
- * the third block's second conv one the lines recipe no longer has, with batch norm, a [2, 1] collapse to 192 features, four 1-D convs of 192 filters, kernel 5,
- * with batch norm, 77 classes, CTC), trained by one replica on the wasm backend with the project's
+ * The model is the lines recipe's crnn (src/train/recipes.ts; conv blocks 16/48/96/128 at height 40,
+ * a 4-layer 1-D conv head, 77 classes, CTC), or with `--model old` the older stack the first speed
+ * figures of docs/BENCHMARKS.md were taken with (bench/synthetic_lines.ts: [16], [32], [64, 64], [96]); trained by one replica on the wasm backend with the project's
  * kernels. The batch is synthetic (seeded noise strokes and random labels of ~1 character per
  * 3 frames): a step's cost depends on shapes, not on what the pixels show.
  *
@@ -20,8 +20,8 @@ import { initBackend, describeBackend } from '../src/runtime/backend';
 import { createReplica } from '../src/engine/replica';
 import { createOptimizer } from '../src/engine/optimizer';
 import { cpuDescription } from './cpu';
-import { nextLineModel, syntheticLineBatch } from './synthetic_lines';
-import { numberArg } from './argv';
+import { nextLineModel, recipeLineModel, syntheticLineBatch } from './synthetic_lines';
+import { numberArg, stringArg } from './argv';
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   const reps = numberArg('reps', 0);
   console.log(describeBackend(await initBackend({ backend: 'wasm' })));
   console.log(`${cpuDescription()}; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-  const model = nextLineModel();
+  const which = stringArg('model', 'recipe');
+  if (which !== 'recipe' && which !== 'old') throw new Error(`lines_profile: --model must be 'recipe' or 'old', got '${which}'.`);
+  const model = which === 'recipe' ? recipeLineModel() : nextLineModel();
+  console.log(`model: ${which === 'recipe' ? "the lines recipe's crnn" : 'the older stack 16/32/64,64/96'}, ${model.countParams().toLocaleString('en-US')} parameters`);
   const classes = 77;
   const replica = createReplica(model, createOptimizer(1e-3), { kind: 'ctc', blank: classes - 1 });
   const batch = syntheticLineBatch(batchSize, width, classes, 7);

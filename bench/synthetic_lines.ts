@@ -5,6 +5,7 @@
  * batch. A step's cost depends on shapes, not on what the pixels show, so no dataset is needed.
  */
 import { crnn } from '../src/models/crnn';
+import { recipeFor } from '../src/train/recipes';
 import { HostBatch } from '../src/engine/host_batch';
 import { createRng } from '../src/util/rng';
 
@@ -14,6 +15,12 @@ export function nextLineModel(seed = 1): ReturnType<typeof crnn> {
     numClasses: 77, height: 40, blocks: [[16], [32], [64, 64], [96]], features: 192,
     headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, seed,
   });
+}
+
+/** The lines recipe's own crnn (src/train/recipes.ts) at its height, 77 classes, dropout included. */
+export function recipeLineModel(seed = 1): ReturnType<typeof crnn> {
+  const recipe = recipeFor('lines');
+  return crnn({ ...recipe.crnn, numClasses: 77, height: recipe.lines!.height, seed });
 }
 
 /** A seeded synthetic batch: [batch, 40, width, 1] pixels (dark strokes on light), CTC targets for T = width / 4. */

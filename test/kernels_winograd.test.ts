@@ -23,6 +23,7 @@ const cases: Case[] = [
   { n: 5, h: 5, w: 9, c: 36, out: 32, pad: 'same' }, // 4-wide input-channel tail
   { n: 1, h: 4, w: 30, c: 64, out: 32, pad: 'same' }, // a line-model-like strip
   { n: 66, h: 4, w: 4, c: 32, out: 32, pad: 'valid' }, // one tile per image, blocks spanning images
+  { n: 3, h: 10, w: 25, c: 16, out: 48, pad: 'same' }, // the line recipe's second conv: 16 input channels
 ];
 
 const label = (g: Case) => `x[${g.n},${g.h},${g.w},${g.c}] out${g.out} ${g.pad}`;
@@ -82,7 +83,8 @@ describe('Winograd conv kernels (wasm) vs cpu', () => {
       convGeometry('test', [2, h, h, c], [k, k, c, out], { strides: s, pad }, false);
     expect(winograd.winogradApplies(geometry(10, 32, 64, 'same'))).toBe(true);
     expect(winograd.winogradApplies(geometry(10, 1, 32, 'same'))).toBe(false); // a first layer
-    expect(winograd.winogradApplies(geometry(10, 16, 32, 'same'))).toBe(false); // too few channels
+    expect(winograd.winogradApplies(geometry(10, 16, 48, 'same'))).toBe(true);
+    expect(winograd.winogradApplies(geometry(10, 8, 32, 'same'))).toBe(false); // too few channels
     expect(winograd.winogradApplies(geometry(10, 36, 30, 'same'))).toBe(false); // channels % 4
     expect(winograd.winogradApplies(geometry(10, 32, 32, 'same', 3, 2))).toBe(false); // stride 2
     expect(winograd.winogradApplies(geometry(10, 32, 32, 'same', 5))).toBe(false); // 5x5

@@ -17,10 +17,12 @@ import { heapOffset, kernelsFor } from './wasm_module';
 /**
  * Fewest input and output channels for Winograd: with fewer, its GEMMs (as long as the channel
  * count) are too short and the transforms (adds over whole tiles) cost more than the multiplies
- * they save. On the line model's 16->32 layer it gained 1.0-1.2x, on 32->64 1.35-1.55x, on
- * 64->64 1.6-1.9x (AMD EPYC, bench/conv_kernels.ts).
+ * they save. CPU ms of forward / filter gradient / input gradient, direct vs Winograd, batch 32
+ * (AMD EPYC, bench/conv_kernels.ts): the line recipe's 16->48 layer [32,20,200,16] 28.9/35.5/28.2
+ * vs 18.4/17.7/18.5; 16->32 20.8/21.5/20.1 vs 12.0/11.8/12.1; 8->32 9.7/9.8/9.3 vs 8.4/7.4/8.0
+ * (too close to call: 8 stays direct).
  */
-export const WINOGRAD_MIN_CHANNELS = 32;
+export const WINOGRAD_MIN_CHANNELS = 16;
 
 /**
  * Fewest direct multiplies per Winograd multiply: partial tiles at odd sizes, and the input
