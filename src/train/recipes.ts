@@ -73,7 +73,8 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   // Realistic synthetic handwriting (hwr train --dataset lines): fonts and EMNIST ByClass letters on
   // paper, read in through the real-image line recipe at height 40. 20 epochs of 20,000 new lines fit
   // the 3 hours a committed model may train on the 2-core machine (~2.3 hours at the 49.6 lines/s
-  // this recipe runs at on a quiet AMD EPYC); the conv blocks are the wider 16/48/96/128, better on
+  // this recipe ran at on a quiet AMD EPYC, ~1.6 hours at 72 since lines are rendered ahead,
+  // docs/BENCHMARKS.md); the conv blocks are the wider 16/48/96/128, better on
   // every test set than 16/32/64/96 for ~10% more time: see docs/LINES.md.
   lines: {
     family: 'crnn', model: {}, epochs: 20, batchSize: 32, learningRate: 0.002,
