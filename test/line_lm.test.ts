@@ -144,20 +144,24 @@ describe('reading with the LM', () => {
     const line = readPreprocessedLine(model, META, pre, { decoder: 'beam', lm }).text;
     const lineNoLm = readPreprocessedLine(model, META, pre, { decoder: 'beam' }).text;
     expect(line).not.toBe(lineNoLm);
-    // A single word is read whole by readPage, exactly as readPreprocessedLine reads it.
-    expect(readPage(model, META, rgba, { decoder: 'beam', lm }).text).toBe(line);
-    expect(readPage(model, META, rgba, { decoder: 'beam' }).text).toBe(lineNoLm);
+    // A single word is read whole by readPage: at one body height exactly as readPreprocessedLine reads it.
+    expect(readPage(model, META, rgba, { decoder: 'beam', lm, bodyScales: [1] }).text).toBe(line);
+    expect(readPage(model, META, rgba, { decoder: 'beam', bodyScales: [1] }).text).toBe(lineNoLm);
+    // Image files and hwr predict read as readPage does by default (at three body heights).
+    const page = readPage(model, META, rgba, { decoder: 'beam', lm }).text;
+    const pageNoLm = readPage(model, META, rgba, { decoder: 'beam' }).text;
     const [file] = await predictLineFiles(model, META, [WORD], { decoder: 'beam', lm });
-    expect(file.ok && file.text).toBe(line);
+    expect(file.ok && file.text).toBe(page);
 
     const json = async (...args: string[]) => {
       const r = await run('predict', '--model', lmDir, '--json', ...args, WORD);
       expect(r.code).toBe(0);
       return (JSON.parse(r.out) as Array<{ text: string }>)[0].text;
     };
-    expect(await json('--decoder', 'beam')).toBe(line);
-    expect(await json('--decoder', 'beam', '--no-lm')).toBe(lineNoLm);
-    expect(await json()).toBe(line); // the default: beam search with the model's LM
+    expect(await json('--decoder', 'beam')).toBe(page);
+    expect(await json('--decoder', 'beam', '--no-lm')).toBe(pageNoLm);
+    expect(await json()).toBe(page); // the default: beam search with the model's LM
+    expect(await json('--body-scales', '1')).toBe(line);
     expect(await json('--decoder', 'greedy')).toBe(readPage(model, META, rgba).text); // best path: no LM
     const usage = await run('predict', '--model', path.join(__dirname, '..', 'saved_models', 'mnist'), '--no-lm', WORD);
     expect(usage.code).not.toBe(0);

@@ -220,10 +220,15 @@ describe('hwr predict with a line model reads pages', () => {
     const meta = metadata as LineModelMetadata;
     expect(linePreprocessOptionsFor(meta)).toEqual({ height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 });
     const file = path.join(WORDS, 'line-and_then-photo.jpg');
-    const [p] = await predictLineFiles(model, meta, [file]);
+    const [p] = await predictLineFiles(model, meta, [file], { bodyScales: [1] });
     const { rgba } = await decodeRgba(fs.readFileSync(file), file);
-    const expected = padRight(preprocessLineRgba(rgba, { height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 }));
+    const recipe = { height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 };
+    const expected = padRight(preprocessLineRgba(rgba, recipe));
     expect(p.ok && Buffer.compare(Buffer.from(p.input), Buffer.from(expected.uint8))).toBe(0);
+    // By default the line is read at three body heights, and the input shown is the one whose reading was kept.
+    const [q] = await predictLineFiles(model, meta, [file]);
+    const versions = [0.85, 1, 1.15].map((f) => Buffer.from(padRight(preprocessLineRgba(rgba, { ...recipe, bodyHeight: 10 * f })).uint8));
+    expect(q.ok && versions.filter((v) => Buffer.compare(Buffer.from(q.input), v) === 0).length).toBe(1);
     const older = padRight(preprocessLineRgba(rgba, { height: 28 }));
     expect(Buffer.compare(Buffer.from(expected.uint8), Buffer.from(older.uint8))).not.toBe(0); // the two scalings differ
     model.dispose();

@@ -155,6 +155,8 @@ export interface LineReading {
   text: string;
   /** Greedy: probability of the best path; beam: p(text | image) summed over the alignments the beam kept (the LM's score not included). */
   confidence: number;
+  /** log(confidence), finite where confidence underflows to 0 on a long line. */
+  logProb: number;
 }
 
 /** Options of `lineScores`: `ReadLineOptions` without the decoder's. */
@@ -209,7 +211,7 @@ export function decodeLineScores(scores: Float32Array, meta: LineModelMetadata, 
     : greedyDecode(scores, frames, C, { blank: meta.blank });
   let text = '';
   for (const k of decoded.labels) text += meta.charset[k];
-  return { text, confidence: decoded.confidence };
+  return { text, confidence: decoded.confidence, logProb: decoded.logProb };
 }
 
 /**
@@ -240,7 +242,7 @@ export function readPreprocessedLine(
   model: tfl.LayersModel, meta: LineModelMetadata, preprocessed: PreprocessedLine, opts: Pick<ReadLineOptions, 'decoder' | 'beamWidth' | 'lm'> = {},
 ): ReadLine {
   const line = padRight(preprocessed);
-  if (line.empty) return { line, text: '', confidence: 0 };
+  if (line.empty) return { line, text: '', confidence: 0, logProb: -Infinity };
   const [read] = readLineBatch(model, meta, line.pixels, 1, line.width, { ...opts, widths: Int32Array.of(line.inkEnd) });
   return { line, ...read };
 }

@@ -1,8 +1,9 @@
 /**
  * Reading a page of handwriting with a line model: its lines found (image/page.ts), each through the
  * line recipe with the model's own options (`linePreprocessOptionsFor`: its height, and body-height
- * scaling when its metadata has `body`), all read in one batch (`readLineBatch`). Pure (tfjs and the
- * line model's contract, no file access), so a browser could bundle it as well.
+ * scaling when its metadata has `body`), each line at three body heights of which one reading is
+ * kept (body_scales.ts), all read in one batch. Pure (tfjs and the line model's contract, no file
+ * access), so a browser could bundle it as well.
  *
  * An image of a single word or line is read whole, exactly as the web app and the line recipe alone
  * read it; only a page of several lines is read crop by crop.
@@ -13,7 +14,8 @@ import { FloatImage, GrayImage, PixelBox } from '../image/gray';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
-import { LineModelMetadata, linePreprocessOptionsFor, padRight, readLineBatch } from '../lines/line_model';
+import { LineModelMetadata, decodeLineScores, linePreprocessOptionsFor, lineScores, padRight } from '../lines/line_model';
+import { BODY_SCALES, checkBodyScales, chooseScaledReading } from './body_scales';
 
 /** Options of `readPage`. */
 export interface ReadPageOptions {
@@ -29,6 +31,12 @@ export interface ReadPageOptions {
   lm?: BeamSearchLm | null;
   /** The image's name in notes and errors (a file path). Default 'image'. */
   name?: string;
+  /**
+   * Each line is read with the model's body target scaled by each of these factors, and one
+   * reading kept (body_scales.ts); default `BODY_SCALES` (three readings), [1] reads each line
+   * once. Models without body metadata always read once.
+   */
+  bodyScales?: readonly number[];
 }
 
 /** One line of a page as the model read it. */
@@ -76,26 +84,50 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
     ? [{ image: gray, box: layout.lines[0].box, name }]
     : layout.lines.map((l, i) => ({ image: l.image, box: l.box, name: `${name} (line ${i + 1} of ${n})` }));
   const notes = [...layout.notes];
-  const prepared: Array<{ line: PreprocessedLine; box: PixelBox }> = [];
+  // Every version of every line, the one at the factor nearest 1 first: its notes and errors are the line's.
+  const scales = recipe.bodyHeight === undefined ? [1] : [...checkBodyScales(opts.bodyScales ?? BODY_SCALES)].sort((a, b) => Math.abs(a - 1) - Math.abs(b - 1));
+  const prepared: Array<{ versions: PreprocessedLine[]; box: PixelBox }> = [];
   for (const crop of crops) {
-    const line = padRight(preprocessLineGray(crop.image, recipe, crop.name));
-    notes.push(...line.notes);
-    if (!line.empty) prepared.push({ line, box: crop.box });
+    const versions: PreprocessedLine[] = [];
+    for (const f of scales) {
+      const scaled = f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f };
+      let line: PreprocessedLine;
+      try {
+        line = padRight(preprocessLineGray(crop.image, scaled, crop.name));
+      } catch (e) {
+        if (versions.length === 0) throw e;
+        continue; // e.g. too wide at a larger body: the other versions are read
+      }
+      if (versions.length === 0) notes.push(...line.notes);
+      else if (line.empty) continue; // a blank version would read '' with high confidence
+      versions.push(line);
+      if (versions[0].empty) break;
+    }
+    if (!versions[0].empty) prepared.push({ versions, box: crop.box });
   }
   if (prepared.length === 0) {
     if (notes.length === 0) notes.push(`${name}: no ink found (the image looks blank or too faint); nothing to read`);
     return { text: '', confidence: 0, lines: [], notes, skewDegrees: layout.skewDegrees };
   }
-  // One batch, every line padded on the right to the widest (as training batches are).
+  // One batch, every version of every line padded on the right to the widest (as training batches are).
+  const inputs = prepared.flatMap((p) => p.versions);
   const H = meta.height;
-  const width = Math.max(...prepared.map((p) => p.line.width));
-  const pixels = new Float32Array(prepared.length * H * width);
-  prepared.forEach(({ line }, i) => {
+  const width = Math.max(...inputs.map((l) => l.width));
+  const pixels = new Float32Array(inputs.length * H * width);
+  inputs.forEach((line, i) => {
     for (let y = 0; y < H; y++) pixels.set(line.pixels.subarray(y * line.width, (y + 1) * line.width), (i * H + y) * width);
   });
-  const widths = Int32Array.from(prepared, (p) => p.line.inkEnd);
-  const read = readLineBatch(model, meta, pixels, prepared.length, width, { decoder: opts.decoder, beamWidth: opts.beamWidth, lm: opts.lm, widths });
-  const lines = prepared.map((p, i) => ({ text: read[i].text, confidence: read[i].confidence, box: p.box, line: p.line }));
+  const scores = lineScores(model, meta, pixels, inputs.length, width, { widths: Int32Array.from(inputs, (l) => l.inkEnd) });
+  const classes = meta.charset.length + 1;
+  let next = 0;
+  const lines = prepared.map((p) => {
+    const readings = p.versions.map((line) => {
+      const s = scores[next++];
+      return { line, frames: s.length / classes, ...decodeLineScores(s, meta, { decoder: opts.decoder, beamWidth: opts.beamWidth, lm: opts.lm }) };
+    });
+    const kept = readings[chooseScaledReading(readings)];
+    return { text: kept.text, confidence: kept.confidence, box: p.box, line: kept.line };
+  });
   return {
     text: lines.map((l) => l.text).join('\n'),
     confidence: lines.reduce((acc, l) => acc * l.confidence, 1),
