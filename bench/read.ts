@@ -16,6 +16,8 @@
  * - samples: the word and line images in data/samples/words, texts from their file names.
  * A set's clean and degraded lines share their texts and writers: only paper and camera differ.
  * --shrink F writes the synthetic lines and pages at F of their size: a camera of lower resolution.
+ * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
+ * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
  *
  * Every image is written as a PNG into outputs/bench-read/images/ (kept for people to look at) and
@@ -44,12 +46,14 @@ import { lineTestSetOptions } from '../src/lines/test_sets';
 import { recipeFor } from '../src/train/recipes';
 import { gitCommit } from '../src/cli/common';
 import { lineEmnist } from '../src/cli/train_lines';
+import { BODY_SCALES, checkBodyScales } from '../src/read/body_scales';
 import { cpuModel } from './cpu';
 import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR] [--out FILE]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
+                          [--body-scales LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
   --seed S         seed of the synthetic sets (default 7)
@@ -59,6 +63,9 @@ const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
   --samples DIR    word and line images named word-TEXT-... / line-TEXT-... (default data/samples/words)
+  --body-scales L  body-height factors the line model reads each line at, as hwr predict --body-scales
+                   (default 0.85,1,1.15; 1: once)
+  --no-tesseract   the line model's rows only
   --out FILE       JSON report (default outputs/bench-read.json; images go to outputs/bench-read/images/)`;
 
 /** Bad command-line arguments: exit code 2. */
@@ -75,6 +82,10 @@ export interface BenchReadOptions {
   emnistDir?: string;
   split?: string;
   samples: string;
+  /** The line model's `bodyScales` (readPage's default when undefined). */
+  bodyScales?: readonly number[];
+  /** Leave Tesseract out. */
+  tesseract: boolean;
   out: string;
 }
 
@@ -86,7 +97,8 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
       args: argv,
       options: {
         lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
-        split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
+        'no-tesseract': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -109,6 +121,15 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     if (!(f > 0 && f <= 1)) throw new ArgumentError(`--${name} must be a number > 0 and <= 1, got '${String(v)}'`);
     return f;
   };
+  const scales = values['body-scales'];
+  let bodyScales: readonly number[] | undefined;
+  if (scales !== undefined) {
+    try {
+      bodyScales = checkBodyScales(String(scales).split(',').map((v) => (v.trim() === '' ? NaN : Number(v))), '--body-scales');
+    } catch {
+      throw new ArgumentError(`--body-scales must be comma-separated factors between 0.5 and 2 (e.g. 0.85,1,1.15), got '${String(scales)}'`);
+    }
+  }
   return {
     lines: int('lines', 100, 1),
     pages: int('pages', 25, 0),
@@ -118,6 +139,8 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
     samples: String(values.samples ?? path.join('data', 'samples', 'words')),
+    ...(bodyScales ? { bodyScales } : {}),
+    tesseract: !values['no-tesseract'],
     out: String(values.out ?? path.join('outputs', 'bench-read.json')),
   };
 }
@@ -299,14 +322,15 @@ async function main(): Promise<void> {
 
   // First the reading `hwr predict` gives by default (beam search with the model's LM, when it has
   // one): the verdicts are about it. Then best path, the fastest reading, for comparison.
-  const about = `${opts.model}: ${metadata.family} ${metadata.dataset}, height ${metadata.height}, ${metadata.charset.length} characters, readPage on the decoded file`;
+  const scales = `body heights x ${(opts.bodyScales ?? BODY_SCALES).join(', ')}`;
+  const about = `${opts.model}: ${metadata.family} ${metadata.dataset}, height ${metadata.height}, ${metadata.charset.length} characters, readPage on the decoded file at ${scales}`;
   const readers: Reader[] = [
     lineModelReader(model, metadata, lm ? 'line model (beam+lm)' : 'line model (beam)',
       `${about}, beam search width 10${lm ? ` with lm.json (order ${metadata.lm?.order}, alpha ${metadata.lm?.alpha}, beta ${metadata.lm?.beta})` : ''}, ${describeBackend(backend)}`,
-      { decoder: 'beam', lm, owner: false }),
-    lineModelReader(model, metadata, 'line model (greedy)', `${about}, best path, ${describeBackend(backend)}`, { decoder: 'greedy', owner: true }),
+      { decoder: 'beam', lm, owner: false, bodyScales: opts.bodyScales }),
+    lineModelReader(model, metadata, 'line model (greedy)', `${about}, best path, ${describeBackend(backend)}`, { decoder: 'greedy', owner: true, bodyScales: opts.bodyScales }),
   ];
-  for (const make of [tesseractJsReader, tesseractCliReader]) {
+  for (const make of opts.tesseract ? [tesseractJsReader, tesseractCliReader] : []) {
     const r = await make();
     if ('error' in r) notes.push(`no ${make === tesseractJsReader ? 'tesseract.js' : 'Debian tesseract'} row: ${r.error}`);
     else readers.push(r);

@@ -39,6 +39,8 @@ export interface LineReaderOptions {
   lm?: BeamSearchLm | null;
   /** Dispose of the model on close (the last reader sharing it). */
   owner: boolean;
+  /** readPage's `bodyScales` (its default when undefined). */
+  bodyScales?: readonly number[];
 }
 
 /** The line model as `hwr predict` reads a file: bytes -> RGBA (EXIF applied) -> `readPage`. */
@@ -49,7 +51,7 @@ export function lineModelReader(model: tfl.LayersModel, meta: LineModelMetadata,
     describe,
     async read(file) {
       const { rgba } = await decodeRgba(await readImageBytes(file), file);
-      return readPage(model, meta, rgba, { name: file, decoder: opts.decoder, lm: opts.lm ?? undefined }).text;
+      return readPage(model, meta, rgba, { name: file, decoder: opts.decoder, lm: opts.lm ?? undefined, bodyScales: opts.bodyScales }).text;
     },
     async close() {
       if (opts.owner) model.dispose();

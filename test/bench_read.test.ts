@@ -151,19 +151,22 @@ describe('parseBenchReadArgs', () => {
   test('defaults', () => {
     expect(parseBenchReadArgs([])).toEqual({
       lines: 100, pages: 25, seed: 7, shrink: 1, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
-      samples: 'data/samples/words', out: 'outputs/bench-read.json',
+      samples: 'data/samples/words', out: 'outputs/bench-read.json', tesseract: true,
     });
+    expect(parseBenchReadArgs(['--body-scales', '1', '--no-tesseract'])).toMatchObject({ bodyScales: [1], tesseract: false });
+    expect(parseBenchReadArgs(['--body-scales', '0.85,1,1.15']).bodyScales).toEqual([0.85, 1, 1.15]);
     expect(parseBenchReadArgs(['--lines', '20', '--emnist-dir', 'd', '--split', 'emnist62'])).toMatchObject({ lines: 20, emnistDir: 'd', split: 'emnist62' });
     expect(parseBenchReadArgs(['--pages', '0'])).toMatchObject({ pages: 0 });
     expect(parseBenchReadArgs(['--shrink', '0.5'])).toMatchObject({ shrink: 0.5 });
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
-    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--bogus'], ['extra']]) {
+    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--bogus'], ['extra']]) {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);
     expect(() => parseBenchReadArgs(['--shrink', 'half'])).toThrow(/--shrink must be a number > 0 and <= 1, got 'half'/);
+    expect(() => parseBenchReadArgs(['--body-scales', '0.9,x'])).toThrow(/--body-scales must be comma-separated factors between 0.5 and 2 .*got '0.9,x'/);
   });
 });
 
