@@ -8,6 +8,7 @@
  * words; deterministic by --seed):
  * - fonts-clean / fonts-degraded: held-out handwriting fonts on clean white paper / under the
  *   training mix of paper and camera (15% of those clean too, as in training and `hwr evaluate`);
+ *   fonts-desk: the degraded photos with the desk around the paper (src/synth/desk.ts);
  * - emnist-clean / emnist-degraded: EMNIST ByClass test letters, likewise (skipped, with a note,
  *   when EMNIST ByClass is not found);
  * - pages-fonts / pages-emnist: --pages pages of 2-6 such lines each (src/synth/page.ts), other
@@ -41,7 +42,8 @@ import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { describeBackend, initBackend } from '../src/runtime/backend';
 import { HandwritingGenerator, LINE_GEOMETRY, createHandwritingGenerator } from '../src/synth/handwriting';
 import { syntheticPage } from '../src/synth/page';
-import { deriveSeed } from '../src/util/rng';
+import { createRng, deriveSeed } from '../src/util/rng';
+import { photoOnDesk } from '../src/synth/desk';
 import { lineTestSetOptions } from '../src/lines/test_sets';
 import { recipeFor } from '../src/train/recipes';
 import { gitCommit } from '../src/cli/common';
@@ -247,6 +249,12 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   const fonts = test.fonts!;
   sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir, opts.shrink));
   sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir, opts.shrink));
+  const onDesk = createHandwritingGenerator(fonts);
+  sets.push(await writtenSet('fonts-desk', 'the fonts-degraded photos with the desk around the paper (src/synth/desk.ts)', n, dir, opts.shrink, (i) => {
+    const { photo, line } = onDesk.stages(i);
+    const rgba = photoOnDesk(photo.image, createRng(deriveSeed(opts.seed, 'desk', i))).image;
+    return { rgba, image: { target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) } };
+  }));
   if ('error' in emnist) {
     for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
   } else {

@@ -6,7 +6,8 @@
  * access), so a browser could bundle it as well.
  *
  * An image of a single word or line is read whole, exactly as the web app and the line recipe alone
- * read it; only a page of several lines is read crop by crop.
+ * read it; only a page of several lines is read crop by crop. A photo showing the desk around the
+ * sheet of paper is read as the sheet alone (image/sheet.ts).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
@@ -14,6 +15,7 @@ import { FloatImage, GrayImage, PixelBox } from '../image/gray';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
+import { findSheet, sheetImage } from '../image/sheet';
 import { LineModelMetadata, decodeLineScores, linePreprocessOptionsFor, lineScores, padRight } from '../lines/line_model';
 import { BODY_SCALES, checkBodyScales, chooseScaledReading } from './body_scales';
 
@@ -77,12 +79,16 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   const name = opts.name ?? 'image';
   const recipe: LinePreprocessOptions = { ...linePreprocessOptionsFor(meta), ...opts.preprocess, height: meta.height, multiLineNote: false };
   // The gray image the line recipe makes from RGBA (`preprocessLineRgba`), so a single line reads exactly as it would alone.
-  const gray: GrayImage = isRgba(image) ? rgbaToGray(image, { maxSide: recipe.maxSide ?? 2048 }).image : image;
+  const photo: GrayImage = isRgba(image) ? rgbaToGray(image, { maxSide: recipe.maxSide ?? 2048 }).image : image;
+  // A sheet of paper with the desk around it: only the sheet is read (boxes stay in the image's pixels).
+  const sheet = findSheet(photo);
+  const gray = sheet ? sheetImage(photo, sheet) : photo;
+  const at = (box: PixelBox): PixelBox => (sheet ? { ...box, x: box.x + sheet.box.x, y: box.y + sheet.box.y } : box);
   const layout = findTextLines(gray, opts.page, name);
   const n = layout.lines.length;
   const crops: Array<{ image: GrayImage | FloatImage; box: PixelBox; name: string }> = n === 1
-    ? [{ image: gray, box: layout.lines[0].box, name }]
-    : layout.lines.map((l, i) => ({ image: l.image, box: l.box, name: `${name} (line ${i + 1} of ${n})` }));
+    ? [{ image: gray, box: at(layout.lines[0].box), name }]
+    : layout.lines.map((l, i) => ({ image: l.image, box: at(l.box), name: `${name} (line ${i + 1} of ${n})` }));
   const notes = [...layout.notes];
   // Every version of every line, the one at the factor nearest 1 first: its notes and errors are the line's.
   const scales = recipe.bodyHeight === undefined ? [1] : [...checkBodyScales(opts.bodyScales ?? BODY_SCALES)].sort((a, b) => Math.abs(a - 1) - Math.abs(b - 1));
