@@ -192,6 +192,16 @@ describe('hwr predict with a line model reads pages', () => {
     truthBoxes = await trueBoxes(spec);
   }, 60_000);
 
+  test('a photo larger than the reader works at (2048 px): boxes are in the photo\'s own pixels', async () => {
+    const big = path.join(dir, 'two-lines-big.png');
+    await sharp(pageFile).resize({ width: 4 * 700, kernel: 'nearest' }).toFile(big);
+    const r = await run('predict', '--model', pageModelDir, '--json', '--out', path.join(dir, 'big-grid.png'), big);
+    expect(r.code).toBe(0);
+    const lines = (JSON.parse(r.out) as Row[])[0].lines as LineRow[];
+    expect(lines).toHaveLength(2);
+    lines.forEach((l, i) => expect(iou(l.box, { x: 4 * truthBoxes[i].x, y: 4 * truthBoxes[i].y, width: 4 * truthBoxes[i].width, height: 4 * truthBoxes[i].height })).toBeGreaterThan(0.5));
+  }, 60_000);
+
   test('a two-line image: --json gives both lines top to bottom, the text joined with a newline; the table indents them', async () => {
     const grid = path.join(dir, 'page-grid.png');
     const r = await run('predict', '--model', pageModelDir, '--json', '--out', grid, pageFile);

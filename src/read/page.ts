@@ -83,7 +83,15 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   // A sheet of paper with the desk around it: only the sheet is read (boxes stay in the image's pixels).
   const sheet = findSheet(photo);
   const gray = sheet ? sheetImage(photo, sheet) : photo;
-  const at = (box: PixelBox): PixelBox => (sheet ? { ...box, x: box.x + sheet.box.x, y: box.y + sheet.box.y } : box);
+  // Boxes in the input's pixels: past the sheet's corner, and back from the gray image's size when
+  // a large photo was shrunk for reading.
+  const [sx, sy] = [image.width / photo.width, image.height / photo.height];
+  const at = (box: PixelBox): PixelBox => {
+    const [x, y] = sheet ? [box.x + sheet.box.x, box.y + sheet.box.y] : [box.x, box.y];
+    if (sx === 1 && sy === 1) return { x, y, width: box.width, height: box.height };
+    const [x0, y0] = [Math.floor(x * sx), Math.floor(y * sy)];
+    return { x: x0, y: y0, width: Math.min(image.width, Math.ceil((x + box.width) * sx)) - x0, height: Math.min(image.height, Math.ceil((y + box.height) * sy)) - y0 };
+  };
   const layout = findTextLines(gray, opts.page, name);
   const n = layout.lines.length;
   const crops: Array<{ image: GrayImage | FloatImage; box: PixelBox; name: string }> = n === 1
