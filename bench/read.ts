@@ -48,7 +48,7 @@ import { lineTestSetOptions } from '../src/lines/test_sets';
 import { recipeFor } from '../src/train/recipes';
 import { gitCommit } from '../src/cli/common';
 import { lineEmnist } from '../src/cli/train_lines';
-import { BODY_SCALES, checkBodyScales } from '../src/read/body_scales';
+import { BODY_SCALES, parseBodyScales } from '../src/read/body_scales';
 import { cpuModel } from './cpu';
 import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
@@ -127,9 +127,9 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
   let bodyScales: readonly number[] | undefined;
   if (scales !== undefined) {
     try {
-      bodyScales = checkBodyScales(String(scales).split(',').map((v) => (v.trim() === '' ? NaN : Number(v))), '--body-scales');
-    } catch {
-      throw new ArgumentError(`--body-scales must be comma-separated factors between 0.5 and 2 (e.g. 0.85,1,1.15), got '${String(scales)}'`);
+      bodyScales = parseBodyScales(String(scales), '--body-scales');
+    } catch (e) {
+      throw new ArgumentError((e as Error).message);
     }
   }
   return {

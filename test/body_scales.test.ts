@@ -2,7 +2,7 @@
  * Reading a line at several body heights (src/read/body_scales.ts): which reading is kept, and the
  * factors' checks. readPage's use of it is in predict_lines.test.ts and line_lm.test.ts.
  */
-import { BODY_SCALES, checkBodyScales, chooseScaledReading } from '../src/read/body_scales';
+import { BODY_SCALES, checkBodyScales, chooseScaledReading, parseBodyScales } from '../src/read/body_scales';
 
 const r = (text: string, logProb: number, frames: number) => ({ text, logProb, frames });
 
@@ -25,4 +25,12 @@ test('factors are checked: a non-empty list within [0.5, 2], named in the messag
   expect(() => checkBodyScales([])).toThrow(/bodyScales must be one or more factors between 0.5 and 2.*got \[\]/);
   expect(() => checkBodyScales([1, 3], '--body-scales')).toThrow(/^--body-scales must be .*got \[1,3\]/);
   expect(() => checkBodyScales([NaN])).toThrow(/got \[null\]/);
+});
+
+test('factors as a command line writes them: parsed, checked, the text quoted as given', () => {
+  expect(parseBodyScales('0.85,1,1.15', '--body-scales')).toEqual([0.85, 1, 1.15]);
+  expect(parseBodyScales(' 1 ', '--body-scales')).toEqual([1]);
+  for (const bad of ['', '1,', 'x', '0.4', '1,,1']) {
+    expect(() => parseBodyScales(bad, '--body-scales')).toThrow(new RegExp(`^--body-scales must be comma-separated factors between 0.5 and 2 .*got '${bad}'\\.$`));
+  }
 });

@@ -6,17 +6,16 @@ import { geometryForDataset } from '../image/preprocess';
 import { ModelMetadata } from '../io/saved_model';
 import { isLineModel, lineMetadataProblem, loadLineLm } from '../lines/read';
 import { LinePrediction, predictLineFiles, predictSegmentedFiles, readsAsExpected, saveLinePredictionGrid } from '../read/lines';
-import { BODY_SCALES, checkBodyScales } from '../read/body_scales';
+import { BODY_SCALES, parseBodyScales } from '../read/body_scales';
 import { Command, UsageError, intOption } from './args';
 
 /** `--body-scales 0.85,1,1.15`: the factors, checked (a usage error names what is wrong). */
 function bodyScalesOption(value: unknown): readonly number[] | undefined {
   if (value === undefined) return undefined;
-  const scales = String(value).split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
   try {
-    return checkBodyScales(scales, '--body-scales');
+    return parseBodyScales(String(value), '--body-scales');
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.replace(/got \[.*\]\.$/, `got '${String(value)}'.`)}`);
+    throw new UsageError((e as Error).message);
   }
 }
 

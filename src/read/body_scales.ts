@@ -31,6 +31,18 @@ export function checkBodyScales(scales: readonly number[], name = 'bodyScales'):
 }
 
 /**
+ * Factors written as a command line takes them, `0.85,1,1.15`, parsed and checked
+ * (`checkBodyScales`); `name` (the flag) in the message, which quotes the text as given.
+ */
+export function parseBodyScales(text: string, name: string): readonly number[] {
+  try {
+    return checkBodyScales(text.split(',').map((v) => (v.trim() === '' ? NaN : Number(v))), name);
+  } catch {
+    throw new Error(`${name} must be comma-separated factors between 0.5 and 2 (e.g. 0.85,1,1.15; 1 reads each line once), got '${text}'.`);
+  }
+}
+
+/**
  * Index of the reading to keep: among the texts read most often, if some text was read by two
  * versions or more, else among all, the one with the highest log-probability per frame (ties: the
  * first). -1 for no readings.
