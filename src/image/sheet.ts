@@ -55,6 +55,26 @@ const MIN_EDGE_STEP = 0.6;
  */
 const STROKE_FRACTION = 60;
 
+/**
+ * The cells 4-connected to `start` through cells `take` accepts, `start` first ([] when it refuses
+ * `start`). `take` accepts a cell once: it marks what it accepts.
+ */
+function region4(start: number, cols: number, rows: number, take: (k: number) => boolean): number[] {
+  if (!take(start)) return [];
+  const region: number[] = [];
+  const stack = [start];
+  while (stack.length) {
+    const k = stack.pop()!;
+    region.push(k);
+    const x = k % cols;
+    if (x > 0 && take(k - 1)) stack.push(k - 1);
+    if (x < cols - 1 && take(k + 1)) stack.push(k + 1);
+    if (k >= cols && take(k - cols)) stack.push(k - cols);
+    if (k < (rows - 1) * cols && take(k + cols)) stack.push(k + cols);
+  }
+  return region;
+}
+
 /** Medians of the pixels (0..1) in the sheet's cells and in the surroundings' cells. */
 function pixelMedians(img: FloatImage, cells: Uint8Array, around: Uint8Array, cellSize: number, cols: number): { sheetMedian: number; aroundMedian: number } {
   const { width: W, height: H, data } = img;
@@ -134,45 +154,25 @@ export function findSheet(gray: GrayImage): Sheet | null {
   // Surroundings: dark cells 4-connected to the border (2 marks them).
   const mark = new Uint8Array(cols * rows);
   for (let k = 0; k < mark.length; k++) mark[k] = level[k] > t ? 1 : 0;
-  const stack: number[] = [];
-  const seed = (k: number) => {
-    if (mark[k] === 0) {
-      mark[k] = 2;
-      stack.push(k);
-    }
+  const takeDark = (k: number): boolean => {
+    if (mark[k] !== 0) return false;
+    mark[k] = 2;
+    return true;
   };
-  for (let x = 0; x < cols; x++) { seed(x); seed((rows - 1) * cols + x); }
-  for (let y = 0; y < rows; y++) { seed(y * cols); seed(y * cols + cols - 1); }
   let surroundings = 0;
-  while (stack.length) {
-    const k = stack.pop()!;
-    surroundings++;
-    const x = k % cols;
-    if (x > 0) seed(k - 1);
-    if (x < cols - 1) seed(k + 1);
-    if (k >= cols) seed(k - cols);
-    if (k < (rows - 1) * cols) seed(k + cols);
-  }
+  for (let x = 0; x < cols; x++) surroundings += region4(x, cols, rows, takeDark).length + region4((rows - 1) * cols + x, cols, rows, takeDark).length;
+  for (let y = 0; y < rows; y++) surroundings += region4(y * cols, cols, rows, takeDark).length + region4(y * cols + cols - 1, cols, rows, takeDark).length;
   if (surroundings < MIN_SURROUNDINGS * cols * rows) return null;
-  // The sheet: the largest 4-connected region of bright cells (3 marks it).
+  // The sheet: the largest 4-connected region of bright cells.
   let best: number[] = [];
   const seen = new Uint8Array(cols * rows);
+  const takeBright = (k: number): boolean => {
+    if (mark[k] !== 1 || seen[k]) return false;
+    seen[k] = 1;
+    return true;
+  };
   for (let start = 0; start < mark.length; start++) {
-    if (mark[start] !== 1 || seen[start]) continue;
-    const region: number[] = [];
-    seen[start] = 1;
-    stack.push(start);
-    while (stack.length) {
-      const k = stack.pop()!;
-      region.push(k);
-      const x = k % cols;
-      for (const n of [x > 0 ? k - 1 : -1, x < cols - 1 ? k + 1 : -1, k >= cols ? k - cols : -1, k < (rows - 1) * cols ? k + cols : -1]) {
-        if (n >= 0 && mark[n] === 1 && !seen[n]) {
-          seen[n] = 1;
-          stack.push(n);
-        }
-      }
-    }
+    const region = region4(start, cols, rows, takeBright);
     if (region.length > best.length) best = region;
   }
   if (best.length < MIN_SHEET * cols * rows) return null;
