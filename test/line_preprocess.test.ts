@@ -34,6 +34,8 @@ const SITUATIONS: Array<[string, SampleSpec]> = [
   ['blue pen on paper, lighting gradient and vignette (photo)', { ...base, file: 'photo.jpg', background: 'paper', ink: BLUE, shade: 0.5 }],
   ['dark strokes on a transparent PNG', { ...base, file: 'transparent.png', background: 'transparent', ink: BLACK }],
   ['white strokes on a black canvas', { ...base, file: 'canvas.png', background: 'canvas', ink: WHITE }],
+  // Absorbs ~11% of the light: the faint pencil the recipe took for a blank page at its earlier minContrast (0.15).
+  ['faint pencil on paper, a tenth darker than the paper', { ...base, file: 'pencil.jpg', background: 'paper', ink: [218, 216, 211], shade: 0.3 }],
 ];
 
 async function preprocessSpec(spec: SampleSpec, opts = {}): Promise<PreprocessedLine> {

@@ -83,7 +83,7 @@ export interface PageOptions extends InkMapOptions {
   maxSide?: number;
   /** Largest page skew corrected, degrees either way. Default 15. */
   maxSkewDegrees?: number;
-  /** Weakest ink-to-background difference (0..1) that counts as ink; below it the page is blank. Default 0.15. */
+  /** Weakest ink-to-background difference (0..1) that counts as ink; below it the page is blank. Default `MIN_INK_CONTRAST` (line.ts). */
   minContrast?: number;
   /**
    * Two lines are split at a valley of the row profile no higher than this share of the lower of
