@@ -20,6 +20,7 @@ import { normaliseInk } from './preprocess';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
 import { eraseRuledInk, removeRuledLines } from './rules';
 import { estimateSkew, rotateImage } from './skew';
+import { SlantRange, estimateSlant, shearImage, slantCorrection } from './slant';
 import { SpeckOptions, dropSpecks, findSpecks } from './specks';
 import { Mask, boundingBoxAbove, connectedComponents, maskBoundingBox, otsuThreshold, thresholdMask } from './threshold';
 
@@ -73,6 +74,12 @@ export interface LinePreprocessOptions extends InkMapOptions, RgbaToGrayOptions 
   deskew?: boolean;
   /** Largest skew of one line corrected, degrees. Default 10. */
   maxSkewDegrees?: number;
+  /**
+   * Writing that leans outside this range (slant.ts) is sheared to lean less, after the deskew.
+   * Default null (never): the training lines are made without it; readers of a line model whose
+   * training slants are known pass `TRAINING_SLANTS` (`linePreprocessOptionsFor`).
+   */
+  slantRange?: SlantRange | null;
   /** Say so in `notes` when the ink looks like several lines of text. Default true; page reading, which splits lines itself, turns it off. */
   multiLineNote?: boolean;
   /**
@@ -129,6 +136,8 @@ export interface PreprocessedLine {
   body: BodyBand | null;
   /** The line was turned by -skewDegrees before measuring (0 when not deskewed). */
   skewDegrees: number;
+  /** Then sheared so that strokes leaning this many degrees stand upright (0: not sheared; see `slantRange`). */
+  slantDegrees: number;
   /** Ruled lines taken out of the ink. */
   ruledLines: number;
 }
@@ -473,21 +482,23 @@ function cleanLine(
   const deskew = opts.deskew && box.width >= MIN_DESKEW_ASPECT * box.height;
   // Without ruled lines the writing's skew is the one just measured.
   const skew = !deskew ? 0 : rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees, inkBox: box }) : paperSkew;
+  let line: CleanLine;
   if (skew === 0) {
     const crop = rimmed(box, ink.width, ink.height);
-    return { ...base, ink: cropImage(cleanInk, crop), mask: cropMask(cleanMask, crop), offset: { x: crop.x, y: crop.y } };
+    line = { ...base, ink: cropImage(cleanInk, crop), mask: cropMask(cleanMask, crop), offset: { x: crop.x, y: crop.y } };
+  } else {
+    const turned = rotateImage(cleanInk, -skew, { fill: 0, window: rimmed(box, ink.width, ink.height), crop: true });
+    line = {
+      ...base,
+      canvasWidth: turned.rotation.width,
+      canvasHeight: turned.rotation.height,
+      skewDegrees: skew,
+      ink: turned.image,
+      mask: dropSpecks(thresholdMask(turned.image, level), specks).mask,
+      offset: { x: turned.box.x, y: turned.box.y },
+    };
   }
-  const turned = rotateImage(cleanInk, -skew, { fill: 0, window: rimmed(box, ink.width, ink.height), crop: true });
-  const { x, y } = turned.box;
-  return {
-    ...base,
-    canvasWidth: turned.rotation.width,
-    canvasHeight: turned.rotation.height,
-    skewDegrees: skew,
-    ink: turned.image,
-    mask: dropSpecks(thresholdMask(turned.image, level), specks).mask,
-    offset: { x, y },
-  };
+  return line;
 }
 
 /**
@@ -639,6 +650,13 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
     return { found, clean: found.blank ? null : cleanLine(found.ink.image, found.mask, found.box, found.level, found.strokeWidth, cleanOptions) };
   };
   let { found, clean: cleaned } = inkOf(work);
+  // Writing that leans further than the model's training lines is sheared upright (slant.ts) and
+  // its ink found again; the slant is measured on the whole image's ink, as the range was.
+  const slant = opts.slantRange && !found.blank ? slantCorrection(estimateSlant(found.mask), opts.slantRange) : 0;
+  if (slant !== 0) {
+    work = shearImage(work, slant, 'edge').image;
+    ({ found, clean: cleaned } = inkOf(work));
+  }
   // Small writing is enlarged and its ink found again: the threshold, the specks, the deskew and
   // the body estimate work in whole pixels, and lose much of a 7-pixel body's letters.
   // The body measured here is the one used below unless the image is enlarged (then measured again).
@@ -669,6 +687,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
       foundCharHeight: 0,
       body: null,
       skewDegrees: 0,
+      slantDegrees: 0,
       ruledLines: 0,
     };
   };
@@ -689,7 +708,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
     ...base, workWidth: clean.canvasWidth, workHeight: clean.canvasHeight, enlarged: enlarge, empty: false, notes,
     inkBox: { ...inkBox, x: inkBox.x + offset.x, y: inkBox.y + offset.y },
     body: { top: body.top + offset.y, baseline: body.baseline + offset.y, bodyHeight: body.bodyHeight },
-    skewDegrees: clean.skewDegrees, ruledLines: clean.ruledLines,
+    skewDegrees: clean.skewDegrees, slantDegrees: slant, ruledLines: clean.ruledLines,
   };
   const tooWide = (width: number) => new LineTooWideError(
     `${name}: the writing is ${width} px wide at the model's height of ${H} px (${(width / H).toFixed(0)}:1), ` +

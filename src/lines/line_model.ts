@@ -15,6 +15,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { BeamSearchLm, beamSearchDecode, greedyDecode } from '../ctc/decode';
 import { lineFrames } from '../ctc/frames';
 import type { LinePreprocessOptions, PreprocessedLine } from '../image/line';
+import { TRAINING_SLANTS } from '../image/slant';
 import type { ModelMetadata } from '../io/metadata';
 
 /** The metadata fields of a line model (on top of the usual ones). */
@@ -86,13 +87,16 @@ export function lineMetadataProblem(meta: ModelMetadata, file: string): string |
 /**
  * The line recipe's options for a line model: its height, the widest line it reads, and, when its
  * metadata has `body`, body-height scaling with the baseline where its training lines had it. The
- * one place that decides, for `hwr predict`, page reading and the web app alike.
+ * one place that decides, for `hwr predict`, page reading and the web app alike. Such a model also
+ * reads writing that leans further than its training lines with the slant sheared out (slant.ts).
  */
 export function linePreprocessOptionsFor(meta: LineModelMetadata): LinePreprocessOptions {
   const opts: LinePreprocessOptions = { height: meta.height, maxWidth: MAX_LINE_ASPECT * meta.height };
   if (meta.body) {
     opts.bodyHeight = meta.body.height;
     opts.baselineRow = meta.body.baseline;
+    // The models scaled by the body are the ones trained on the generator's slants (slant.ts).
+    opts.slantRange = TRAINING_SLANTS;
   }
   return opts;
 }
