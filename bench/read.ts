@@ -16,7 +16,10 @@
  *   (Tesseract as a block, psm 6); "lines ok" counts the pages read as their number of lines;
  * - samples: the word and line images in data/samples/words, texts from their file names.
  * A set's clean and degraded lines share their texts and writers: only paper and camera differ.
- * --shrink F writes the synthetic lines and pages at F of their size: a camera of lower resolution.
+ * --shrink F writes the synthetic lines and pages at F of their size: a camera of lower resolution;
+ * --slant D leans their writing a further D degrees (tops to the right for positive): a writer who
+ * slants more than the training lines; --contrast F fades their ink to F of its difference from
+ * the paper: faint pencil, a dim photo.
  * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
@@ -36,7 +39,9 @@ import { parseArgs } from 'util';
 import sharp from 'sharp';
 import { Dataset } from '../src/data/dataset';
 import { decodeRgba, readImageBytes } from '../src/image/decode';
+import { quantile } from '../src/image/gray';
 import { RgbaImage } from '../src/image/rgba';
+import { shearImage } from '../src/image/slant';
 import { textFromFilename } from '../src/image/samples';
 import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { describeBackend, initBackend } from '../src/runtime/backend';
@@ -54,13 +59,16 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
                           [--body-scales LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
   --seed S         seed of the synthetic sets (default 7)
   --shrink F       synthetic lines and pages written at F of their size, 0 < F <= 1 (default 1):
                    photos of lower resolution, the writing's body 5-10 px at 0.25-0.5
+  --slant D        synthetic lines and pages leaning a further D degrees, -45 <= D <= 45 (default 0;
+                   backwards: --slant=-20)
+  --contrast F     their ink faded to F of its difference from the paper, 0 < F <= 1 (default 1)
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
@@ -80,6 +88,10 @@ export interface BenchReadOptions {
   seed: number;
   /** Synthetic images are shrunk to this share of their size before they are written (1: not). */
   shrink: number;
+  /** Synthetic images are sheared so that their writing leans this many degrees further (0: not). */
+  slant: number;
+  /** Synthetic images' ink is faded to this share of its difference from the paper (1: not). */
+  contrast: number;
   model: string;
   emnistDir?: string;
   split?: string;
@@ -98,7 +110,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     values = parseArgs({
       args: argv,
       options: {
-        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
         'no-tesseract': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -123,6 +135,13 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     if (!(f > 0 && f <= 1)) throw new ArgumentError(`--${name} must be a number > 0 and <= 1, got '${String(v)}'`);
     return f;
   };
+  const degrees = (name: string, limit: number): number => {
+    const v = values[name];
+    if (v === undefined) return 0;
+    const d = Number(v);
+    if (!(Math.abs(d) <= limit)) throw new ArgumentError(`--${name} must be a number of degrees from -${limit} to ${limit}, got '${String(v)}'`);
+    return d;
+  };
   const scales = values['body-scales'];
   let bodyScales: readonly number[] | undefined;
   if (scales !== undefined) {
@@ -137,6 +156,8 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     pages: int('pages', 25, 0),
     seed: int('seed', 7, 0),
     shrink: fraction('shrink', 1),
+    slant: degrees('slant', 45),
+    contrast: fraction('contrast', 1),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
@@ -168,40 +189,68 @@ export interface BenchSet {
 /** Tesseract's page segmentation for a target: one line, or a block of several. */
 const psmFor = (target: string): Psm => (target.includes('\n') ? 6 : 7);
 
-/** Writes RGBA pixels as a PNG that claims no resolution (see png_chunks.ts), shrunk to `shrink` of their size (lanczos, as a camera of lower resolution). */
-async function writePng(rgba: RgbaImage, file: string, shrink = 1): Promise<void> {
-  const data = Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength);
-  let img = sharp(data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } });
-  if (shrink < 1) img = img.resize(Math.max(1, Math.round(rgba.width * shrink)), Math.max(1, Math.round(rgba.height * shrink)), { kernel: 'lanczos3' });
+/** How the synthetic images are changed before they are written (the options' --shrink, --slant, --contrast). */
+export type Look = Pick<BenchReadOptions, 'shrink' | 'slant' | 'contrast'>;
+
+/**
+ * The RGBA image with its ink faded to `contrast` of its difference from the paper (each channel
+ * towards its median, which the paper holds) and its writing leaning `slant` degrees further
+ * (sheared about the middle row; the uncovered corners repeat the rows' ends, i.e. paper).
+ */
+export function changedLook(rgba: RgbaImage, look: Look): RgbaImage {
+  if (look.contrast === 1 && look.slant === 0) return rgba;
+  const n = rgba.width * rgba.height;
+  const channels = [0, 1, 2, 3].map((c) => {
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = rgba.data[4 * i + c];
+    if (look.contrast !== 1 && c < 3) {
+      const paper = quantile(data, 0.5);
+      for (let i = 0; i < n; i++) data[i] = paper + (data[i] - paper) * look.contrast;
+    }
+    // shearImage stands strokes leaning by its angle upright: the opposite angle leans them.
+    return look.slant === 0 ? { width: rgba.width, height: rgba.height, data } : shearImage({ width: rgba.width, height: rgba.height, data }, -look.slant, 'edge').image;
+  });
+  const { width, height } = channels[0];
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 4; c++) data[4 * i + c] = Math.round(channels[c].data[i]);
+  return { width, height, data };
+}
+
+/** Writes RGBA pixels as a PNG that claims no resolution (see png_chunks.ts), changed by `look`, then shrunk to `look.shrink` of their size (lanczos, as a camera of lower resolution). */
+async function writePng(rgba: RgbaImage, file: string, look: Look = { shrink: 1, slant: 0, contrast: 1 }): Promise<void> {
+  const changed = changedLook(rgba, look);
+  const data = Buffer.from(changed.data.buffer, changed.data.byteOffset, changed.data.byteLength);
+  let img = sharp(data, { raw: { width: changed.width, height: changed.height, channels: 4 } });
+  if (look.shrink < 1) img = img.resize(Math.max(1, Math.round(changed.width * look.shrink)), Math.max(1, Math.round(changed.height * look.shrink)), { kernel: 'lanczos3' });
   const png = await img.png().toBuffer();
   fs.writeFileSync(file, dropPngChunks(png, ['pHYs'], file));
 }
 
 /** Writes n made images as PNGs (`name-0000.png`, ...): make(i) gives image i's RGBA and what it holds. */
 async function writtenSet(
-  name: string, description: string, n: number, dir: string, shrink: number, make: (i: number) => { rgba: RgbaImage; image: Omit<BenchImage, 'file'> },
+  name: string, description: string, n: number, dir: string, look: Look, make: (i: number) => { rgba: RgbaImage; image: Omit<BenchImage, 'file'> },
 ): Promise<BenchSet> {
   const images: BenchImage[] = [];
   for (let i = 0; i < n; i++) {
     const { rgba, image } = make(i);
     const file = path.join(dir, `${name}-${String(i).padStart(4, '0')}.png`);
-    await writePng(rgba, file, shrink);
+    await writePng(rgba, file, look);
     images.push({ file, ...image });
   }
   return { name, description, images };
 }
 
 /** The first n photos of a generator (the RGBA before the line recipe). */
-function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string, shrink: number): Promise<BenchSet> {
-  return writtenSet(name, description, n, dir, shrink, (i) => {
+function syntheticSet(name: string, description: string, gen: HandwritingGenerator, n: number, dir: string, look: Look): Promise<BenchSet> {
+  return writtenSet(name, description, n, dir, look, (i) => {
     const { photo, line } = gen.stages(i);
     return { rgba: photo.image, image: { target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) } };
   });
 }
 
 /** The first n pages of a generator's lines (`syntheticPage`); Tesseract reads them as a block (psm 6). */
-function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, shrink: number): Promise<BenchSet> {
-  return writtenSet(name, description, n, dir, shrink, (i) => {
+function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look): Promise<BenchSet> {
+  return writtenSet(name, description, n, dir, look, (i) => {
     const page = syntheticPage(gen, i, { seed });
     return { rgba: page.photo.image, image: { target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 } };
   });
@@ -247,10 +296,10 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   const sets: BenchSet[] = [];
   console.error(`writing ${n} lines per synthetic set into ${dir} ...`);
   const fonts = test.fonts!;
-  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir, opts.shrink));
-  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir, opts.shrink));
+  sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir, opts));
+  sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir, opts));
   const onDesk = createHandwritingGenerator(fonts);
-  sets.push(await writtenSet('fonts-desk', 'the fonts-degraded photos with the desk around the paper (src/synth/desk.ts)', n, dir, opts.shrink, (i) => {
+  sets.push(await writtenSet('fonts-desk', 'the fonts-degraded photos with the desk around the paper (src/synth/desk.ts)', n, dir, opts, (i) => {
     const { photo, line } = onDesk.stages(i);
     const rgba = photoOnDesk(photo.image, createRng(deriveSeed(opts.seed, 'desk', i))).image;
     return { rgba, image: { target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) } };
@@ -259,16 +308,16 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
     for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
   } else {
     const letters = test.emnist!;
-    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir, opts.shrink));
-    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir, opts.shrink));
+    sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir, opts));
+    sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir, opts));
   }
   if (opts.pages > 0) {
     // Their own lines (another seed than the line sets'), so a page repeats no line of those sets.
     const pageSeed = deriveSeed(opts.seed, 'pages');
     const about = '2-6 lines a page at one body height, the paper-and-camera mix at strength 0.2-1 (no ruled paper), test words';
-    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts.shrink));
+    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts));
     if (!('error' in emnist)) {
-      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts.shrink));
+      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts));
     }
   }
   sets.push(await samplesSet(opts.samples, dir));
@@ -363,7 +412,8 @@ async function main(): Promise<void> {
   const load = `load average ${loadStart[0].toFixed(2)} at the start, ${loadEnd[0].toFixed(2)} at the end (1 min)`;
   const verdicts = formatVerdicts(reports);
 
-  const shrunk = opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '';
+  const shrunk = (opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '') +
+    (opts.slant !== 0 ? `, leaning a further ${opts.slant} degrees` : '') + (opts.contrast < 1 ? `, ink at ${opts.contrast} of its contrast` : '');
   console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}${shrunk}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);

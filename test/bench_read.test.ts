@@ -4,7 +4,7 @@
  * the figures are checked against counts done by hand from the definitions.
  */
 import sharp from 'sharp';
-import { ArgumentError, BenchSet, parseBenchReadArgs, readSet } from '../bench/read';
+import { ArgumentError, BenchSet, changedLook, parseBenchReadArgs, readSet } from '../bench/read';
 import { dropPngChunks } from '../bench/png_chunks';
 import { Reader } from '../bench/read_readers';
 import {
@@ -150,7 +150,7 @@ describe('readSet with a fake reader', () => {
 describe('parseBenchReadArgs', () => {
   test('defaults', () => {
     expect(parseBenchReadArgs([])).toEqual({
-      lines: 100, pages: 25, seed: 7, shrink: 1, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
+      lines: 100, pages: 25, seed: 7, shrink: 1, slant: 0, contrast: 1, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
       samples: 'data/samples/words', out: 'outputs/bench-read.json', tesseract: true,
     });
     expect(parseBenchReadArgs(['--body-scales', '1', '--no-tesseract'])).toMatchObject({ bodyScales: [1], tesseract: false });
@@ -158,15 +158,43 @@ describe('parseBenchReadArgs', () => {
     expect(parseBenchReadArgs(['--lines', '20', '--emnist-dir', 'd', '--split', 'emnist62'])).toMatchObject({ lines: 20, emnistDir: 'd', split: 'emnist62' });
     expect(parseBenchReadArgs(['--pages', '0'])).toMatchObject({ pages: 0 });
     expect(parseBenchReadArgs(['--shrink', '0.5'])).toMatchObject({ shrink: 0.5 });
+    expect(parseBenchReadArgs(['--slant=-20', '--contrast', '0.3'])).toMatchObject({ slant: -20, contrast: 0.3 });
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
-    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--bogus'], ['extra']]) {
+    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--slant', '50'], ['--slant', 'left'], ['--contrast', '0'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--bogus'], ['extra']]) {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);
     expect(() => parseBenchReadArgs(['--shrink', 'half'])).toThrow(/--shrink must be a number > 0 and <= 1, got 'half'/);
     expect(() => parseBenchReadArgs(['--body-scales', '0.9,x'])).toThrow(/--body-scales must be comma-separated factors between 0.5 and 2 .*got '0.9,x'/);
+  });
+});
+
+describe('changedLook', () => {
+  // Paper 200 with a dark stroke (40) in column 5 of a 12 x 9 image.
+  const W = 12, H = 9;
+  const rgba = { width: W, height: H, data: new Uint8ClampedArray(W * H * 4) };
+  for (let i = 0; i < W * H; i++) rgba.data.set(i % W === 5 ? [40, 40, 40, 255] : [200, 200, 200, 255], 4 * i);
+
+  test('unchanged by default; --contrast fades the ink towards the paper, which stays', () => {
+    expect(changedLook(rgba, { shrink: 1, slant: 0, contrast: 1 })).toBe(rgba);
+    const faded = changedLook(rgba, { shrink: 1, slant: 0, contrast: 0.25 });
+    expect(Array.from(faded.data.subarray(0, 4))).toEqual([200, 200, 200, 255]);
+    expect(Array.from(faded.data.subarray(20, 24))).toEqual([160, 160, 160, 255]); // 200 + (40 - 200) / 4
+  });
+
+  test('--slant leans the stroke: its top moves right, its bottom left, on a wider canvas of paper', () => {
+    const leaning = changedLook(rgba, { shrink: 1, slant: 30, contrast: 1 });
+    expect(leaning.width).toBeGreaterThan(W);
+    const darkest = (y: number) => {
+      let best = 0;
+      for (let x = 1; x < leaning.width; x++) if (leaning.data[4 * (y * leaning.width + x)] < leaning.data[4 * (y * leaning.width + best)]) best = x;
+      return best;
+    };
+    expect(darkest(0)).toBeGreaterThan(darkest(H - 1) + 2);
+    expect(leaning.data[0]).toBe(200);
+    expect(leaning.data[4 * (leaning.width * H - 1)]).toBe(200);
   });
 });
 
