@@ -112,6 +112,26 @@ describe('findTextLines', () => {
     expect(word.skewDegrees).toBe(0); // too short to measure: left as it is
   });
 
+  test('one line on a turned ruled page with many empty ruled lines: found, and the page deskewed', async () => {
+    // The ruled page fills the image, so the whole ink is no wider than tall: the short-word rule
+    // must look at the line's own box, or it keeps the page turned and the ruled lines swallow the writing.
+    const rules = Array.from({ length: 8 }, (_, i) => 30 + 52 * i);
+    await expectLinesFound({ width: 700, height: 440, skew: 2, rules, lines: [{ text: 'and then the lion', x: 80, y: 160 }] });
+  });
+
+  test('dashed ruled lines (too broken to be taken out as lines) do not pass for writing, nor set its size', async () => {
+    const rules = Array.from({ length: 8 }, (_, i) => 30 + 52 * i);
+    const spec: PageSpec = { width: 700, height: 440, rules, lines: [{ text: 'and then the lion', x: 80, y: 160 }] };
+    const page = await renderPage(spec);
+    const paper = page.data[0];
+    // Dashes 30 px long with 30 px gaps: more ink than the writing, in bars 2 px high.
+    for (const r of rules) for (let y = r - 1; y <= r + 3; y++) for (let x = 0; x < page.width; x++) if (x % 60 >= 30) page.data[y * page.width + x] = paper;
+    const found = findTextLines(page, {}, 'dashed.png');
+    const truth = await trueBoxes(spec);
+    expect(found.lines).toHaveLength(1);
+    expect(iou(found.lines[0].box, truth[0])).toBeGreaterThan(0.5);
+  });
+
   test('a blank page: no lines and a note', () => {
     const rng = createRng(3);
     const blank = createImage(400, 300);

@@ -26,7 +26,7 @@ import { InkMapOptions, unevenLight } from './lighting';
 import { LineInk, MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk, medianCharHeight } from './line';
 import { eraseRuledInk, removeRuledLines } from './rules';
 import { Rotation, estimateSkew, rotateImage, rotation } from './skew';
-import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } from './threshold';
+import { Mask, connectedComponents, dilate, thresholdMask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { ceil, floor, max, min, round } = Math;
@@ -76,6 +76,8 @@ const MARK_SIZE = 0.5;
 const MARK_REACH = 1;
 /** `isSolidCorner`: a corner's component filling this share of its box is solid, not strokes. */
 const BLOB_FILL = 0.65;
+/** `isRuleLeftover`: a solid bar this many times as long as it is tall is no writing. */
+const RULE_ELONGATION = 10;
 
 /** Options of `findTextLines`; every field has a default. */
 export interface PageOptions extends InkMapOptions {
@@ -177,8 +179,9 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   let skew = estimateSkew(kept.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
   let layout = layOut(kept.ink, found.level, skew, opts);
   if (skew !== 0 && layout.bands.length === 1) {
-    // One short word has no rows to line up (see line.ts): keep it as it is.
-    const box = maskBoundingBox(kept.mask);
+    // One short word has no rows to line up (see line.ts): keep it as it is. Its box is the
+    // line's own ink, not the whole mask's: on a ruled page that would be the page.
+    const box = ownedBox(layout.owner, layout.rot.width);
     if (box && box.width < MIN_DESKEW_ASPECT * box.height) {
       skew = 0;
       layout = layOut(kept.ink, found.level, 0, opts);
@@ -238,6 +241,21 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   return { lines, skewDegrees: skew, notes };
 }
 
+/** The box of the pixels some line owns (owner > 0) in a canvas `width` wide; null when none. */
+function ownedBox(owner: Int32Array, width: number): PixelBox | null {
+  let [x0, y0, x1, y1] = [width, -1, -1, -1];
+  for (let p = 0; p < owner.length; p++) {
+    if (owner[p] <= 0) continue;
+    const x = p % width;
+    const y = (p - x) / width;
+    if (y0 < 0) y0 = y;
+    y1 = y;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+  }
+  return y0 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
 /** The deskewed ink, who owns each ink pixel (line index + 1, 0 for nobody), and the bands. */
 interface Layout {
   ink: FloatImage;
@@ -265,7 +283,7 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   // margin line, a page edge, a shadow (joined letters of two touching lines are ~3x as tall).
   const speck = max(3, (0.06 * scale) ** 2);
   for (const c of comps) {
-    c.tall = c.bottom - c.top + 1 > 4 * scale || isBlob(c, mask);
+    c.tall = c.bottom - c.top + 1 > 4 * scale || isBlob(c, mask) || isRuleLeftover(c);
     c.writing = c.area >= speck && !c.tall;
     c.letter = c.writing && c.bottom - c.top + 1 >= 0.3 * scale;
   }
@@ -315,6 +333,19 @@ function isBlob(c: Component, mask: Mask): boolean {
 }
 
 /**
+ * What removeRuledLines leaves of a ruled line that bows or breaks (a page curving under the
+ * camera): a thin solid bar many times longer than it is tall, away from the edges. Such bars
+ * held most of the ink of a ruled page with one line of writing on it, set the writing's size to
+ * their own 2-3 px and made the letters "too tall" to be writing. A hand's dash is 3-7 times
+ * longer than thick; a bar joined to letters is not solid across its box (its ink per column is far
+ * less than its height), so a line of writing sitting on a ruled line stays writing.
+ */
+function isRuleLeftover(c: Component): boolean {
+  const [w, h] = [c.right - c.left + 1, c.bottom - c.top + 1];
+  return w >= RULE_ELONGATION * h && c.area >= 0.5 * w * h;
+}
+
+/**
  * Not writing either: a component filling a corner of the image solidly (a vignette's dark corner,
  * a fingertip, the desk beyond the paper's corner). Writing is strokes: letters fill 0.2-0.55 of
  * their box, a bold joined pair ~0.6; a thin solid bar (a clipped "l") is no blob, and one edge is
@@ -347,11 +378,11 @@ function withoutSolidCorners(ink: FloatImage, mask: Mask): { ink: FloatImage; ma
 /**
  * The writing's size: the median height of its components weighted by their ink (so a letter or
  * a joined word sets it, and neither the dots and commas nor a photo's many specks of grain do;
- * blobs at the image's edge are left out). 1 when empty.
+ * blobs at the image's edge and what is left of ruled lines are left out). 1 when empty.
  */
 function typicalHeight(mask: Mask): number {
   const { comps } = componentFacts(mask);
-  const items = comps.slice(1).filter((c) => !isBlob(c, mask)).map((c) => ({ h: c.bottom - c.top + 1, w: c.area })).sort((a, b) => a.h - b.h);
+  const items = comps.slice(1).filter((c) => !isBlob(c, mask) && !isRuleLeftover(c)).map((c) => ({ h: c.bottom - c.top + 1, w: c.area })).sort((a, b) => a.h - b.h);
   let total = 0;
   for (const it of items) total += it.w;
   let acc = 0;
