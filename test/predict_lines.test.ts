@@ -16,6 +16,7 @@ import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
 import { decodeRgba } from '../src/image/decode';
 import { preprocessLineRgba } from '../src/image/line';
+import { TRAINING_SLANTS } from '../src/image/slant';
 import { PixelBox } from '../src/image/gray';
 import { iou, renderPage, trueBoxes } from './page_fixtures';
 import { SampleSpec, WORD_SAMPLE_SPECS, renderSample } from '../src/image/samples';
@@ -228,11 +229,12 @@ describe('hwr predict with a line model reads pages', () => {
   test('a model with body metadata: each line goes through the recipe with its body height and baseline', async () => {
     const { model, metadata } = await loadModel(pageModelDir);
     const meta = metadata as LineModelMetadata;
-    expect(linePreprocessOptionsFor(meta)).toEqual({ height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 });
+    // Body-scaled models also read writing that leans further than their training lines sheared (slant.ts).
+    const recipe = { height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19, slantRange: TRAINING_SLANTS };
+    expect(linePreprocessOptionsFor(meta)).toEqual(recipe);
     const file = path.join(WORDS, 'line-and_then-photo.jpg');
     const [p] = await predictLineFiles(model, meta, [file], { bodyScales: [1] });
     const { rgba } = await decodeRgba(fs.readFileSync(file), file);
-    const recipe = { height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19 };
     const expected = padRight(preprocessLineRgba(rgba, recipe));
     expect(p.ok && Buffer.compare(Buffer.from(p.input), Buffer.from(expected.uint8))).toBe(0);
     // By default the line is read at three body heights, and the input shown is the one whose reading was kept.
