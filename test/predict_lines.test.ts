@@ -15,7 +15,7 @@ import { runCli as run } from './cli_helpers';
 import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
 import { decodeRgba } from '../src/image/decode';
-import { preprocessLineRgba } from '../src/image/line';
+import { preprocessLineGray, preprocessLineRgba } from '../src/image/line';
 import { TRAINING_SLANTS } from '../src/image/slant';
 import { PixelBox } from '../src/image/gray';
 import { iou, renderPage, trueBoxes } from './page_fixtures';
@@ -25,6 +25,7 @@ import { LineModelMetadata, lineMetadataProblem } from '../src/lines/read';
 import { MAX_LINE_ASPECT, linePreprocessOptionsFor, padRight } from '../src/lines/line_model';
 import { crnn } from '../src/models/crnn';
 import { predictLineFiles } from '../src/read/lines';
+import { readPage } from '../src/read/page';
 
 const ROOT = path.join(__dirname, '..');
 const WORDS = path.join(ROOT, 'data', 'samples', 'words');
@@ -246,6 +247,24 @@ describe('hwr predict with a line model reads pages', () => {
     model.dispose();
     expect(lineMetadataProblem({ ...meta, body: { height: 30, baseline: 20 } }, 'm.json')).toMatch(/m\.json: 'body' must be/);
     expect(lineMetadataProblem(meta, 'm.json')).toBeNull();
+  }, 60_000);
+
+  test("one line amid far more paper than a training photo: read from the line and a line's height around it, so a shadow's edge far away is no ink", async () => {
+    const { model, metadata } = await loadModel(pageModelDir);
+    const meta = metadata as LineModelMetadata;
+    const spec = { width: 1200, height: 900, lines: [{ text: 'and then', x: 480, y: 400 }] };
+    const page = await renderPage(spec);
+    for (let i = 700 * 1200; i < page.data.length; i++) page.data[i] *= 0.5; // a sharp-edged shadow across the bottom
+    const [truth] = await trueBoxes(spec);
+    // The whole image through the recipe: the shadow's edge is ink, and the line's box takes it in.
+    const whole = preprocessLineGray(page, linePreprocessOptionsFor(meta));
+    expect(whole.inkBox!.height).toBeGreaterThan(2 * truth.height);
+    const read = readPage(model, meta, page, { bodyScales: [1] });
+    expect(read.lines).toHaveLength(1);
+    expect(iou(read.lines[0].box, truth)).toBeGreaterThan(0.5);
+    expect(read.lines[0].line.workHeight).toBeLessThan(page.height / 2);
+    expect(read.lines[0].line.inkBox!.height).toBeLessThan(1.5 * truth.height);
+    model.dispose();
   }, 60_000);
 
   test('a blank image reads as nothing, with a note', async () => {

@@ -6,12 +6,13 @@
  * access), so a browser could bundle it as well.
  *
  * An image of a single word or line is read whole, exactly as the web app and the line recipe alone
- * read it; only a page of several lines is read crop by crop. A photo showing the desk around the
- * sheet of paper is read as the sheet alone (image/sheet.ts).
+ * read it, unless it shows far more paper around the line than a training photo (then the line and
+ * a line's height around it); a page of several lines is read crop by crop. A photo showing the
+ * desk around the sheet of paper is read as the sheet alone (image/sheet.ts).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
-import { FloatImage, GrayImage, PixelBox } from '../image/gray';
+import { FloatImage, GrayImage, PixelBox, cropImage, toFloat } from '../image/gray';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
@@ -71,6 +72,31 @@ function isRgba(img: GrayImage | RgbaImage): img is RgbaImage {
 }
 
 /**
+ * Paper around the one line of an image, as a share of the line's height, each side: what the
+ * line recipe is given when the image shows much more (`lineSurroundings`).
+ */
+const SURROUNDINGS = 1;
+/** `lineSurroundings` crops when the line and its surroundings are at most this share of the image. */
+const SURROUNDINGS_SHARE = 0.6;
+
+/**
+ * The image an image's only line is read from: the whole image, as the line recipe alone reads it,
+ * unless the line and a line's height of paper around it (`SURROUNDINGS`) are a small part of it
+ * (`SURROUNDINGS_SHARE`); then that crop. Training photos show 0.4-1.5 body heights of paper around
+ * their line; a word in the middle of a card or a page shows far more, where a shadow's edge, ruled
+ * lines and grain far from the writing pass for ink: held-out-font lines with 6-8 body heights of
+ * paper around them read at 9.9% CER whole, 6.6% so (docs/LINES.md, paper around the writing).
+ */
+function lineSurroundings(gray: GrayImage, box: PixelBox): GrayImage | FloatImage {
+  const pad = Math.round(SURROUNDINGS * box.height);
+  const x = Math.max(0, box.x - pad);
+  const y = Math.max(0, box.y - pad);
+  const around = { x, y, width: Math.min(gray.width, box.x + box.width + pad) - x, height: Math.min(gray.height, box.y + box.height + pad) - y };
+  if (around.width * around.height > SURROUNDINGS_SHARE * gray.width * gray.height) return gray;
+  return cropImage(gray.data instanceof Float32Array ? (gray as FloatImage) : toFloat(gray), around);
+}
+
+/**
  * Reads every line of writing in a gray or RGBA image with a line model (see the module comment).
  * A blank image reads as '' with a note; a line far too wide for the model throws
  * `LineTooWideError` naming the image (and the line).
@@ -95,7 +121,7 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   const layout = findTextLines(gray, opts.page, name);
   const n = layout.lines.length;
   const crops: Array<{ image: GrayImage | FloatImage; box: PixelBox; name: string }> = n === 1
-    ? [{ image: gray, box: at(layout.lines[0].box), name }]
+    ? [{ image: lineSurroundings(gray, layout.lines[0].box), box: at(layout.lines[0].box), name }]
     : layout.lines.map((l, i) => ({ image: l.image, box: at(l.box), name: `${name} (line ${i + 1} of ${n})` }));
   const notes = [...layout.notes];
   // Every version of every line, the one at the factor nearest 1 first: its notes and errors are the line's.
