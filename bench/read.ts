@@ -19,7 +19,9 @@
  * --shrink F writes the synthetic lines and pages at F of their size: a camera of lower resolution;
  * --slant D leans their writing a further D degrees (tops to the right for positive): a writer who
  * slants more than the training lines; --contrast F fades their ink to F of its difference from
- * the paper: faint pencil, a dim photo.
+ * the paper: faint pencil, a dim photo; --margin A-B photographs each synthetic line with A to B
+ * body heights of paper around it (the generator's own 0.4-1.5 by default): a word in the middle
+ * of a card or a page.
  * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
@@ -59,7 +61,7 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
                           [--body-scales LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
@@ -69,6 +71,7 @@ const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [
   --slant D        synthetic lines and pages leaning a further D degrees, -45 <= D <= 45 (default 0;
                    backwards: --slant=-20)
   --contrast F     their ink faded to F of its difference from the paper, 0 < F <= 1 (default 1)
+  --margin A-B     paper around each synthetic line, A to B body heights, e.g. 6-8 (default the generator's 0.4-1.5)
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
@@ -92,6 +95,8 @@ export interface BenchReadOptions {
   slant: number;
   /** Synthetic images' ink is faded to this share of its difference from the paper (1: not). */
   contrast: number;
+  /** Paper around each synthetic line, body heights (the generator's own when undefined). */
+  margin?: [number, number];
   model: string;
   emnistDir?: string;
   split?: string;
@@ -110,7 +115,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     values = parseArgs({
       args: argv,
       options: {
-        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
         'no-tesseract': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -142,6 +147,13 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     if (!(Math.abs(d) <= limit)) throw new ArgumentError(`--${name} must be a number of degrees from -${limit} to ${limit}, got '${String(v)}'`);
     return d;
   };
+  let margin: [number, number] | undefined;
+  if (values.margin !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(String(values.margin));
+    const [a, b] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+    if (!(a >= 0 && b >= a && b <= 20)) throw new ArgumentError(`--margin must be A-B body heights with 0 <= A <= B <= 20, e.g. 6-8, got '${String(values.margin)}'`);
+    margin = [a, b];
+  }
   const scales = values['body-scales'];
   let bodyScales: readonly number[] | undefined;
   if (scales !== undefined) {
@@ -158,6 +170,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     shrink: fraction('shrink', 1),
     slant: degrees('slant', 45),
     contrast: fraction('contrast', 1),
+    ...(margin ? { margin } : {}),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
@@ -295,7 +308,8 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   const test = lineTestSetOptions({ emnist: 'error' in emnist ? undefined : emnist, seed: opts.seed, geometry: LINE_GEOMETRY, sharedWords });
   const sets: BenchSet[] = [];
   console.error(`writing ${n} lines per synthetic set into ${dir} ...`);
-  const fonts = test.fonts!;
+  const paper = opts.margin ? { paper: { margin: opts.margin } } : {};
+  const fonts = { ...test.fonts!, ...paper };
   sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir, opts));
   sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir, opts));
   const onDesk = createHandwritingGenerator(fonts);
@@ -307,7 +321,7 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   if ('error' in emnist) {
     for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
   } else {
-    const letters = test.emnist!;
+    const letters = { ...test.emnist!, ...paper };
     sets.push(await syntheticSet('emnist-clean', `${emnist.name} test letters, clean white paper, test words`, createHandwritingGenerator({ ...letters, ...clean }), n, dir, opts));
     sets.push(await syntheticSet('emnist-degraded', `${emnist.name} test letters, the training mix of paper and camera (15% clean), test words`, createHandwritingGenerator(letters), n, dir, opts));
   }
@@ -413,7 +427,8 @@ async function main(): Promise<void> {
   const verdicts = formatVerdicts(reports);
 
   const shrunk = (opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '') +
-    (opts.slant !== 0 ? `, leaning a further ${opts.slant} degrees` : '') + (opts.contrast < 1 ? `, ink at ${opts.contrast} of its contrast` : '');
+    (opts.slant !== 0 ? `, leaning a further ${opts.slant} degrees` : '') + (opts.contrast < 1 ? `, ink at ${opts.contrast} of its contrast` : '') +
+    (opts.margin ? `, ${opts.margin.join('-')} body heights of paper around each line` : '');
   console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}${shrunk}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);
