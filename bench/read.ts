@@ -21,7 +21,7 @@
  * slants more than the training lines; --contrast F fades their ink to F of its difference from
  * the paper: faint pencil, a dim photo; --margin A-B photographs each synthetic line with A to B
  * body heights of paper around it (the generator's own 0.4-1.5 by default): a word in the middle
- * of a card or a page.
+ * of a card or a page (each line kept as first drawn, see buildSets).
  * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
@@ -308,7 +308,9 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   const test = lineTestSetOptions({ emnist: 'error' in emnist ? undefined : emnist, seed: opts.seed, geometry: LINE_GEOMETRY, sharedWords });
   const sets: BenchSet[] = [];
   console.error(`writing ${n} lines per synthetic set into ${dir} ...`);
-  const paper = opts.margin ? { paper: { margin: opts.margin } } : {};
+  // With --margin every line is kept as first drawn: the generator draws again a line its recipe
+  // reads as blank or too narrow, which would keep only the photos the whole-image recipe reads.
+  const paper = opts.margin ? { paper: { margin: opts.margin }, attempts: 1 } : {};
   const fonts = { ...test.fonts!, ...paper };
   sets.push(await syntheticSet('fonts-clean', `held-out fonts (${fonts.fonts!.join(', ')}), clean white paper, test words`, createHandwritingGenerator({ ...fonts, ...clean }), n, dir, opts));
   sets.push(await syntheticSet('fonts-degraded', 'held-out fonts, the training mix of paper and camera (15% clean), test words', createHandwritingGenerator(fonts), n, dir, opts));
