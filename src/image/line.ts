@@ -75,8 +75,8 @@ export interface LinePreprocessOptions extends InkMapOptions, RgbaToGrayOptions 
   /** Largest skew of one line corrected, degrees. Default 10. */
   maxSkewDegrees?: number;
   /**
-   * Writing that leans outside this range (slant.ts) is sheared to lean less, after the deskew.
-   * Default null (never): the training lines are made without it; readers of a line model whose
+   * Writing that leans outside this range (slant.ts) is sheared to lean less before its ink is
+   * measured (the slant taken on the whole image's ink, as the range was). Default null (never): the training lines are made without it; readers of a line model whose
    * training slants are known pass `TRAINING_SLANTS` (`linePreprocessOptionsFor`).
    */
   slantRange?: SlantRange | null;
@@ -136,7 +136,7 @@ export interface PreprocessedLine {
   body: BodyBand | null;
   /** The line was turned by -skewDegrees before measuring (0 when not deskewed). */
   skewDegrees: number;
-  /** Then sheared so that strokes leaning this many degrees stand upright (0: not sheared; see `slantRange`). */
+  /** The image was first sheared so that strokes leaning this many degrees stand upright (0: not sheared; see `slantRange`). */
   slantDegrees: number;
   /** Ruled lines taken out of the ink. */
   ruledLines: number;
@@ -325,7 +325,8 @@ function edgeAt(steps: Array<[number, number]>, q: number, fallback: number, dir
  * take at least this share of the paper's light. Faint pencil photographed in poor light reads well
  * once found (the recipe scales the ink to full strength), and the threshold also stays above 4
  * sigma of the paper's noise: held-out-font photos with their contrast cut to 0.3 read at 7.9% CER
- * with 0.08 against 24.9% with 0.15, which took 11 of 60 for blank (docs/LINES.md, faint writing).
+ * with 0.08 against 24.9% with 0.15, which took 11 of 60 for blank (docs/LINES.md, leaving the
+ * training range: the bench's figures).
  * Lower again (0.05) reads fainter writing still but finds more "ink" in the texture of blank paper.
  */
 export const MIN_INK_CONTRAST = 0.08;
@@ -482,23 +483,21 @@ function cleanLine(
   const deskew = opts.deskew && box.width >= MIN_DESKEW_ASPECT * box.height;
   // Without ruled lines the writing's skew is the one just measured.
   const skew = !deskew ? 0 : rules.count > 0 ? estimateSkew(cleanMask, { maxDegrees: opts.maxSkewDegrees, inkBox: box }) : paperSkew;
-  let line: CleanLine;
   if (skew === 0) {
     const crop = rimmed(box, ink.width, ink.height);
-    line = { ...base, ink: cropImage(cleanInk, crop), mask: cropMask(cleanMask, crop), offset: { x: crop.x, y: crop.y } };
-  } else {
-    const turned = rotateImage(cleanInk, -skew, { fill: 0, window: rimmed(box, ink.width, ink.height), crop: true });
-    line = {
-      ...base,
-      canvasWidth: turned.rotation.width,
-      canvasHeight: turned.rotation.height,
-      skewDegrees: skew,
-      ink: turned.image,
-      mask: dropSpecks(thresholdMask(turned.image, level), specks).mask,
-      offset: { x: turned.box.x, y: turned.box.y },
-    };
+    return { ...base, ink: cropImage(cleanInk, crop), mask: cropMask(cleanMask, crop), offset: { x: crop.x, y: crop.y } };
   }
-  return line;
+  const turned = rotateImage(cleanInk, -skew, { fill: 0, window: rimmed(box, ink.width, ink.height), crop: true });
+  const { x, y } = turned.box;
+  return {
+    ...base,
+    canvasWidth: turned.rotation.width,
+    canvasHeight: turned.rotation.height,
+    skewDegrees: skew,
+    ink: turned.image,
+    mask: dropSpecks(thresholdMask(turned.image, level), specks).mask,
+    offset: { x, y },
+  };
 }
 
 /**

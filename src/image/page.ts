@@ -7,9 +7,9 @@
  * background followed pixel by pixel where a sharp-edged shadow crosses the page (`findPageInk`).
  * A component filling a corner of the photo solidly (a vignette, a fingertip) is no writing and is
  * dropped first. The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled
- * lines are taken out (rules.ts; the bars left of broken ones are no writing either), and the rows are split into bands at the deep valleys of the
- * horizontal profile of the components' middle halves (so ascenders and descenders do not fill the
- * gaps). A band is a line only if it holds a letter-sized component (at least `LETTER_SIZE` of the
+ * lines are taken out (rules.ts; the bars left of broken ones are no writing either), and the rows
+ * are split into bands at the deep valleys of the horizontal profile of the components' middle
+ * halves (so ascenders and descenders do not fill the gaps). A band is a line only if it holds a letter-sized component (at least `LETTER_SIZE` of the
  * lines' body height, `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a
  * short lower-case word on a page of capitals), so a band of apostrophes, quotes, i-dots or a
  * broken-off descender is none. Then whole connected components, not rows, are given to lines: a
