@@ -35,7 +35,8 @@ export const predictCommand: Command = {
     "decode by beam search with their character language model (lm.json) when their metadata names one\n" +
     "(the most accurate reading; --no-lm: without it, --decoder greedy: best path, the fastest). Each line is\n" +
     'read at three body heights around the one the line recipe estimates and one reading kept (--body-scales 1:\n' +
-    'once, about twice as fast).',
+    'once, about twice as fast). Writing that leans further than the model\'s training lines is sheared\n' +
+    'upright first, and a lone word amid much paper is read from the paper just around it.',
   positionals: true,
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
