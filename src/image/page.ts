@@ -26,7 +26,7 @@ import { InkMapOptions, unevenLight } from './lighting';
 import { LineInk, MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk, medianCharHeight } from './line';
 import { eraseRuledInk, removeRuledLines } from './rules';
 import { Rotation, estimateSkew, rotateImage, rotation } from './skew';
-import { Mask, connectedComponents, dilate, thresholdMask } from './threshold';
+import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
 const { ceil, floor, max, min, round } = Math;
@@ -181,7 +181,9 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   if (skew !== 0 && layout.bands.length === 1) {
     // One short word has no rows to line up (see line.ts): keep it as it is. Its box is the
     // line's own ink, not the whole mask's: on a ruled page that would be the page.
-    const box = ownedBox(layout.owner, layout.rot.width);
+    const owned = new Uint8Array(layout.owner.length);
+    for (let p = 0; p < owned.length; p++) owned[p] = layout.owner[p] > 0 ? 1 : 0;
+    const box = maskBoundingBox({ width: layout.rot.width, height: layout.rot.height, data: owned });
     if (box && box.width < MIN_DESKEW_ASPECT * box.height) {
       skew = 0;
       layout = layOut(kept.ink, found.level, 0, opts);
@@ -239,21 +241,6 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   }
   const notes = lines.length ? [] : [`${name}: no writing found (only ruled lines or specks); nothing to read`];
   return { lines, skewDegrees: skew, notes };
-}
-
-/** The box of the pixels some line owns (owner > 0) in a canvas `width` wide; null when none. */
-function ownedBox(owner: Int32Array, width: number): PixelBox | null {
-  let [x0, y0, x1, y1] = [width, -1, -1, -1];
-  for (let p = 0; p < owner.length; p++) {
-    if (owner[p] <= 0) continue;
-    const x = p % width;
-    const y = (p - x) / width;
-    if (y0 < 0) y0 = y;
-    y1 = y;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-  }
-  return y0 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** The deskewed ink, who owns each ink pixel (line index + 1, 0 for nobody), and the bands. */
