@@ -85,7 +85,7 @@ const SURROUNDINGS_SHARE = 0.6;
  * (`SURROUNDINGS_SHARE`); then that crop. Training photos show 0.4-1.5 body heights of paper around
  * their line; a word in the middle of a card or a page shows far more, where a shadow's edge, ruled
  * lines and grain far from the writing pass for ink: held-out-font lines with 6-8 body heights of
- * paper around them read at 9.9% CER whole, 6.6% so (docs/LINES.md, paper around the writing).
+ * paper around them (seed 11) read at 9.9% CER whole, 6.5% so (docs/LINES.md, leaving the training range).
  */
 function lineSurroundings(gray: GrayImage, box: PixelBox): GrayImage | FloatImage {
   const pad = Math.round(SURROUNDINGS * box.height);
