@@ -50,6 +50,41 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const lines = json.evaluations.fonts.lines as Array<{ edits: number; target: string }>;
   expect(json.cer).toBeCloseTo(lines.reduce((s, l) => s + l.edits, 0) / lines.reduce((s, l) => s + [...l.target].length, 0), 10);
 
+  // --init starts from a saved line model's weights: at learning rate 0 its trained weights come out unchanged
+  // (batch norm's moving statistics aside), and the metadata says where they came from.
+  const tuned = path.join(tmp, 'tuned');
+  const fineTuned = await run('train', '--dataset', 'lines', '--dry-run', '--workers', '1', '--backend', 'wasm', '--lr', '0', '--init', modelDir,
+    '--emnist-dir', dir!, '--split', 'emnist62', '--out', tuned, '--checkpoint', path.join(tmp, 'ckpt-tuned'));
+  expect(fineTuned.code).toBe(0);
+  expect(fineTuned.err).toContain(`starting from the weights of ${modelDir}`);
+  expect(JSON.parse(fs.readFileSync(path.join(tuned, 'metadata.json'), 'utf8')).initFrom).toMatchObject({ model: modelDir, epochs: 1 });
+  // In manifest order: layer names differ between two models built in one process.
+  const weightsOf = (d: string) => {
+    const [group] = JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8')).weightsManifest as Array<{ paths: string[]; weights: Array<{ name: string; shape: number[] }> }>;
+    const data = new Float32Array(new Uint8Array(Buffer.concat(group.paths.map((p) => fs.readFileSync(path.join(d, p))))).buffer);
+    let at = 0;
+    return group.weights.map((w) => {
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      at += n;
+      return { kernel: w.name.endsWith('kernel'), values: data.slice(at - n, at) };
+    });
+  };
+  const before = weightsOf(modelDir);
+  const after = weightsOf(tuned);
+  expect(after.length).toBe(before.length);
+  const kernels = before.map((w, i) => i).filter((i) => before[i].kernel);
+  expect(kernels.length).toBeGreaterThan(5);
+  for (const i of kernels) expect(after[i].values).toEqual(before[i].values);
+  // A model of another shape, and --init for a character model, are usage errors that say what to pass.
+  const wrongShape = await run('train', '--dataset', 'lines', '--dry-run', '--workers', '1', '--backend', 'wasm', '--init', modelDir, '--blocks', '16/48/96/64',
+    '--emnist-dir', dir!, '--split', 'emnist62', '--out', path.join(tmp, 'y'), '--checkpoint', path.join(tmp, 'ckpt-y'));
+  expect(wrongShape.code).toBe(2);
+  expect(wrongShape.err).toMatch(/--init .* has .*shape.*pass the options it was trained with/s);
+  expect(fs.existsSync(path.join(tmp, 'y'))).toBe(false);
+  const charInit = await run('train', '--dataset', 'mnist', '--dry-run', '--init', modelDir);
+  expect(charInit.code).toBe(2);
+  expect(charInit.err).toMatch(/--init fine-tunes line models only/);
+
   // EMNIST without lower case cannot write case-sensitive lines: a usage error naming ByClass.
   const dev47 = dev47Dir();
   if (dev47) {

@@ -104,6 +104,7 @@ export const trainCommand: Command = {
       });
     }
     if (!(DATASETS as readonly string[]).includes(datasetName)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got '${datasetName}'.`);
+    if (values.init !== undefined) throw new UsageError(`--init fine-tunes line models only (--dataset lines), not --dataset ${datasetName}.`);
     const recipe = recipeFor(datasetName);
     const family = String(values.model ?? recipe.family) as ModelFamily;
     if (!MODEL_FAMILIES.includes(family)) throw new UsageError(`--model must be one of ${MODEL_FAMILIES.join(', ')}, got '${family}'.`);

@@ -19,7 +19,7 @@ import { CRNN_DOWNSAMPLE, CRNN_HEADS, CrnnHead, crnn } from '../models/crnn';
 import { formatSummary, summarizeModel } from '../models/cnn';
 import { TrainingInterruptedError, resolveWorkers, train } from '../train/train';
 import { TrainCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint';
-import { saveModel } from '../io/saved_model';
+import { loadModel, saveModel } from '../io/saved_model';
 import { linesTask } from '../lines/task';
 import type { BeamSearchLm } from '../ctc/decode';
 import { LineModelMetadata } from '../lines/read';
@@ -50,6 +50,7 @@ export const LINE_TRAIN_OPTIONS = {
   'emnist-share': { type: 'string', help: 'lines: share of lines written with EMNIST letters (the rest with fonts)', default: "the lines recipe's" },
   'no-emnist': { type: 'boolean', help: 'lines: write every line with handwriting fonts (no EMNIST ByClass needed)' },
   'warmup-epochs': { type: 'string', help: 'lines: first epochs on short lines (1-2 words), a curriculum', default: "the lines recipe's" },
+  init: { type: 'string', help: "lines: start from this saved line model's weights (fine-tuning; same architecture options as it was trained with) instead of random ones" },
 } as const;
 
 /** What `hwr train` shares with its lines branch: the recorded command, the resume hint, Ctrl-C handling. */
@@ -127,6 +128,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     `${warmupEpochs > 0 ? `, the first ${warmupEpochs} epoch(s) of 1-${lr.warmupMaxWords} words` : ''}, ${valLines} validation lines; ` +
     `charset ${task.charset.length} + blank`);
   console.error(formatSummary(model));
+  const initFrom = values.init === undefined ? undefined : await initWeights(model, String(values.init), task.charset);
   let resume: TrainCheckpoint | undefined;
   if (values.resume) {
     resume = loadCheckpoint(checkpointDir);
@@ -161,6 +163,7 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
     height: geometry.height, imageSize: geometry.height, downsample: CRNN_DOWNSAMPLE,
     body: { height: geometry.bodyHeight, baseline: geometry.baselineRow },
     crnn: { ...recipe.crnn, head, headUnits, headLayers, blocks },
+    ...(initFrom ? { initFrom } : {}),
     lines: {
       generator: 'handwriting', emnist: trainChars?.name ?? null, emnistShare: trainChars ? emnistShare : 0, linesPerEpoch, valLines, lineSeed: seed,
       warmupEpochs, warmupMaxWords: lr.warmupMaxWords, sharedWords: lr.sharedWords,
@@ -182,6 +185,41 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
   fs.writeFileSync(evalFile, JSON.stringify(lineReport(test), null, 2) + '\n');
   console.log(`\nmodel saved to ${outDir} (greedy CER ${(100 * test.fonts!.greedy.cer).toFixed(2)}% on ${testLines} held-out-font test lines); report in ${evalFile}`);
   return 0;
+}
+
+/** Where a fine-tuned model's starting weights came from, for its metadata. */
+interface InitFrom {
+  model: string;
+  gitCommit?: string;
+  epochs?: number;
+  trainingSeconds?: number;
+}
+
+/**
+ * Copies the weights of the saved line model in `dir` into `model` (`--init`): the same charset and
+ * weight shapes, or an error naming what differs. Adam's moments start afresh.
+ */
+async function initWeights(model: tfl.LayersModel, dir: string, charset: readonly string[]): Promise<InitFrom> {
+  const start = await loadModel(dir);
+  try {
+    const meta = start.metadata as Partial<LineModelMetadata> & { gitCommit?: string; epochs?: number; trainingSeconds?: number };
+    if (meta.task !== 'lines' || (meta.charset ?? []).join('') !== charset.join('')) {
+      throw new UsageError(`--init ${dir} is not a line model with this run's ${charset.length} characters: pass a folder saved by 'hwr train --dataset lines'.`);
+    }
+    const from = start.model.weights;
+    const to = model.weights;
+    const differs = from.length !== to.length ? -1 : to.findIndex((w, i) => w.shape.join(',') !== from[i].shape.join(','));
+    if (differs !== -1 || from.length !== to.length) {
+      const what = differs === -1 ? `${from.length} weight tensors, this run's model ${to.length}`
+        : `'${from[differs].originalName}' of shape [${from[differs].shape}], this run's model [${to[differs].shape}]`;
+      throw new UsageError(`--init ${dir} has ${what}: pass the options it was trained with (its metadata.json crnn: ${JSON.stringify(meta.crnn ?? {})}).`);
+    }
+    model.setWeights(start.model.getWeights());
+    console.error(`starting from the weights of ${dir}${meta.gitCommit ? ` (trained at ${meta.gitCommit.slice(0, 7)})` : ''}`);
+    return { model: dir, gitCommit: meta.gitCommit, epochs: meta.epochs, trainingSeconds: meta.trainingSeconds };
+  } finally {
+    start.model.dispose();
+  }
 }
 
 /** Every test set of `lineTestSources` read by the model: `testLines` lines each, greedy and beam (and beam with `lm` when given). */
