@@ -44,14 +44,19 @@ function linesTable() {
   ];
   for (const { name, meta, params } of rows().filter((r) => isLineModel(r.meta))) {
     const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
-    const minutes = meta.trainingSeconds !== undefined ? `${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec === undefined ? '—' : meta.linesPerSec.toFixed(1)} lines/s, ${workerText(meta.workers ?? 1)}, ${meta.machine?.cpu ?? 'CPU not recorded'}` : '—';
+    // A fine-tuned model (hwr train --init) counts its starting model's training and epochs too.
+    const init = meta.initFrom;
+    const baseMinutes = init?.trainingSeconds !== undefined ? `${(init.trainingSeconds / 60).toFixed(0)} + ` : '';
+    const minutes = meta.trainingSeconds !== undefined ? `${baseMinutes}${(meta.trainingSeconds / 60).toFixed(0)} min, ${meta.linesPerSec === undefined ? '—' : meta.linesPerSec.toFixed(1)} lines/s, ${workerText(meta.workers ?? 1)}, ${meta.machine?.cpu ?? 'CPU not recorded'}` : '—';
+    const epochs = init?.epochs !== undefined ? `${init.epochs} + ${meta.epochs}` : meta.epochs;
+    const base = init?.command ? `\`${init.command}\`${init.gitCommit ? ` at ${init.gitCommit}` : ''}, then ` : '';
     const lm = meta.lm?.test;
     const best = (set) => (lm ? `**${pct(lm.cer[set])}**` : '—');
     const wer = lm ? `${pct(lm.wer.fonts)} (beam+lm)` : `${pct(meta.testWer)} (greedy)`;
     lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | ${pct(meta.testCer)} | ${best('fonts')} | ` +
       `${pct(meta.testCerEmnist)} | ${best('emnist')} | ${pct(meta.testCerRandom)} | ${best('random')} | ${wer} | ` +
-      `${n(meta.testLines)} | ${meta.epochs} | ${n(params)} | ${minutes} | ` +
-      `\`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''}${meta.lm?.command ? `; LM: \`${meta.lm.command}\`` : ''} |`);
+      `${n(meta.testLines)} | ${epochs} | ${n(params)} | ${minutes} | ` +
+      `${base}\`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''}${meta.lm?.command ? `; LM: \`${meta.lm.command}\`` : ''} |`);
   }
   return [LINES_START, ...lines, LINES_END].join('\n');
 }

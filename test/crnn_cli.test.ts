@@ -57,7 +57,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
     '--emnist-dir', dir!, '--split', 'emnist62', '--out', tuned, '--checkpoint', path.join(tmp, 'ckpt-tuned'));
   expect(fineTuned.code).toBe(0);
   expect(fineTuned.err).toContain(`starting from the weights of ${modelDir}`);
-  expect(JSON.parse(fs.readFileSync(path.join(tuned, 'metadata.json'), 'utf8')).initFrom).toMatchObject({ model: modelDir, epochs: 1 });
+  expect(JSON.parse(fs.readFileSync(path.join(tuned, 'metadata.json'), 'utf8')).initFrom).toMatchObject({ model: modelDir, epochs: 1, command: meta.command });
   // In manifest order: layer names differ between two models built in one process.
   const weightsOf = (d: string) => {
     const [group] = JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8')).weightsManifest as Array<{ paths: string[]; weights: Array<{ name: string; shape: number[] }> }>;

@@ -190,6 +190,8 @@ export async function trainLines(values: Values, argv: string[], env: LineTrainE
 /** Where a fine-tuned model's starting weights came from, for its metadata. */
 interface InitFrom {
   model: string;
+  /** The starting model's own command and commit: with this run's, how to make the model again. */
+  command?: string;
   gitCommit?: string;
   epochs?: number;
   trainingSeconds?: number;
@@ -202,7 +204,7 @@ interface InitFrom {
 async function initWeights(model: tfl.LayersModel, dir: string, charset: readonly string[]): Promise<InitFrom> {
   const start = await loadModel(dir);
   try {
-    const meta = start.metadata as Partial<LineModelMetadata> & { gitCommit?: string; epochs?: number; trainingSeconds?: number };
+    const meta = start.metadata as Partial<LineModelMetadata> & { command?: string; gitCommit?: string; epochs?: number; trainingSeconds?: number };
     if (meta.task !== 'lines' || (meta.charset ?? []).join('') !== charset.join('')) {
       throw new UsageError(`--init ${dir} is not a line model with this run's ${charset.length} characters: pass a folder saved by 'hwr train --dataset lines'.`);
     }
@@ -216,7 +218,7 @@ async function initWeights(model: tfl.LayersModel, dir: string, charset: readonl
     }
     model.setWeights(start.model.getWeights());
     console.error(`starting from the weights of ${dir}${meta.gitCommit ? ` (trained at ${meta.gitCommit.slice(0, 7)})` : ''}`);
-    return { model: dir, gitCommit: meta.gitCommit, epochs: meta.epochs, trainingSeconds: meta.trainingSeconds };
+    return { model: dir, command: meta.command, gitCommit: meta.gitCommit, epochs: meta.epochs, trainingSeconds: meta.trainingSeconds };
   } finally {
     start.model.dispose();
   }
