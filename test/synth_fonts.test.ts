@@ -128,7 +128,8 @@ describe('installed fonts', () => {
       const msg = `${family}: ${JSON.stringify(m)}`;
       expect([msg, body / (m.capHeight - m.bodyBottom) > 0.3 && body / (m.capHeight - m.bodyBottom) < 0.92]).toEqual([msg, true]);
       expect([msg, m.descender < m.bodyBottom && m.capHeight > m.xHeight]).toEqual([msg, true]);
-      expect([msg, m.strokeWidth / body > 0.04 && m.strokeWidth / body < 0.3]).toEqual([msg, true]);
+      // The thinnest, league-script's hairline pen, is 0.033 of its body (the line style thickens it).
+      expect([msg, m.strokeWidth / body > 0.03 && m.strokeWidth / body < 0.3]).toEqual([msg, true]);
     }
     // Independently of the outline bounds: the tops of the body letters' ink, rendered at 200 px per em.
     for (const family of families) {

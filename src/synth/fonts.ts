@@ -33,17 +33,25 @@ export const TEST_FONT_FAMILIES: readonly string[] = ['allura', 'dancing-script'
 // Every @fontsource dependency of package.json (test/synth_fonts.test.ts checks the two agree). A
 // literal list rather than a read of package.json at run time: dist/ has no package.json beside it.
 const FAMILIES: readonly string[] = [
-  'alex-brush', 'allura', 'annie-use-your-telescope', 'architects-daughter', 'bad-script', 'caveat',
-  'caveat-brush', 'cedarville-cursive', 'coming-soon', 'cookie', 'courgette', 'covered-by-your-grace',
-  'crafty-girls', 'dancing-script', 'dawning-of-a-new-day', 'delius', 'gaegu', 'give-you-glory',
-  'gloria-hallelujah', 'gochi-hand', 'great-vibes', 'handlee', 'homemade-apple', 'indie-flower', 'itim',
-  'just-another-hand', 'just-me-again-down-here', 'kalam', 'kaushan-script', 'kristi', 'la-belle-aurore',
-  'loved-by-the-king', 'mali', 'mansalva', 'marck-script', 'meddon', 'merienda', 'mr-dafoe',
-  'nanum-brush-script', 'nanum-pen-script', 'neucha', 'nothing-you-could-do', 'over-the-rainbow',
-  'pacifico', 'pangolin', 'parisienne', 'patrick-hand', 'permanent-marker', 'reenie-beanie', 'rock-salt',
-  'sacramento', 'satisfy', 'schoolbell', 'sedgwick-ave', 'shadows-into-light', 'short-stack', 'sriracha',
-  'sue-ellen-francisco', 'swanky-and-moo-moo', 'the-girl-next-door', 'waiting-for-the-sunrise',
-  'walter-turncoat', 'yellowtail', 'zeyada',
+  'alex-brush', 'allura', 'annie-use-your-telescope', 'architects-daughter', 'bad-script',
+  'beth-ellen', 'bilbo', 'borel', 'caveat', 'caveat-brush', 'cedarville-cursive', 'charm',
+  'chilanka', 'clicker-script', 'comic-neue', 'coming-soon', 'cookie', 'courgette',
+  'covered-by-your-grace', 'crafty-girls', 'dancing-script', 'dawning-of-a-new-day', 'dekko',
+  'delius', 'edu-nsw-act-foundation', 'edu-qld-beginner', 'edu-sa-beginner', 'edu-tas-beginner',
+  'edu-vic-wa-nt-beginner', 'engagement', 'gaegu', 'give-you-glory', 'gloria-hallelujah',
+  'gochi-hand', 'grand-hotel', 'grape-nuts', 'great-vibes', 'handlee', 'homemade-apple',
+  'indie-flower', 'itim', 'jim-nightshade', 'just-another-hand', 'just-me-again-down-here', 'kalam',
+  'kaushan-script', 'kristi', 'la-belle-aurore', 'league-script', 'loved-by-the-king', 'mali',
+  'mansalva', 'marck-script', 'meddon', 'merienda', 'montez', 'mr-dafoe', 'nanum-brush-script',
+  'nanum-pen-script', 'neucha', 'niconne', 'norican', 'nothing-you-could-do', 'over-the-rainbow',
+  'pacifico', 'pangolin', 'parisienne', 'patrick-hand', 'permanent-marker', 'pinyon-script',
+  'playwrite-ca', 'playwrite-de-grund', 'playwrite-fr-moderne', 'playwrite-ie',
+  'playwrite-it-moderna', 'playwrite-mx', 'playwrite-nz', 'playwrite-us-modern', 'playwrite-us-trad',
+  'playwrite-za', 'rancho', 'redressed', 'reenie-beanie', 'rochester', 'rock-salt', 'rouge-script',
+  'sacramento', 'satisfy', 'schoolbell', 'sedgwick-ave', 'shadows-into-light',
+  'shadows-into-light-two', 'short-stack', 'sofadi-one', 'solitreo', 'sriracha', 'stalemate',
+  'sue-ellen-francisco', 'sunshiney', 'swanky-and-moo-moo', 'tangerine', 'the-girl-next-door',
+  'vibur', 'waiting-for-the-sunrise', 'walter-turncoat', 'yellowtail', 'yesteryear', 'zeyada',
 ];
 
 /** Every installed handwriting family with its split. */
