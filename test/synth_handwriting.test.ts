@@ -8,7 +8,7 @@ import * as path from 'path';
 import { loadEmnistPart } from '../src/data/emnist';
 import { LINE_CHARSET } from '../src/synth/charset';
 import { TEST_FONT_FAMILIES } from '../src/synth/fonts';
-import { LINE_GEOMETRY, VAL_FONT_FAMILIES, createHandwritingGenerator, splitFonts } from '../src/synth/handwriting';
+import { LINE_GEOMETRY, TRAIN_MAX_WIDTH_PER_CHAR, VAL_FONT_FAMILIES, createHandwritingGenerator, splitFonts } from '../src/synth/handwriting';
 import { lineWordKeys } from '../src/synth/text';
 
 const EMNIST62 = path.resolve(__dirname, '..', '..', 'shared', 'data', 'emnist62');
@@ -31,6 +31,20 @@ describe('handwriting generator', () => {
     expect(y.text).toBe(x.text);
     expect(Buffer.from(y.pixels).equals(Buffer.from(x.pixels))).toBe(true);
     expect(a.line(6).text).not.toBe(x.text);
+  });
+
+  test('a training line far wider than its text (the recipe misjudged the photo) is drawn again; other splits keep theirs', () => {
+    // Any line is too wide at 0.2 body heights a character: a training line is tried 4 times, then kept as not fitting.
+    const strict = createHandwritingGenerator({ split: 'train', seed: 3, maxWidthPerChar: 0.2 });
+    expect(strict.line(5).fits).toBe(false);
+    expect(createHandwritingGenerator({ split: 'val', seed: 3, maxWidthPerChar: 0.2 }).line(5).fits).toBe(true);
+    // At the default bound lines drawn well fit, and none is wider than the bound.
+    const gen = createHandwritingGenerator({ split: 'train', seed: 3 });
+    for (let n = 0; n < 8; n++) {
+      const line = gen.line(n);
+      expect(line.fits).toBe(true);
+      expect(line.width).toBeLessThanOrEqual(LINE_GEOMETRY.bodyHeight * (TRAIN_MAX_WIDTH_PER_CHAR * [...line.text].length + 2));
+    }
   });
 
   test('lines are model inputs: 40 px high, charset text, ink inside the width, the body band where the recipe puts it', () => {
@@ -56,6 +70,20 @@ describe('handwriting generator', () => {
     // Body letters fill the band; ascenders, capitals and descenders add some ink outside it.
     expect(bodyInk / allInk).toBeGreaterThan(0.55);
   });
+
+  (haveEmnist ? test : test.skip)('the training line that ran `hwr train --workers 1` out of memory is drawn again', () => {
+    // Line 71,812 of the recipe's seed (epoch 4 of 20,000 lines): a faint, noisy photo of a cookie-font line whose
+    // specks the recipe took for the ink. Another generator (fonts, text, paper) draws another line here: then
+    // find a new one with width / text length > 3 body heights among the seed's training lines.
+    const emnist = loadEmnistPart('train', { dir: EMNIST62, split: 'emnist62' });
+    const opts = { split: 'train', seed: 42, emnist, emnistShare: 0.5, text: { sharedWords: 100 } } as const;
+    const asDrawn = createHandwritingGenerator({ ...opts, maxWidthPerChar: Infinity }).line(71812);
+    expect([asDrawn.text, asDrawn.source]).toEqual(['subsidy to American', 'font:cookie']);
+    expect(asDrawn.width).toBeGreaterThan(4000);
+    const line = createHandwritingGenerator(opts).line(71812);
+    expect([line.text, line.fits]).toEqual(['subsidy to American', true]);
+    expect(line.width).toBeLessThan(LINE_GEOMETRY.bodyHeight * (TRAIN_MAX_WIDTH_PER_CHAR * 19 + 2));
+  }, 60000);
 
   (haveEmnist ? test : test.skip)('EMNIST letters: train and validation lines never share an image, test lines come from the test part', () => {
     const train = loadEmnistPart('train', { dir: EMNIST62, split: 'emnist62' });

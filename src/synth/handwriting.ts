@@ -100,7 +100,21 @@ export interface HandwritingOptions {
   downsample?: number;
   /** Tries per line before a line too narrow for its frames is kept anyway (CTC then skips it). Default 4. */
   attempts?: number;
+  /**
+   * Training lines only: a line wider than this many body heights per character is drawn again
+   * (default TRAIN_MAX_WIDTH_PER_CHAR). Validation and test lines stay as the reader reads them.
+   */
+  maxWidthPerChar?: number;
 }
+
+/**
+ * Where the line recipe misjudged a photo's writing: on a faint, noisy photo it can take a few
+ * specks for the ink and scale the line up until its letters are blobs (a 19-character training line
+ * 4,816 px wide). Such a line teaches nothing, and padded into a batch of 32 on one wasm heap it ran
+ * `hwr train --workers 1` out of memory. Of 3,000 training lines drawn well, the widest was 2.3 body
+ * heights a character (a lone 'o'); 99.9% were under 1.8.
+ */
+export const TRAIN_MAX_WIDTH_PER_CHAR = 3;
 
 /** One synthetic line as the model sees it. */
 export interface HandwrittenLine {
@@ -116,7 +130,7 @@ export interface HandwrittenLine {
   kind: TextKind;
   /** Paper-and-camera strength, 0 for a clean line. */
   strength: number;
-  /** True when the label fits the line's CTC frames. */
+  /** True when the label fits the line's CTC frames (and, for a training line, is not absurdly wide: `maxWidthPerChar`). */
   fits: boolean;
 }
 
@@ -150,6 +164,7 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
   if (fonts.length === 0 && !glyphs) throw new Error('createHandwritingGenerator: no fonts and no EMNIST images: nothing to write with');
   const loaded = fonts.map((f) => loadFont(f));
   const text = createTextSource({ ...o.text, split, seed: deriveSeed(seed, 'text') });
+  const maxWidthPerChar = o.maxWidthPerChar ?? TRAIN_MAX_WIDTH_PER_CHAR;
 
   /** The ink of text `t` by a writer drawn from rng: EMNIST letters or a font that can write it. */
   const draw = (t: string, rng: Rng): { ink: InkLine; source: string } => {
@@ -177,9 +192,10 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
       const photo = putOnPaper(ink, rng, { margin: PAPER_MARGIN, ...o.paper, strength });
       const pre = preprocessLineRgba(photo.image, { ...geometry, maxWidth: Number.MAX_SAFE_INTEGER }, `line ${n}`);
       const frames = lineFrames(pre.inkEnd, o.downsample, Number.MAX_SAFE_INTEGER);
+      const tooWide = split === 'train' && pre.inkEnd > geometry.bodyHeight * (maxWidthPerChar * [...t].length + 2);
       const line: HandwrittenLine = {
         text: t, pixels: pre.uint8, height: geometry.height, width: pre.inkEnd, paddedWidth: pre.width,
-        source, kind, strength, fits: !pre.empty && frames >= need,
+        source, kind, strength, fits: !pre.empty && frames >= need && !tooWide,
       };
       last = { ink, photo, line };
       if (line.fits) break;
@@ -199,6 +215,7 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
       generator: 'handwriting', split, seed, emnistShare, fonts: fonts.join(','), cleanShare: o.cleanShare,
       strength: o.strength.join(','), height: geometry.height, bodyHeight: geometry.bodyHeight, baselineRow: geometry.baselineRow,
       textMode: text.mode, maxChars: text.options.maxChars, maxWords: text.options.maxWords,
+      ...(split === 'train' ? { maxWidthPerChar } : {}),
     },
     line: (n) => stages(n).line,
     stages,
