@@ -195,6 +195,10 @@ interface InitFrom {
   gitCommit?: string;
   epochs?: number;
   trainingSeconds?: number;
+  linesPerSec?: number;
+  machine?: unknown;
+  /** The starting run's note of a shared machine and the recipe's quiet rate, when it has one. */
+  sharedMachine?: unknown;
 }
 
 /**
@@ -204,7 +208,7 @@ interface InitFrom {
 async function initWeights(model: tfl.LayersModel, dir: string, charset: readonly string[]): Promise<InitFrom> {
   const start = await loadModel(dir);
   try {
-    const meta = start.metadata as Partial<LineModelMetadata> & { command?: string; gitCommit?: string; epochs?: number; trainingSeconds?: number };
+    const meta = start.metadata as Partial<LineModelMetadata> & Omit<InitFrom, 'model'>;
     if (meta.task !== 'lines' || (meta.charset ?? []).join('') !== charset.join('')) {
       throw new UsageError(`--init ${dir} is not a line model with this run's ${charset.length} characters: pass a folder saved by 'hwr train --dataset lines'.`);
     }
@@ -218,7 +222,8 @@ async function initWeights(model: tfl.LayersModel, dir: string, charset: readonl
     }
     model.setWeights(start.model.getWeights());
     console.error(`starting from the weights of ${dir}${meta.gitCommit ? ` (trained at ${meta.gitCommit.slice(0, 7)})` : ''}`);
-    return { model: dir, command: meta.command, gitCommit: meta.gitCommit, epochs: meta.epochs, trainingSeconds: meta.trainingSeconds };
+    const { command, gitCommit, epochs, trainingSeconds, linesPerSec, machine, sharedMachine } = meta;
+    return { model: dir, command, gitCommit, epochs, trainingSeconds, linesPerSec, machine, ...(sharedMachine ? { sharedMachine } : {}) };
   } finally {
     start.model.dispose();
   }
