@@ -24,6 +24,17 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+/**
+ * What to do about an error of `hwr <command>` whose message is Emscripten's for a WebAssembly heap
+ * that ran out (the wasm backend's heap holds at most 4 GB a thread); '' for any other error.
+ */
+export function errorHint(command: string, message: string): string {
+  if (!/memory access out of bounds|^Aborted\(|out of memory|Cannot enlarge memory/i.test(message)) return '';
+  return ' (the WebAssembly heap ran out of memory, at most 4 GB a thread: ' + (command === 'train'
+    ? 'train with a smaller --batch-size or more --workers, which split each batch; an earlier checkpoint is kept, add --resume)'
+    : 'give it smaller images or fewer at a time)');
+}
+
 /** Runs the CLI on argv (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -41,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await cmd.run(values, positionals, rest);
   } catch (err) {
-    console.error(err instanceof UsageError ? err.message : `hwr ${name}: ${(err as Error).message}`);
+    console.error(err instanceof UsageError ? err.message : `hwr ${name}: ${(err as Error).message}${errorHint(name, String((err as Error).message))}`);
     if (process.env.HWR_DEBUG && err instanceof Error) console.error(err.stack);
     return err instanceof UsageError ? 2 : 1;
   }
