@@ -98,7 +98,7 @@ export interface HandwritingOptions {
   geometry?: LineGeometry;
   /** Width pixels per model frame (the crnn's 4): a drawn line too narrow for its label's CTC frames is drawn again. */
   downsample?: number;
-  /** Tries per line before a line too narrow for its frames is kept anyway (CTC then skips it). Default 4. */
+  /** Tries per line before a line that does not fit (`HandwrittenLine.fits`) is kept anyway (CTC skips one too narrow). Default 4. */
   attempts?: number;
   /**
    * Training lines only: a line wider than this many body heights per character is drawn again
