@@ -20,6 +20,7 @@ import { formatSummary, summarizeModel } from '../models/cnn';
 import { TrainingInterruptedError, resolveWorkers, train } from '../train/train';
 import { TrainCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint';
 import { loadModel, saveModel } from '../io/saved_model';
+import { weightsMismatch } from '../engine/weights';
 import { linesTask } from '../lines/task';
 import type { BeamSearchLm } from '../ctc/decode';
 import { LineModelMetadata } from '../lines/read';
@@ -212,13 +213,9 @@ async function initWeights(model: tfl.LayersModel, dir: string, charset: readonl
     if (meta.task !== 'lines' || (meta.charset ?? []).join('') !== charset.join('')) {
       throw new UsageError(`--init ${dir} is not a line model with this run's ${charset.length} characters: pass a folder saved by 'hwr train --dataset lines'.`);
     }
-    const from = start.model.weights;
-    const to = model.weights;
-    const differs = from.length !== to.length ? -1 : to.findIndex((w, i) => w.shape.join(',') !== from[i].shape.join(','));
-    if (differs !== -1 || from.length !== to.length) {
-      const what = differs === -1 ? `${from.length} weight tensors, this run's model ${to.length}`
-        : `'${from[differs].originalName}' of shape [${from[differs].shape}], this run's model [${to[differs].shape}]`;
-      throw new UsageError(`--init ${dir} has ${what}: pass the options it was trained with (its metadata.json crnn: ${JSON.stringify(meta.crnn ?? {})}).`);
+    const problem = weightsMismatch(model, start.model.weights.map((w) => ({ name: w.originalName, shape: w.shape })));
+    if (problem) {
+      throw new UsageError(`--init ${dir} ${problem}: pass the options it was trained with (its metadata.json crnn: ${JSON.stringify(meta.crnn ?? {})}).`);
     }
     model.setWeights(start.model.getWeights());
     console.error(`starting from the weights of ${dir}${meta.gitCommit ? ` (trained at ${meta.gitCommit.slice(0, 7)})` : ''}`);

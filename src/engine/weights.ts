@@ -27,23 +27,26 @@ export function snapshotWeights(model: tfl.LayersModel): WeightArray[] {
   return model.weights.map((w) => toArray(w.originalName, w.read()));
 }
 
+/**
+ * Why weights of these names and shapes (in `model.weights` order) do not fit `model`, as the rest of
+ * a sentence whose subject is where they come from ('has 44 weight tensors but ...'); null when they fit.
+ */
+export function weightsMismatch(model: tfl.LayersModel, source: ReadonlyArray<{ name: string; shape: ReadonlyArray<number | null> }>): string | null {
+  const weights = model.weights;
+  if (weights.length !== source.length) return `has ${source.length} weight tensors but the model has ${weights.length}`;
+  const i = weights.findIndex((w, k) => w.shape.join(',') !== source[k].shape.join(','));
+  return i < 0 ? null : `weight ${i} ('${source[i].name}') has shape [${source[i].shape}] but the model's '${weights[i].originalName}' has [${weights[i].shape}]`;
+}
+
 /** Writes arrays from `snapshotWeights` back into a model of the same architecture. */
 export function restoreWeights(model: tfl.LayersModel, arrays: WeightArray[]): void {
-  const weights = model.weights;
-  if (weights.length !== arrays.length) {
+  const problem = weightsMismatch(model, arrays);
+  if (problem) {
     throw new Error(
-      `Checkpoint has ${arrays.length} weight tensors but the model has ${weights.length}: ` +
+      `Checkpoint ${problem}: the architecture differs from the checkpointed run; ` +
         'rebuild the model with the same factory and options as the run that wrote the checkpoint.',
     );
   }
-  weights.forEach((w, i) => {
-    if (w.shape.join(',') !== arrays[i].shape.join(',')) {
-      throw new Error(
-        `Checkpoint weight ${i} ('${arrays[i].name}') has shape [${arrays[i].shape}] but the model's ` +
-          `'${w.originalName}' has [${w.shape}]: the architecture differs from the checkpointed run.`,
-      );
-    }
-  });
   tf.tidy(() => model.setWeights(arrays.map((a) => tf.tensor(a.values, a.shape, a.dtype))));
 }
 

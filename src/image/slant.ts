@@ -83,7 +83,8 @@ export interface SlantRange {
  * (300 lines of each kind, seed 42): handwriting fonts 5th to 95th percentile -5 to 32 degrees
  * (median 7), EMNIST letters -2 to 32 (median 15); middle halves -1 to 17 and 8 to 23. A line
  * leaning further is sheared to the middle: held-out-font photos leaning a further 30 degrees read
- * at 10.1% CER that way against 21.3% as they were (`bench:read --slant 30`, docs/LINES.md).
+ * at 10.1% CER that way against 21.3% as they were (`bench:read --slant 30`, the model of c1fc8f6;
+ * docs/LINES.md).
  */
 export const TRAINING_SLANTS: SlantRange = { keep: [-8, 32], to: [5, 20] };
 
