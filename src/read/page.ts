@@ -7,13 +7,15 @@
  *
  * An image of a single word or line is read whole, exactly as the web app and the line recipe alone
  * read it, unless it shows far more paper around the line than a training photo (then the line and
- * a line's height around it); a page of several lines is read crop by crop. A photo showing the
+ * a line's height around it); a page of several lines is read crop by crop. Where a smooth surface
+ * cannot describe the light on a line (a shadow's sharp edge), its recipe takes 'local' lighting. A photo showing the
  * desk around the sheet of paper is read as the sheet alone (image/sheet.ts).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
 import { FloatImage, GrayImage, PixelBox, cropImage, toFloat } from '../image/gray';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
+import { unevenLight } from '../image/lighting';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
 import { findSheet, sheetImage } from '../image/sheet';
@@ -97,6 +99,29 @@ function lineSurroundings(gray: GrayImage, box: PixelBox): GrayImage | FloatImag
 }
 
 /**
+ * One line through the recipe at each body factor of `scales` (the factor nearest 1 first): its
+ * notes and errors are the line's. A blank first version stands alone; other blank versions, and
+ * those that fail (too wide at a larger body), are left out.
+ */
+function lineVersions(image: GrayImage, recipe: LinePreprocessOptions, scales: readonly number[], name: string): PreprocessedLine[] {
+  const versions: PreprocessedLine[] = [];
+  for (const f of scales) {
+    const scaled = f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f };
+    let line: PreprocessedLine;
+    try {
+      line = padRight(preprocessLineGray(image, scaled, name));
+    } catch (e) {
+      if (versions.length === 0) throw e;
+      continue;
+    }
+    if (versions.length > 0 && line.empty) continue; // a blank version would read '' with high confidence
+    versions.push(line);
+    if (versions[0].empty) break;
+  }
+  return versions;
+}
+
+/**
  * Reads every line of writing in a gray or RGBA image with a line model (see the module comment).
  * A blank image reads as '' with a note; a line far too wide for the model throws
  * `LineTooWideError` naming the image (and the line).
@@ -128,21 +153,12 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   const scales = recipe.bodyHeight === undefined ? [1] : [...checkBodyScales(opts.bodyScales ?? BODY_SCALES)].sort((a, b) => Math.abs(a - 1) - Math.abs(b - 1));
   const prepared: Array<{ versions: PreprocessedLine[]; box: PixelBox }> = [];
   for (const crop of crops) {
-    const versions: PreprocessedLine[] = [];
-    for (const f of scales) {
-      const scaled = f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f };
-      let line: PreprocessedLine;
-      try {
-        line = padRight(preprocessLineGray(crop.image, scaled, crop.name));
-      } catch (e) {
-        if (versions.length === 0) throw e;
-        continue; // e.g. too wide at a larger body: the other versions are read
-      }
-      if (versions.length === 0) notes.push(...line.notes);
-      else if (line.empty) continue; // a blank version would read '' with high confidence
-      versions.push(line);
-      if (versions[0].empty) break;
-    }
+    // Light a smooth surface cannot follow (a shadow's sharp edge across the line): 'local' lighting,
+    // as page layout itself turns to then. The smooth fit takes the shadow for ink, or its noise,
+    // swollen by the edge, lifts the ink threshold above faint writing (docs/LINES.md).
+    const lighting = recipe.lighting ?? (unevenLight(toFloat(crop.image)) ? 'local' : undefined);
+    const versions = lineVersions(crop.image, lighting ? { ...recipe, lighting } : recipe, scales, crop.name);
+    notes.push(...versions[0].notes);
     if (!versions[0].empty) prepared.push({ versions, box: crop.box });
   }
   if (prepared.length === 0) {
