@@ -8,8 +8,8 @@
  * An image of a single word or line is read whole, exactly as the web app and the line recipe alone
  * read it, unless it shows far more paper around the line than a training photo (then the line and
  * a line's height around it); a page of several lines is read crop by crop. Where a smooth surface
- * cannot describe the light on a line (a shadow's sharp edge), its recipe takes 'local' lighting. A photo showing the
- * desk around the sheet of paper is read as the sheet alone (image/sheet.ts).
+ * cannot describe the light on a line (a shadow's sharp edge), its recipe takes 'local' lighting. A
+ * photo showing the desk around the sheet of paper is read as the sheet alone (image/sheet.ts).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
