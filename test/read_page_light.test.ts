@@ -7,7 +7,7 @@
 import * as path from 'path';
 import { editDistance } from '../src/eval/text_metrics';
 import { RgbaImage } from '../src/image/rgba';
-import { loadLineModel } from '../src/lines/read';
+import { LoadedLineModel, loadLineModel } from '../src/lines/read';
 import { readPage } from '../src/read/page';
 import { initBackend } from '../src/runtime/backend';
 import { renderFontLine } from '../src/synth/font_line';
@@ -33,11 +33,15 @@ function shadowedPhoto(ink: InkLine): RgbaImage {
 }
 
 describe('readPage across the sharp edge of a shadow', () => {
-  const dir = path.join(__dirname, '..', 'saved_models', 'lines');
-  beforeAll(() => initBackend());
+  let loaded: LoadedLineModel;
+  beforeAll(async () => {
+    await initBackend();
+    loaded = await loadLineModel(path.join(__dirname, '..', 'saved_models', 'lines'));
+  });
+  afterAll(() => loaded.model.dispose());
 
   test("reads the line in 'local' lighting, as page layout found it; a smooth fit took the shadow for ink", async () => {
-    const { model, metadata, lm } = await loadLineModel(dir);
+    const { model, metadata, lm } = loaded;
     const ink = renderFontLine(TEXT, 'caveat', createRng(1), { bodyHeight: [14, 14], style: { slant: 10, penOffset: 0.06 } });
     const photo = shadowedPhoto(ink);
     const cer = (text: string) => editDistance(text, TEXT) / TEXT.length;
@@ -47,14 +51,12 @@ describe('readPage across the sharp edge of a shadow', () => {
     // The smooth fit alone, as the recipe read every line before.
     const smooth = readPage(model, metadata, photo, { decoder: 'beam', lm, preprocess: { lighting: 'quadratic' } });
     expect(cer(smooth.text)).toBeGreaterThan(0.5);
-    model.dispose();
   }, 60000);
 
   test('blank paper under the same shadow still reads as nothing', async () => {
-    const { model, metadata, lm } = await loadLineModel(dir);
+    const { model, metadata, lm } = loaded;
     const photo = shadowedPhoto(createInkLine(300, 40, 28, 14, ''));
     const read = readPage(model, metadata, photo, { decoder: 'beam', lm });
     expect(read.text).toBe('');
-    model.dispose();
   }, 60000);
 });

@@ -42,6 +42,11 @@ export function toFloat(img: GrayImage): FloatImage {
   return { width: img.width, height: img.height, data };
 }
 
+/** The image as floats to read from: a float image itself (not copied), a Uint8Array one through `toFloat`. */
+export function asFloat(img: GrayImage): FloatImage {
+  return img.data instanceof Float32Array ? (img as FloatImage) : toFloat(img);
+}
+
 /** The image as uint8 0..255 (floats are clamped to 0..1 and rounded), e.g. for display or PNG export. */
 export function toUint8(img: GrayImage): Uint8Array {
   if (img.data instanceof Uint8Array) return img.data.slice();

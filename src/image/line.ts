@@ -13,7 +13,7 @@
  * the older recipe the committed line model was trained with: the median ink component is scaled
  * to `charHeight` and the whole ink band fitted into the height. Pure TypeScript, like preprocess.ts.
  */
-import { FloatImage, GrayImage, PixelBox, checkSize, createImage, cropImage, quantile, quantilesInPlace, toFloat, toUint8 } from './gray';
+import { FloatImage, GrayImage, PixelBox, asFloat, checkSize, createImage, cropImage, quantile, quantilesInPlace, toUint8 } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
 import { InkMap, InkMapOptions, toInkMap } from './lighting';
 import { normaliseInk } from './preprocess';
@@ -638,7 +638,7 @@ export function preprocessLineGray(input: GrayImage, opts: LinePreprocessOptions
   const maxWidth = opts.maxWidth ?? 4096;
   // A float input is only read, never written: no copy.
   checkSize(input);
-  let work: FloatImage = input.data instanceof Float32Array ? (input as FloatImage) : toFloat(input);
+  let work: FloatImage = asFloat(input);
   const shrunk = shrunkSize(work.width, work.height, opts.maxSide ?? 2048);
   if (shrunk.width !== work.width || shrunk.height !== work.height) work = resizeImage(work, shrunk.width, shrunk.height);
   // The older scaling keeps the older speck rule: its committed models were made with it.

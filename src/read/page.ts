@@ -13,7 +13,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
-import { FloatImage, GrayImage, PixelBox, cropImage, toFloat } from '../image/gray';
+import { FloatImage, GrayImage, PixelBox, asFloat, cropImage } from '../image/gray';
 import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
 import { unevenLight } from '../image/lighting';
 import { PageOptions, findTextLines } from '../image/page';
@@ -95,7 +95,7 @@ function lineSurroundings(gray: GrayImage, box: PixelBox): GrayImage | FloatImag
   const y = Math.max(0, box.y - pad);
   const around = { x, y, width: Math.min(gray.width, box.x + box.width + pad) - x, height: Math.min(gray.height, box.y + box.height + pad) - y };
   if (around.width * around.height > SURROUNDINGS_SHARE * gray.width * gray.height) return gray;
-  return cropImage(gray.data instanceof Float32Array ? (gray as FloatImage) : toFloat(gray), around);
+  return cropImage(asFloat(gray), around);
 }
 
 /**
@@ -156,7 +156,7 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
     // Light a smooth surface cannot follow (a shadow's sharp edge across the line): 'local' lighting,
     // as page layout itself turns to then. The smooth fit takes the shadow for ink, or its noise,
     // swollen by the edge, lifts the ink threshold above faint writing (docs/LINES.md).
-    const lighting = recipe.lighting ?? (unevenLight(toFloat(crop.image)) ? 'local' : undefined);
+    const lighting = recipe.lighting ?? (unevenLight(asFloat(crop.image)) ? 'local' : undefined);
     const versions = lineVersions(crop.image, lighting ? { ...recipe, lighting } : recipe, scales, crop.name);
     notes.push(...versions[0].notes);
     if (!versions[0].empty) prepared.push({ versions, box: crop.box });
