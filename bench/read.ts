@@ -9,6 +9,9 @@
  * - fonts-clean / fonts-degraded: held-out handwriting fonts on clean white paper / under the
  *   training mix of paper and camera (15% of those clean too, as in training and `hwr evaluate`);
  *   fonts-desk: the degraded photos with the desk around the paper (src/synth/desk.ts);
+ * - prose-degraded: held-out fonts under the same mix writing English prose from addresses the
+ *   generator never reads (src/synth/prose.ts): real words in their order, where Tesseract's own
+ *   English model helps it too;
  * - emnist-clean / emnist-degraded: EMNIST ByClass test letters, likewise (skipped, with a note,
  *   when EMNIST ByClass is not found);
  * - pages-fonts / pages-emnist: --pages pages of 2-6 such lines each (src/synth/page.ts), other
@@ -320,6 +323,8 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
     const rgba = photoOnDesk(photo.image, createRng(deriveSeed(opts.seed, 'desk', i))).image;
     return { rgba, image: { target: line.text, source: line.source, strength: line.strength, psm: psmFor(line.text) } };
   }));
+  sets.push(await syntheticSet('prose-degraded', 'held-out fonts, the training mix of paper and camera, English prose of addresses the generator never reads (src/synth/prose.ts)',
+    createHandwritingGenerator({ ...test.prose!, ...paper }), n, dir, opts));
   if ('error' in emnist) {
     for (const name of ['emnist-clean', 'emnist-degraded']) sets.push({ name, description: 'EMNIST ByClass test letters', images: [], skipped: emnist.error });
   } else {

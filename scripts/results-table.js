@@ -33,14 +33,15 @@ const pct = (x) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '—');
 
 /**
  * Line models (task 'lines'): case-sensitive CER on synthetic test lines of the held-out fonts, of
- * EMNIST ByClass test letters and of random strings, each read by best path (greedy) and by beam
- * search with the model's character LM (beam+lm, `hwr predict`'s default; from metadata lm.test,
- * written by scripts/build-line-lm.js), and the held-out-font WER of the default reading.
+ * EMNIST ByClass test letters, of random strings and of English prose, each read by best path
+ * (greedy) and by beam search with the model's character LM (beam+lm, `hwr predict`'s default; from
+ * metadata lm.test, written by scripts/build-line-lm.js, which also reads the prose greedily for a
+ * model trained before the prose set), and the held-out-font WER of the default reading.
  */
 function linesTable() {
   const lines = [
-    '| model | trained on | CER, held-out fonts: greedy | beam+lm | CER, EMNIST test letters: greedy | beam+lm | CER, random strings: greedy | beam+lm | WER, held-out fonts | test lines | epochs | params | training | command |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | trained on | CER, held-out fonts: greedy | beam+lm | CER, EMNIST test letters: greedy | beam+lm | CER, random strings: greedy | beam+lm | CER, English prose: greedy | beam+lm | WER, held-out fonts | test lines | epochs | params | training | command |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { name, meta, params } of rows().filter((r) => isLineModel(r.meta))) {
     const n = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
@@ -51,10 +52,11 @@ function linesTable() {
     const epochs = init?.epochs !== undefined ? `${init.epochs} + ${meta.epochs}` : meta.epochs;
     const base = init?.command ? `\`${init.command}\`${init.gitCommit ? ` at ${init.gitCommit}` : ''}, then ` : '';
     const lm = meta.lm?.test;
-    const best = (set) => (lm ? `**${pct(lm.cer[set])}**` : '—');
+    const best = (set) => (typeof lm?.cer[set] === 'number' ? `**${pct(lm.cer[set])}**` : '—');
     const wer = lm ? `${pct(lm.wer.fonts)} (beam+lm)` : `${pct(meta.testWer)} (greedy)`;
     lines.push(`| \`saved_models/${name}\` (${meta.family}) | ${meta.dataset} | ${pct(meta.testCer)} | ${best('fonts')} | ` +
-      `${pct(meta.testCerEmnist)} | ${best('emnist')} | ${pct(meta.testCerRandom)} | ${best('random')} | ${wer} | ` +
+      `${pct(meta.testCerEmnist)} | ${best('emnist')} | ${pct(meta.testCerRandom)} | ${best('random')} | ` +
+      `${pct(meta.testCerProse ?? lm?.greedy?.prose)} | ${best('prose')} | ${wer} | ` +
       `${n(meta.testLines)} | ${epochs} | ${n(params)} | ${minutes} | ` +
       `${base}\`${meta.command}\`${meta.gitCommit ? ` at ${meta.gitCommit}` : ''}${meta.lm?.command ? `; LM: \`${meta.lm.command}\`` : ''} |`);
   }

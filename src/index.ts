@@ -22,13 +22,14 @@ export * from './synth/ink';
 export * from './synth/line_source';
 export * from './synth/corpus';
 export * from './synth/text';
+export * from './synth/prose'; // English prose the generator never writes: the LM's, its tuning's and a test set's
 export * from './synth/fonts';
 export * from './synth/font_line';
 export * from './synth/emnist_line';
 export * from './synth/paper';
 export * from './synth/handwriting';
 export * from './synth/char_photos'; // single characters photographed, for character models
-export * from './synth/char_lm_corpus'; // the character LM of line models, from their training text
+export * from './synth/char_lm_corpus'; // the character LM of line models, from their training text and prose
 export * from './synth/lines';
 export * from './synth/line_samples';
 // Models, training, evaluation, saving

@@ -3,7 +3,7 @@
  * 75 line characters at height 40 with the body-height recipe, it trained within the 3 hours a
  * committed line model may take (at its quiet-machine rate when it trained on a shared machine),
  * its held-out test fonts are the five of src/synth/fonts.ts, and re-read on the same held-out-font
- * test lines it gives the recorded greedy CER.
+ * and English-prose test lines it gives the recorded greedy CER (and beam+lm CER on the fonts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -78,6 +78,21 @@ beforeAll(async () => {
     const fonts = lineTestSources({ seed: info.lineSeed, geometry, sharedWords: info.sharedWords }).fonts!;
     const report = evaluateLines(model, metadata, fonts, { n: rec.test.lines, beam: false, lm });
     expect(Math.abs(report.beamLm!.cer - rec.test.cer.fonts)).toBeLessThanOrEqual(2e-4);
+    model.dispose();
+  }, 300000);
+
+  test('re-reads its English prose test lines to the recorded greedy CER, and the LM helps most there', async () => {
+    const { model, metadata } = await loadLineModel(dir);
+    const rec = metadata.lm as unknown as { test: { lines: number; cer: Record<string, number>; greedy?: Record<string, number> } };
+    const recorded = (metadata.testCerProse as number | undefined) ?? rec.test.greedy?.prose;
+    expect(typeof recorded).toBe('number');
+    const info = metadata.lines as { lineSeed: number; sharedWords: number };
+    const geometry = { height: metadata.height, bodyHeight: metadata.body!.height, baselineRow: metadata.body!.baseline };
+    const prose = lineTestSources({ seed: info.lineSeed, geometry, sharedWords: info.sharedWords }).prose!;
+    const report = evaluateLines(model, metadata, prose, { n: rec.test.lines, beam: false });
+    expect(Math.abs(report.greedy.cer - recorded!)).toBeLessThanOrEqual(2e-4);
+    // Real words in their order: the LM takes off a larger share of the errors than on the held-out-font lines.
+    expect(rec.test.cer.prose / recorded!).toBeLessThan(rec.test.cer.fonts / (metadata.testCer as number));
     model.dispose();
   }, 300000);
 });

@@ -51,7 +51,7 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwr-line-lm-'));
   model = crnn({ numClasses: C, height: H, blocks: [[4], [8]], features: 16, headUnits: 16, headLayers: 1, seed: 5 });
-  charLm = buildLineLm({ lines: 3000, lineSeed: 3, text: { sharedWords: 100 } }).lm;
+  charLm = buildLineLm({ lines: 3000, lineSeed: 3, text: { sharedWords: 100 }, prose: false }).lm;
   lm = { model: charLm, ...WEIGHTS };
   plainDir = path.join(dir, 'plain');
   lmDir = path.join(dir, 'with-lm');
@@ -72,10 +72,10 @@ function randomImages(n: number, W: number, seed: number): Uint8Array {
 }
 
 /** A LineSource of random images with fixed texts, for evaluation and tuning. */
-function fakeLines(split: 'val' | 'test', n: number): LineSource {
+function fakeLines(split: 'val' | 'test', n: number, seed = 50): LineSource {
   const images: LineImage[] = Array.from({ length: n }, (_, i) => {
     const W = 48 + 16 * (i % 3);
-    return { text: ['the cat', 'and then', 'It was'][i % 3], pixels: randomImages(1, W, 50 + i), height: H, width: W - 8, paddedWidth: W };
+    return { text: ['the cat', 'and then', 'It was'][i % 3], pixels: randomImages(1, W, seed + i), height: H, width: W - 8, paddedWidth: W };
   });
   return { split, charset: LINE_CHARSET, height: H, name: 'fake', describe: {}, line: (i) => images[i] };
 }
@@ -217,5 +217,20 @@ describe('evaluation and tuning with the LM', () => {
     const logits = lineLogits(model, META, images);
     expect(logits[0].length).toBe((Math.ceil(images[0].width / 4) + 1) * C);
     expect(() => tuneLineLm(model, META, fakeLines('test', 2), charLm, { n: 2 })).toThrow(/'test' split; LM weights are tuned on validation lines only/);
+  });
+
+  test('tuneLineLm over several sources: n lines of each, CER pooled over all, each source reported by name', () => {
+    const a = fakeLines('val', 6);
+    const b = { ...fakeLines('val', 6, 9), name: 'other' };
+    const both = tuneLineLm(model, META, [a, b], charLm, { n: 3, alphas: [0.5, 2], betas: [0] });
+    const images = [0, 1, 2].map((i) => a.line(i)).concat([0, 1, 2].map((i) => b.line(i)));
+    const read = (l: LineImage, opts: object) => readLineBatch(model, META, l.pixels, 1, l.paddedWidth, { ...opts, widths: Int32Array.of(l.width) })[0].text;
+    const cer = (ls: LineImage[], opts: object) => characterErrorRate(ls.map((l) => read(l, opts)), ls.map((l) => l.text)).cer;
+    for (const p of both.grid) expect(p.cer).toBeCloseTo(cer(images, { decoder: 'beam', lm: { model: charLm, alpha: p.alpha, beta: p.beta } }), 12);
+    expect(both.bySource.map((s) => s.name)).toEqual(['fake', 'other']);
+    const lm = { decoder: 'beam', lm: { model: charLm, alpha: both.best.alpha, beta: both.best.beta } };
+    expect(both.bySource[1].bestCer).toBeCloseTo(cer(images.slice(3), lm), 12);
+    expect(both.bySource[0].greedyCer).toBeCloseTo(cer(images.slice(0, 3), { decoder: 'greedy' }), 12);
+    expect(() => tuneLineLm(model, META, [a, fakeLines('test', 2)], charLm, { n: 2 })).toThrow(/'test' split/);
   });
 });

@@ -39,7 +39,7 @@ beforeAll(async () => {
   const model = crnn({ numClasses: LINE_CHARSET.length + 1, height: 40, blocks: [[4], [8]], features: 16, headUnits: 16, headLayers: 1, seed: 5 });
   await saveModel(model, path.join(modelsDir, 'tiny'), META);
   model.dispose();
-  fs.writeFileSync(path.join(modelsDir, 'tiny', 'lm.json'), JSON.stringify(buildLineLm({ lines: 2000, lineSeed: 3 }).lm.toJSON()));
+  fs.writeFileSync(path.join(modelsDir, 'tiny', 'lm.json'), JSON.stringify(buildLineLm({ lines: 2000, lineSeed: 3, prose: false }).lm.toJSON()));
   appDir = path.join(dir, 'app');
 }, 60_000);
 

@@ -1,9 +1,9 @@
 /**
  * `hwr evaluate --model saved_models/lines`: a line model on N synthetic TEST lines of each kind
- * (src/lines/test_sets.ts: held-out handwriting fonts, EMNIST ByClass test letters, random strings;
- * test-split words, the training mix of paper and camera), greedy and beam, and beam with the
- * model's character LM when its metadata names one (the 'beam+lm' row); case-sensitive CER, the
- * loose CER (no case, no punctuation) and WER.
+ * (src/lines/test_sets.ts: held-out handwriting fonts, EMNIST ByClass test letters and random
+ * strings, with test-split words; English prose of unseen addresses; the training mix of paper and
+ * camera), greedy and beam, and beam with the model's character LM when its metadata names one (the
+ * 'beam+lm' row); case-sensitive CER, the loose CER (no case, no punctuation) and WER.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,7 +16,7 @@ type Values = Record<string, string | boolean | undefined>;
 
 /** Options `hwr evaluate` takes for line models only. */
 export const LINE_EVALUATE_OPTIONS = {
-  lines: { type: 'string', help: 'line models: test lines per kind (held-out fonts, EMNIST letters, random strings)', default: '1000' },
+  lines: { type: 'string', help: 'line models: test lines per kind (held-out fonts, EMNIST letters, random strings, English prose)', default: '1000' },
   'beam-width': { type: 'string', help: 'line models: prefix beam search width', default: '10' },
   'no-emnist': { type: 'boolean', help: 'line models: skip the EMNIST test lines (no EMNIST ByClass needed)' },
   seed: { type: 'string', help: 'line models: seed of the test lines', default: "the model's" },
@@ -38,7 +38,7 @@ export async function evaluateLineModel(modelDir: string, values: Values): Promi
   const emnist = lineEmnist(values, 'test');
   const geometry = { height: metadata.height, bodyHeight: metadata.body.height, baselineRow: metadata.body.baseline };
   const reports = evaluateLineTestSets(model, metadata, { emnist, seed, geometry, sharedWords: lineInfo.sharedWords ?? 0 }, n, beamWidth, lm);
-  console.log(`${modelDir}: ${metadata.family} line model, ${metadata.dataset}; test lines: held-out fonts, ${emnist ? `${emnist.name} test letters, ` : ''}random strings; words unseen in training`);
+  console.log(`${modelDir}: ${metadata.family} line model, ${metadata.dataset}; test lines: held-out fonts, ${emnist ? `${emnist.name} test letters, ` : ''}random strings (words unseen in training), English prose (sentences unseen)`);
   if (lm) console.log(`beam+lm: beam search with ${metadata.lm?.file} (order ${lm.model.order}, alpha ${lm.alpha}, beta ${lm.beta}, tuned on validation lines)`);
   console.log(formatLineEvaluations(reports));
   const out = String(values.out ?? `outputs/evaluation-${path.basename(path.resolve(modelDir))}.json`);

@@ -241,12 +241,13 @@ export function evaluateLineTestSets(
 
 /** The metadata figures of a line model's test sets: the held-out-font lines' are the headline (testCer). */
 export function lineTestFigures(test: Partial<Record<LineTestSet, LineEvaluation>>): Record<string, number | undefined> {
-  const { fonts, emnist, random } = test;
+  const { fonts, emnist, random, prose } = test;
   return {
     testCer: fonts?.greedy.cer, testCerLoose: fonts?.greedy.cerLoose, testCerPerLine: fonts?.greedy.cerPerLineMean, testWer: fonts?.greedy.wer,
     testCerBeam: fonts?.beam?.cer, testWerBeam: fonts?.beam?.wer,
     testCerEmnist: emnist?.greedy.cer, testCerEmnistBeam: emnist?.beam?.cer, testWerEmnist: emnist?.greedy.wer,
     testCerRandom: random?.greedy.cer, testCerRandomBeam: random?.beam?.cer, testWerRandom: random?.greedy.wer,
+    testCerProse: prose?.greedy.cer, testCerProseBeam: prose?.beam?.cer, testWerProse: prose?.greedy.wer,
   };
 }
 

@@ -5,13 +5,17 @@
  * - 'fonts': written with the held-out handwriting fonts only: the headline figure, and the best proxy
  *   for real handwriting the repo can build (issue 16);
  * - 'emnist': written with EMNIST ByClass test letters only (real people's letters, placed by class);
- * - 'random': random strings of letters and digits, both sources: reading without any word context.
+ * - 'random': random strings of letters and digits, both sources: reading without any word context;
+ * - 'prose': English prose from addresses the generator never reads (prose.ts's 'test' part) in the
+ *   held-out fonts: the words of real text in their order, the set nearest to what people write. Its
+ *   words are mostly of the training vocabulary, as in any English text; its sentences are unseen.
  */
 import { Dataset } from '../data/dataset';
 import { deriveSeed } from '../util/rng';
 import { HandwritingGenerator, HandwritingOptions, LineGeometry, createHandwritingGenerator, splitFonts } from '../synth/handwriting';
+import { proseLines } from '../synth/prose';
 
-export type LineTestSet = 'fonts' | 'emnist' | 'random';
+export type LineTestSet = 'fonts' | 'emnist' | 'random' | 'prose';
 
 /** Options of `lineTestSources`. */
 export interface LineTestOptions {
@@ -36,6 +40,7 @@ export function lineTestSetOptions(opts: LineTestOptions): Partial<Record<LineTe
     fonts: { ...common('fonts'), fonts: splitFonts('test'), text: { sharedWords } },
     ...(emnist ? { emnist: { ...common('emnist'), fonts: [], emnist, text: { sharedWords } } } : {}),
     random: { ...common('random'), emnist, text: { mode: 'random', sharedWords } },
+    prose: { ...common('prose'), fonts: splitFonts('test'), texts: proseLines('test'), text: { sharedWords } },
   };
 }
 

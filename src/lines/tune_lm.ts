@@ -2,8 +2,9 @@
  * Choosing a line model's LM weights on its VALIDATION lines: the model reads the lines once (the
  * logits are kept), then the beam search with the LM decodes them for each (alpha, beta) of a small
  * grid, and the pair with the lowest case-sensitive CER wins. Validation lines only: test lines
- * stay unseen by every choice made here (scripts/build-line-lm.js passes a 'val' generator, and
- * `tuneLineLm` refuses any other split).
+ * stay unseen by every choice made here (scripts/build-line-lm.js passes 'val' generators, and
+ * `tuneLineLm` refuses any other split). Several sources may be given (the generator's validation
+ * lines and validation prose): n lines of each, their CER pooled (edits over characters).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CharLm } from '../ctc/char_lm';
@@ -15,7 +16,7 @@ import { LineModelMetadata, lineScores } from './line_model';
 
 /** Options of `tuneLineLm`. */
 export interface LmTuningOptions {
-  /** Validation lines 0..n-1 (default 200). */
+  /** Validation lines 0..n-1 of each source (default 200). */
   n?: number;
   /** alpha values tried (default 0.1 to 1.0). */
   alphas?: number[];
@@ -45,6 +46,8 @@ export interface LmTuning {
   beamCer: number;
   /** The chosen point: the lowest CER; ties go to the smaller alpha, then the beta nearer 0. */
   best: LmGridPoint;
+  /** Each source's CER (its `name`): best path, and beam + LM at the chosen point. */
+  bySource: Array<{ name: string; greedyCer: number; bestCer: number }>;
   grid: LmGridPoint[];
   seconds: number;
 }
@@ -67,26 +70,32 @@ export function lineLogits(model: tfl.LayersModel, meta: LineModelMetadata, line
   return out;
 }
 
-/** Tries each (alpha, beta) of the grid on validation lines 0..n-1 of `lines` (see the module comment). */
-export function tuneLineLm(model: tfl.LayersModel, meta: LineModelMetadata, lines: LineSource, lm: CharLm, opts: LmTuningOptions = {}): LmTuning {
+/** Tries each (alpha, beta) of the grid on validation lines 0..n-1 of each of `lines` (see the module comment). */
+export function tuneLineLm(model: tfl.LayersModel, meta: LineModelMetadata, lines: LineSource | readonly LineSource[], lm: CharLm, opts: LmTuningOptions = {}): LmTuning {
   const { n = 200, alphas = DEFAULT_LM_ALPHAS, betas = DEFAULT_LM_BETAS, beamWidth = 10, batchSize = 32, onPoint } = opts;
-  if (lines.split !== 'val') {
-    throw new Error(`tuneLineLm: the lines are of the '${lines.split}' split; LM weights are tuned on validation lines only (never test lines).`);
-  }
-  if (lines.charset.join('') !== meta.charset.join('') || lm.charset.join('') !== meta.charset.join('')) {
-    throw new Error('tuneLineLm: the lines, the model and the LM must share one charset; build the LM for this model (buildLineLm).');
+  const sources: readonly LineSource[] = Array.isArray(lines) ? lines : [lines as LineSource];
+  for (const source of sources) {
+    if (source.split !== 'val') {
+      throw new Error(`tuneLineLm: the lines are of the '${source.split}' split; LM weights are tuned on validation lines only (never test lines).`);
+    }
+    if (source.charset.join('') !== meta.charset.join('') || lm.charset.join('') !== meta.charset.join('')) {
+      throw new Error('tuneLineLm: the lines, the model and the LM must share one charset; build the LM for this model (buildLineLm).');
+    }
   }
   if (alphas.length === 0 || betas.length === 0) throw new Error('tuneLineLm: give at least one alpha and one beta.');
   const started = Date.now();
   const images: LineImage[] = [];
-  for (let i = 0; i < n; i++) images.push(lines.line(i));
+  for (const source of sources) for (let i = 0; i < n; i++) images.push(source.line(i));
   const targets = images.map((l) => l.text);
   const logits = lineLogits(model, meta, images, batchSize);
   const C = meta.charset.length + 1;
   const text = (labels: number[]): string => labels.map((k) => meta.charset[k]).join('');
-  const cerOf = (decode: (scores: Float32Array, frames: number) => number[]): number =>
-    characterErrorRate(logits.map((s) => text(decode(s, s.length / C))), targets).cer;
-  const greedyCer = cerOf((s, T) => greedyDecode(s, T, C, { blank: meta.blank }).labels);
+  const readAll = (decode: (scores: Float32Array, frames: number) => number[]): string[] => logits.map((s) => text(decode(s, s.length / C)));
+  const cerOf = (decode: (scores: Float32Array, frames: number) => number[]): number => characterErrorRate(readAll(decode), targets).cer;
+  // Each source's share of the lines: [k * n, (k + 1) * n).
+  const perSource = (reads: string[]): number[] => sources.map((_, k) => characterErrorRate(reads.slice(k * n, (k + 1) * n), targets.slice(k * n, (k + 1) * n)).cer);
+  const greedyReads = readAll((s, T) => greedyDecode(s, T, C, { blank: meta.blank }).labels);
+  const greedyCer = characterErrorRate(greedyReads, targets).cer;
   const beamCer = cerOf((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth }).labels);
   const grid: LmGridPoint[] = [];
   const total = alphas.length * betas.length;
@@ -98,5 +107,8 @@ export function tuneLineLm(model: tfl.LayersModel, meta: LineModelMetadata, line
     }
   }
   const best = [...grid].sort((a, b) => a.cer - b.cer || a.alpha - b.alpha || Math.abs(a.beta) - Math.abs(b.beta) || a.beta - b.beta)[0];
-  return { n, split: lines.split, greedyCer, beamCer, best, grid, seconds: (Date.now() - started) / 1000 };
+  const bestCers = perSource(readAll((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth, lm: { model: lm, alpha: best.alpha, beta: best.beta } }).labels));
+  const greedyCers = perSource(greedyReads);
+  const bySource = sources.map((source, k) => ({ name: source.name, greedyCer: greedyCers[k], bestCer: bestCers[k] }));
+  return { n, split: 'val', greedyCer, beamCer, best, bySource, grid, seconds: (Date.now() - started) / 1000 };
 }

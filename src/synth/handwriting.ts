@@ -26,7 +26,7 @@ import { TEST_FONT_FAMILIES, loadFont, usableFonts } from './fonts';
 import { InkLine } from './ink';
 import { LineSource } from './line_source';
 import { PaperOptions, putOnPaper } from './paper';
-import { TextKind, TextSource, TextSourceOptions, createTextSource } from './text';
+import { TextKind, TextSource, TextSourceOptions, createTextSource, isLineText } from './text';
 
 export type HandwritingSplit = 'train' | 'val' | 'test';
 
@@ -79,6 +79,8 @@ export interface HandwritingOptions {
   fonts?: readonly string[];
   /** Text of the lines (split and seed are this generator's). */
   text?: Omit<TextSourceOptions, 'split' | 'seed'>;
+  /** Fixed texts instead: line n writes `texts[n]` (e.g. prose.ts's held-out prose), as a 'sentence' line. */
+  texts?: readonly string[];
   /** Share of lines on clean white paper with black ink; the rest get paper and camera at a random strength. Default 0.15. */
   cleanShare?: number;
   /** Strength range of the paper-and-camera mix for the other lines (paper.ts). Default [0.2, 1]. */
@@ -163,7 +165,17 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
   const emnistShare = glyphs ? (fonts.length === 0 ? 1 : o.emnistShare) : 0;
   if (fonts.length === 0 && !glyphs) throw new Error('createHandwritingGenerator: no fonts and no EMNIST images: nothing to write with');
   const loaded = fonts.map((f) => loadFont(f));
-  const text = createTextSource({ ...o.text, split, seed: deriveSeed(seed, 'text') });
+  const source = createTextSource({ ...o.text, split, seed: deriveSeed(seed, 'text') });
+  const texts = o.texts;
+  const odd = texts?.findIndex((t) => t.length === 0 || !isLineText(t)) ?? -1;
+  if (odd >= 0) throw new Error(`createHandwritingGenerator: fixed text ${odd} ${JSON.stringify(texts![odd])} is empty or holds a character outside the line charset`);
+  const text: TextSource = !texts ? source : {
+    ...source,
+    line: (n: number) => {
+      if (!(Number.isInteger(n) && n >= 0 && n < texts.length)) throw new Error(`handwriting: line ${n} of ${texts.length} fixed texts does not exist`);
+      return { text: texts[n], kind: 'sentence' };
+    },
+  };
   const maxWidthPerChar = o.maxWidthPerChar ?? TRAIN_MAX_WIDTH_PER_CHAR;
 
   /** The ink of text `t` by a writer drawn from rng: EMNIST letters or a font that can write it. */
@@ -214,7 +226,7 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
     describe: {
       generator: 'handwriting', split, seed, emnistShare, fonts: fonts.join(','), cleanShare: o.cleanShare,
       strength: o.strength.join(','), height: geometry.height, bodyHeight: geometry.bodyHeight, baselineRow: geometry.baselineRow,
-      textMode: text.mode, maxChars: text.options.maxChars, maxWords: text.options.maxWords,
+      ...(texts ? { texts: `${texts.length} fixed texts` } : { textMode: text.mode, maxChars: text.options.maxChars, maxWords: text.options.maxWords }),
       ...(split === 'train' ? { maxWidthPerChar } : {}),
     },
     line: (n) => stages(n).line,

@@ -261,19 +261,31 @@ function packageDir(info: TextCorpusInfo): string {
   return path.dirname(pkgJson);
 }
 
-const SOTU_EVERY = 3;
+/** The generator writes every SOTU_EVERY-th address (`sotuAddresses` index % SOTU_EVERY === 0); prose.ts reads the others. */
+export const SOTU_EVERY = 3;
+
+/**
+ * Every State of the Union address file (full paths), in year order. The generator reads those at
+ * index % SOTU_EVERY === 0: 3.6 MB spread over 1790-2016 loads in a third of the time of all 10.7 MB,
+ * and windows of lines need varied sentences, not more of them.
+ */
+export function sotuAddresses(): string[] {
+  const info = TEXT_CORPORA.find((c) => c.id === 'sotu')!;
+  const dir = path.join(packageDir(info), 'data');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
+  if (files.length === 0) throw new Error(`text: no .txt file in ${dir}; reinstall ${info.package}@${info.version}`);
+  return files.map((f) => path.join(dir, f));
+}
+
+/** The raw paragraphs of one SOTU address file (one paragraph a line). */
+export function sotuParagraphs(file: string): string[] {
+  return fs.readFileSync(file, 'utf8').split(/\r?\n/);
+}
 
 /** Paragraphs of a corpus, raw: the SOTU files hold one paragraph per line, Moby-Dick is wrapped with blank lines between paragraphs. */
 function readParagraphs(info: TextCorpusInfo): string[] {
-  const dir = path.join(packageDir(info), 'data');
-  if (info.id === 'sotu') {
-    // Every third address: 3.6 MB spread over 1790-2016 loads in a third of the time of all 10.7 MB,
-    // and windows of lines need varied sentences, not more of them.
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().filter((_, i) => i % SOTU_EVERY === 0);
-    if (files.length === 0) throw new Error(`text: no .txt file in ${dir}; reinstall ${info.package}@${info.version}`);
-    return files.flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split(/\r?\n/));
-  }
-  return fs.readFileSync(path.join(dir, 'data.txt'), 'utf8').split(/\r?\n\s*\r?\n/);
+  if (info.id === 'sotu') return sotuAddresses().filter((_, i) => i % SOTU_EVERY === 0).flatMap(sotuParagraphs);
+  return fs.readFileSync(path.join(packageDir(info), 'data', 'data.txt'), 'utf8').split(/\r?\n\s*\r?\n/);
 }
 
 // A cheap test before looking at each word: an excluded word, maybe a suffix, then no letter.
@@ -283,6 +295,11 @@ function hasExcludedWord(sentence: string): boolean {
   if (!EXCLUDED_NEAR.test(sentence)) return false;
   for (const key of lineWordKeys(sentence)) if (isExcludedWord(key)) return true;
   return false;
+}
+
+/** Whether a sentence (of `splitSentences(normalizeTypography(paragraph))`) is kept: line characters only, not a table's dot leaders ("1790 - 3,929,827 - ...."), no excluded word. */
+export function isUsableSentence(sentence: string): boolean {
+  return isLineText(sentence) && !sentence.includes('....') && !hasExcludedWord(sentence);
 }
 
 let corpusCache: SentenceCorpus | undefined;
@@ -304,8 +321,7 @@ export function loadSentenceCorpus(): SentenceCorpus {
       let previousKept = false;
       for (const s of splitSentences(paragraph)) {
         read++;
-        // Dot leaders ("1790 - 3,929,827 - ....") are tables, not sentences.
-        if (!isLineText(s) || s.includes('....') || hasExcludedWord(s)) {
+        if (!isUsableSentence(s)) {
           previousKept = false;
           continue;
         }
