@@ -15,7 +15,7 @@
 //    are written together, atomically (temporaries renamed into place); the grid goes to
 //    outputs/lm-tuning-<model>.json.
 // 4. Unless --no-test: the model's test sets (held-out fonts, EMNIST test letters, random strings)
-//    read by beam search with the chosen LM, recorded as lm.test { lines, cer, wer, greedy } for the results table.
+//    read by beam search with the chosen LM, recorded as lm.test { lines, cer, wer, loose, greedy } for the results table.
 const fs = require('fs');
 const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'src');
@@ -107,10 +107,11 @@ async function main() {
     const emnist = info.emnist ? lineEmnist({ 'emnist-dir': option('emnist-dir'), split: option('split'), 'no-emnist': flag('no-emnist') }, 'test') : undefined;
     const reports = evaluateLineTestSets(model, metadata, { emnist, seed: lineSeed, geometry, sharedWords }, n, integer('beam-width', 10),
       { model: built.lm, alpha: chosen.alpha, beta: chosen.beta });
-    test = { lines: n, cer: {}, wer: {}, greedy: {} };
+    test = { lines: n, cer: {}, wer: {}, loose: {}, greedy: {} };
     for (const [set, r] of Object.entries(reports)) {
       test.cer[set] = r.beamLm.cer;
       test.wer[set] = r.beamLm.wer;
+      test.loose[set] = r.beamLm.cerLoose;
       test.greedy[set] = r.greedy.cer;
     }
     console.error(`test CER with beam+lm: ${Object.entries(test.cer).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')} (${n} lines each)`);
