@@ -6,7 +6,8 @@
  */
 import * as path from 'path';
 import { editDistance } from '../src/eval/text_metrics';
-import { RgbaImage } from '../src/image/rgba';
+import { withLineLighting } from '../src/image/line';
+import { RgbaImage, rgbaToGray } from '../src/image/rgba';
 import { LoadedLineModel, loadLineModel } from '../src/lines/read';
 import { readPage } from '../src/read/page';
 import { initBackend } from '../src/runtime/backend';
@@ -59,4 +60,21 @@ describe('readPage across the sharp edge of a shadow', () => {
     const read = readPage(model, metadata, photo, { decoder: 'beam', lm });
     expect(read.text).toBe('');
   }, 60000);
+});
+
+describe('withLineLighting: the lighting the reader and the line generator read a line photo in', () => {
+  const ink = renderFontLine(TEXT, 'caveat', createRng(1), { bodyHeight: [14, 14], style: { slant: 10, penOffset: 0.06 } });
+  const gray = (rgba: RgbaImage) => rgbaToGray(rgba, { maxSide: 2048 }).image;
+
+  test("'local' across a shadow's sharp edge", () => {
+    expect(withLineLighting(gray(shadowedPhoto(ink)), { height: 40 })).toEqual({ height: 40, lighting: 'local' });
+  });
+
+  test('the options as given on evenly lit paper, or when the lighting is chosen', () => {
+    const even = renderPaper(ink, { ...drawPaperLook(ink, createRng(2), { strength: 0 }), rules: null }).image;
+    const opts = { height: 40 };
+    expect(withLineLighting(gray(even), opts)).toBe(opts);
+    const chosen = { height: 40, lighting: 'quadratic' as const };
+    expect(withLineLighting(gray(shadowedPhoto(ink)), chosen)).toBe(chosen);
+  });
 });

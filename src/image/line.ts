@@ -15,7 +15,7 @@
  */
 import { FloatImage, GrayImage, PixelBox, asFloat, checkSize, createImage, cropImage, quantile, quantilesInPlace, toUint8 } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
-import { InkMap, InkMapOptions, toInkMap } from './lighting';
+import { InkMap, InkMapOptions, toInkMap, unevenLight } from './lighting';
 import { normaliseInk } from './preprocess';
 import { RgbaImage, RgbaToGrayOptions, rgbaToGray } from './rgba';
 import { eraseRuledInk, removeRuledLines } from './rules';
@@ -616,6 +616,16 @@ function bodyTarget(opts: LinePreprocessOptions, H: number): { bodyHeight: numbe
     throw new Error(`preprocessLine: bodyHeight ${bodyHeight} and baselineRow ${baselineRow} must satisfy 0 < bodyHeight <= baselineRow <= height (${H})`);
   }
   return { bodyHeight, baselineRow };
+}
+
+/**
+ * The recipe with the lighting a line photo is read in: 'local' where a smooth surface cannot
+ * describe its light (`unevenLight`: a shadow's sharp edge across the line, whose smooth fit takes
+ * the shadow for ink or lifts the threshold above faint writing), else `opts` as given. Shared by
+ * the photo reader (read/page.ts) and the line generator, so training lines are read as photos are.
+ */
+export function withLineLighting(img: GrayImage, opts: LinePreprocessOptions = {}): LinePreprocessOptions {
+  return opts.lighting !== undefined || !unevenLight(asFloat(img)) ? opts : { ...opts, lighting: 'local' };
 }
 
 /**

@@ -14,8 +14,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
 import { FloatImage, GrayImage, PixelBox, asFloat, cropImage } from '../image/gray';
-import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray } from '../image/line';
-import { unevenLight } from '../image/lighting';
+import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray, withLineLighting } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
 import { findSheet, sheetImage } from '../image/sheet';
@@ -153,11 +152,8 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   const scales = recipe.bodyHeight === undefined ? [1] : [...checkBodyScales(opts.bodyScales ?? BODY_SCALES)].sort((a, b) => Math.abs(a - 1) - Math.abs(b - 1));
   const prepared: Array<{ versions: PreprocessedLine[]; box: PixelBox }> = [];
   for (const crop of crops) {
-    // Light a smooth surface cannot follow (a shadow's sharp edge across the line): 'local' lighting,
-    // as page layout itself turns to then. The smooth fit takes the shadow for ink, or its noise,
-    // swollen by the edge, lifts the ink threshold above faint writing (docs/LINES.md).
-    const lighting = recipe.lighting ?? (unevenLight(asFloat(crop.image)) ? 'local' : undefined);
-    const versions = lineVersions(crop.image, lighting ? { ...recipe, lighting } : recipe, scales, crop.name);
+    // Light a smooth surface cannot follow: 'local' lighting, as page layout itself turns to then.
+    const versions = lineVersions(crop.image, withLineLighting(crop.image, recipe), scales, crop.name);
     notes.push(...versions[0].notes);
     if (!versions[0].empty) prepared.push({ versions, box: crop.box });
   }

@@ -2,8 +2,8 @@
  * Synthetic handwriting for line models: a line of text (text.ts), written by one "writer" with a
  * handwriting font (font_line.ts) or with real EMNIST letters placed like real writing
  * (emnist_line.ts), put on paper in front of a camera (paper.ts), and then read in through the very
- * recipe a real photo goes through (src/image/line.ts `preprocessLineRgba`: lighting, polarity,
- * threshold, deskew, normalisation by the text's body height). What the model trains on is thus what
+ * recipe a real photo goes through (src/image/line.ts: `withLineLighting`, then `preprocessLineGray`:
+ * lighting, polarity, threshold, deskew, normalisation by the text's body height). What the model trains on is thus what
  * that recipe makes of a photo, never an idealised image the real path cannot produce.
  *
  * Deterministic by (seed, split, line number): any line can be rebuilt alone, so a training epoch
@@ -17,7 +17,8 @@
 import { Dataset } from '../data/dataset';
 import { ctcMinFrames } from '../ctc/loss';
 import { lineFrames } from '../ctc/frames';
-import { preprocessLineRgba } from '../image/line';
+import { preprocessLineGray, withLineLighting } from '../image/line';
+import { rgbaToGray } from '../image/rgba';
 import { Rng, createRng, deriveSeed } from '../util/rng';
 import { LINE_CHARSET } from './charset';
 import { EmnistGlyphs, EmnistLineOptions, createEmnistGlyphs, renderEmnistLine } from './emnist_line';
@@ -202,7 +203,8 @@ export function createHandwritingGenerator(opts: HandwritingOptions): Handwritin
       const { ink, source } = draw(t, rng);
       const strength = rng.next() < o.cleanShare ? 0 : rng.uniform(o.strength[0], o.strength[1]);
       const photo = putOnPaper(ink, rng, { margin: PAPER_MARGIN, ...o.paper, strength });
-      const pre = preprocessLineRgba(photo.image, { ...geometry, maxWidth: Number.MAX_SAFE_INTEGER }, `line ${n}`);
+      const gray = rgbaToGray(photo.image, { maxSide: 2048 }).image;
+      const pre = preprocessLineGray(gray, withLineLighting(gray, { ...geometry, maxWidth: Number.MAX_SAFE_INTEGER }), `line ${n}`);
       const frames = lineFrames(pre.inkEnd, o.downsample, Number.MAX_SAFE_INTEGER);
       const tooWide = split === 'train' && pre.inkEnd > geometry.bodyHeight * (maxWidthPerChar * [...t].length + 2);
       const line: HandwrittenLine = {
