@@ -71,13 +71,13 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     augment: { rotation: 5, shift: 1, scale: 0.05 },
   },
   // Realistic synthetic handwriting (hwr train --dataset lines): fonts and EMNIST ByClass letters on
-  // paper, read in through the real-image line recipe at height 40. 20 epochs of 20,000 new lines fit
-  // the 3 hours a committed model may train on the 2-core machine (~2.3 hours at the 49.6 lines/s
-  // this recipe ran at on a quiet AMD EPYC, ~1.6 hours at 72 since lines are rendered ahead,
-  // docs/BENCHMARKS.md); the conv blocks are the wider 16/48/96/128, better on
-  // every test set than 16/32/64/96 for ~10% more time: see docs/LINES.md.
+  // paper, read in through the real-image line recipe at height 40. 28 epochs of 20,000 new lines fit
+  // the 3 hours a committed model may train on the 2-core machine (134 min at 73 lines/s on the AMD
+  // EPYC with other work beside it, ~2 hours quiet; 20 epochs read every test set 0.2-1.3 points
+  // worse, docs/LINES.md); the conv blocks are the wider 16/48/96/128, better on every test set than
+  // 16/32/64/96 for ~10% more time: see docs/LINES.md.
   lines: {
-    family: 'crnn', model: {}, epochs: 20, batchSize: 32, learningRate: 0.002,
+    family: 'crnn', model: {}, epochs: 28, batchSize: 32, learningRate: 0.002,
     validationSplit: 0, balance: false, labelSmoothing: 0, patience: 4,
     crnn: { head: 'conv', blocks: [[16], [48], [96], [128]], features: 192, headUnits: 192, headLayers: 4, headKernel: 5, batchNorm: true, dropout: 0.1 },
     lines: {
