@@ -98,16 +98,20 @@ export function tuneLineLm(model: tfl.LayersModel, meta: LineModelMetadata, line
   const greedyCer = characterErrorRate(greedyReads, targets).cer;
   const beamCer = cerOf((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth }).labels);
   const grid: LmGridPoint[] = [];
+  // Each point's readings, kept so the chosen one's per-source CER needs no second decoding.
+  const reads = new Map<LmGridPoint, string[]>();
   const total = alphas.length * betas.length;
   for (const alpha of alphas) {
     for (const beta of betas) {
-      const cer = cerOf((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth, lm: { model: lm, alpha, beta } }).labels);
-      grid.push({ alpha, beta, cer });
-      onPoint?.(grid[grid.length - 1], grid.length, total);
+      const pointReads = readAll((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth, lm: { model: lm, alpha, beta } }).labels);
+      const point = { alpha, beta, cer: characterErrorRate(pointReads, targets).cer };
+      grid.push(point);
+      reads.set(point, pointReads);
+      onPoint?.(point, grid.length, total);
     }
   }
   const best = [...grid].sort((a, b) => a.cer - b.cer || a.alpha - b.alpha || Math.abs(a.beta) - Math.abs(b.beta) || a.beta - b.beta)[0];
-  const bestCers = perSource(readAll((s, T) => beamSearchDecode(s, T, C, { blank: meta.blank, beamWidth, lm: { model: lm, alpha: best.alpha, beta: best.beta } }).labels));
+  const bestCers = perSource(reads.get(best)!);
   const greedyCers = perSource(greedyReads);
   const bySource = sources.map((source, k) => ({ name: source.name, greedyCer: greedyCers[k], bestCer: bestCers[k] }));
   return { n, split: 'val', greedyCer, beamCer, best, bySource, grid, seconds: (Date.now() - started) / 1000 };
