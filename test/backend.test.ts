@@ -24,10 +24,8 @@ describe('initBackend', () => {
 
   test('is idempotent: a repeat call returns the same report without re-initialising', async () => {
     const first = await initBackend({ env: {} });
-    const started = Date.now();
     const again = await initBackend({ env: {} });
-    expect(again).toBe(first);
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(again).toBe(first); // an initialisation builds a new report object
   });
 
   test('TFJS_BACKEND forces a backend; the option wins over it', async () => {
