@@ -3,7 +3,8 @@
  * parted by address (so no sentence is in two parts), wrapped into lines, in a fixed order.
  */
 import { createHandwritingGenerator } from '../src/synth/handwriting';
-import { PROSE_MAX_CHARS, ProsePart, isProseAddress, proseLines, wrapSentence } from '../src/synth/prose';
+import { PROSE_MAX_CHARS, ProsePart, isProseAddress, occursInSentences, proseLines, wrapSentence } from '../src/synth/prose';
+import { createRng } from '../src/util/rng';
 import { SOTU_EVERY, isLineText, loadSentenceCorpus, sotuAddresses } from '../src/synth/text';
 
 const PARTS: ProsePart[] = ['lm', 'val', 'test'];
@@ -35,6 +36,30 @@ describe('prose', () => {
     }
   });
 
+  test('no validation or test line is a run of words of a sentence the generator reads (the first 3,000, every run)', () => {
+    const runs = new Set<string>();
+    for (const sentence of loadSentenceCorpus().sentences.slice(0, 3000)) {
+      const ws = sentence.split(' ');
+      for (let a = 0; a < ws.length; a++) {
+        for (let b = a + 1, run = ws[a]; b <= ws.length && (b === a + 1 || run.length <= PROSE_MAX_CHARS); run += ` ${ws[b++]}`) runs.add(run);
+      }
+    }
+    for (const p of ['val', 'test'] as const) expect(proseLines(p).filter((l) => runs.has(l))).toEqual([]);
+    expect(proseLines('lm').filter((l) => runs.has(l)).length).toBeGreaterThan(0); // the LM's part is not filtered: the check can see one
+  });
+
+  test('occursInSentences agrees with searching every run of words', () => {
+    const rng = createRng(5);
+    const vocab = ['a', 'b', 'c', 'the', 'of', 'x.', 'y,'];
+    const sentence = (n: number) => Array.from({ length: n }, () => vocab[rng.int(vocab.length)]).join(' ');
+    const sentences = Array.from({ length: 30 }, () => sentence(1 + rng.int(8)));
+    const lines = Array.from({ length: 400 }, () => sentence(1 + rng.int(4)));
+    const brute = lines.map((l) => sentences.some((s) => ` ${s} `.includes(` ${l} `)));
+    expect(occursInSentences(lines, sentences)).toEqual(brute);
+    expect(brute.filter(Boolean).length).toBeGreaterThan(50);
+    expect(brute.filter((b) => !b).length).toBeGreaterThan(50);
+    expect(occursInSentences(['zzz', 'the of'], ['of the'])).toEqual([false, false]);
+  });
 
   test('wrapSentence cuts at spaces, at most maxChars a line; a longer word stands alone', () => {
     expect(wrapSentence('one two three four', 9)).toEqual(['one two', 'three', 'four']);

@@ -16,9 +16,12 @@
  * returned in a fixed shuffled order, so that the first N lines sample every address of the part.
  * Addresses repeat their formulas ("Members of the Congress, honored guests, and"): a validation
  * line that is also an 'lm' line is left out, and a test line that is an 'lm' or validation line.
+ * So is a validation or test line the generator could write: one that occurs word for word as a run
+ * of words in a sentence of its corpus ("Supreme Court.", "This, however, would depend upon the law
+ * of"; about 3% of lines, most of them a sentence's short last piece).
  */
 import { createRng } from '../util/rng';
-import { SOTU_EVERY, isUsableSentence, normalizeTypography, sotuAddresses, sotuParagraphs, splitSentences } from './text';
+import { SOTU_EVERY, isUsableSentence, loadSentenceCorpus, normalizeTypography, sotuAddresses, sotuParagraphs, splitSentences } from './text';
 
 /** A part of the prose (see the module comment). */
 export type ProsePart = 'lm' | 'val' | 'test';
@@ -51,6 +54,40 @@ export function wrapSentence(sentence: string, maxChars: number): string[] {
   return lines;
 }
 
+/**
+ * For each line, whether its words occur, in order and adjacent, in one of `sentences` (words are
+ * what a space separates, compared exactly). Each line is looked up by its rarest word, so this
+ * stays fast for tens of thousands of lines against tens of thousands of sentences.
+ */
+export function occursInSentences(lines: readonly string[], sentences: readonly string[]): boolean[] {
+  const words = sentences.map((s) => s.split(' '));
+  // word -> where it occurs: [sentence, position, sentence, position, ...]
+  const at = new Map<string, number[]>();
+  words.forEach((ws, i) =>
+    ws.forEach((w, j) => {
+      const list = at.get(w);
+      if (list) list.push(i, j);
+      else at.set(w, [i, j]);
+    }),
+  );
+  return lines.map((line) => {
+    const ws = line.split(' ');
+    let k = 0;
+    for (let q = 1; q < ws.length; q++) if ((at.get(ws[q])?.length ?? 0) < (at.get(ws[k])?.length ?? 0)) k = q;
+    const list = at.get(ws[k]);
+    if (!list) return false;
+    for (let p = 0; p < list.length; p += 2) {
+      const sentence = words[list[p]];
+      const start = list[p + 1] - k;
+      if (start < 0 || start + ws.length > sentence.length) continue;
+      let same = true;
+      for (let q = 0; q < ws.length && same; q++) same = sentence[start + q] === ws[q];
+      if (same) return true;
+    }
+    return false;
+  });
+}
+
 const cache = new Map<string, readonly string[]>();
 
 /** The lines of one part of the prose (see the module comment), cached per (part, maxChars). */
@@ -70,10 +107,12 @@ export function proseLines(part: ProsePart, maxChars = PROSE_MAX_CHARS): readonl
     }
   });
   // A line the LM (or the weights' tuning) has read word for word ("Members of the Congress, honored
-  // guests, and") is no measure of reading unseen text: validation leaves out 'lm' lines, test both.
+  // guests, and") is no measure of reading unseen text: validation leaves out 'lm' lines, test both;
+  // and both leave out what the generator's corpus holds, which training lines may have written.
   if (part !== 'lm') {
     const seen = new Set([...proseLines('lm', maxChars), ...(part === 'test' ? proseLines('val', maxChars) : [])]);
-    const kept = lines.filter((l) => !seen.has(l));
+    const written = occursInSentences(lines, loadSentenceCorpus().sentences);
+    const kept = lines.filter((l, i) => !seen.has(l) && !written[i]);
     lines.length = 0;
     lines.push(...kept);
   }
