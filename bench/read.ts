@@ -24,7 +24,8 @@
  * slants more than the training lines; --contrast F fades their ink to F of its difference from
  * the paper: faint pencil, a dim photo; --margin A-B photographs each synthetic line with A to B
  * body heights of paper around it (the generator's own 0.4-1.5 by default): a word in the middle
- * of a card or a page (each line kept as first drawn, see buildSets).
+ * of a card or a page (each line kept as first drawn, see buildSets); --pitch A-B sets the pages'
+ * lines A to B body heights apart (2.8-4 by default): a notebook's tighter lines.
  * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
@@ -64,7 +65,7 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--pitch A-B] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
                           [--body-scales LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
@@ -75,6 +76,7 @@ const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [
                    backwards: --slant=-20)
   --contrast F     their ink faded to F of its difference from the paper, 0 < F <= 1 (default 1)
   --margin A-B     paper around each synthetic line, A to B body heights, e.g. 6-8 (default the generator's 0.4-1.5)
+  --pitch A-B      the pages' lines A to B body heights apart, baseline to baseline, e.g. 2-2.6 (default 2.8-4)
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
@@ -100,6 +102,8 @@ export interface BenchReadOptions {
   contrast: number;
   /** Paper around each synthetic line, body heights (the generator's own when undefined). */
   margin?: [number, number];
+  /** Baseline to baseline on the synthetic pages, body heights (page.ts's own when undefined). */
+  pitch?: [number, number];
   model: string;
   emnistDir?: string;
   split?: string;
@@ -118,7 +122,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     values = parseArgs({
       args: argv,
       options: {
-        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, pitch: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
         'no-tesseract': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -150,13 +154,17 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     if (!(Math.abs(d) <= limit)) throw new ArgumentError(`--${name} must be a number of degrees from -${limit} to ${limit}, got '${String(v)}'`);
     return d;
   };
-  let margin: [number, number] | undefined;
-  if (values.margin !== undefined) {
-    const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(String(values.margin));
+  const range = (name: string, min: number, max: number, example: string): [number, number] | undefined => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(String(v));
     const [a, b] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-    if (!(a >= 0 && b >= a && b <= 20)) throw new ArgumentError(`--margin must be A-B body heights with 0 <= A <= B <= 20, e.g. 6-8, got '${String(values.margin)}'`);
-    margin = [a, b];
-  }
+    if (!(a >= min && b >= a && b <= max)) throw new ArgumentError(`--${name} must be A-B body heights with ${min} <= A <= B <= ${max}, e.g. ${example}, got '${String(v)}'`);
+    return [a, b];
+  };
+  const margin = range('margin', 0, 20, '6-8');
+  // Below 1.5 body heights an ascender meets the line above's descender on every page.
+  const pitch = range('pitch', 1.5, 8, '2-2.6');
   const scales = values['body-scales'];
   let bodyScales: readonly number[] | undefined;
   if (scales !== undefined) {
@@ -174,6 +182,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     slant: degrees('slant', 45),
     contrast: fraction('contrast', 1),
     ...(margin ? { margin } : {}),
+    ...(pitch ? { pitch } : {}),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
@@ -265,9 +274,9 @@ function syntheticSet(name: string, description: string, gen: HandwritingGenerat
 }
 
 /** The first n pages of a generator's lines (`syntheticPage`); Tesseract reads them as a block (psm 6). */
-function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look): Promise<BenchSet> {
+function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look, pitch?: [number, number]): Promise<BenchSet> {
   return writtenSet(name, description, n, dir, look, (i) => {
-    const page = syntheticPage(gen, i, { seed });
+    const page = syntheticPage(gen, i, { seed, pitch });
     return { rgba: page.photo.image, image: { target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 } };
   });
 }
@@ -335,10 +344,11 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   if (opts.pages > 0) {
     // Their own lines (another seed than the line sets'), so a page repeats no line of those sets.
     const pageSeed = deriveSeed(opts.seed, 'pages');
-    const about = '2-6 lines a page at one body height, the paper-and-camera mix at strength 0.2-1 (no ruled paper), test words';
-    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts));
+    const spacing = opts.pitch ? `, ${opts.pitch.join('-')} body heights apart` : '';
+    const about = `2-6 lines a page at one body height${spacing}, the paper-and-camera mix at strength 0.2-1 (no ruled paper), test words`;
+    sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts, opts.pitch));
     if (!('error' in emnist)) {
-      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts));
+      sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts, opts.pitch));
     }
   }
   sets.push(await samplesSet(opts.samples, dir));
@@ -435,7 +445,8 @@ async function main(): Promise<void> {
 
   const shrunk = (opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '') +
     (opts.slant !== 0 ? `, leaning a further ${opts.slant} degrees` : '') + (opts.contrast < 1 ? `, ink at ${opts.contrast} of its contrast` : '') +
-    (opts.margin ? `, ${opts.margin.join('-')} body heights of paper around each line` : '');
+    (opts.margin ? `, ${opts.margin.join('-')} body heights of paper around each line` : '') +
+    (opts.pitch ? `, page lines ${opts.pitch.join('-')} body heights apart` : '');
   console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}${shrunk}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);

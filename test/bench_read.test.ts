@@ -160,10 +160,12 @@ describe('parseBenchReadArgs', () => {
     expect(parseBenchReadArgs(['--shrink', '0.5'])).toMatchObject({ shrink: 0.5 });
     expect(parseBenchReadArgs(['--slant=-20', '--contrast', '0.3'])).toMatchObject({ slant: -20, contrast: 0.3 });
     expect(parseBenchReadArgs(['--margin', '6-8']).margin).toEqual([6, 8]);
+    expect(parseBenchReadArgs(['--pitch', '2-2.6']).pitch).toEqual([2, 2.6]);
+    expect(parseBenchReadArgs([]).pitch).toBeUndefined();
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
-    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--slant', '50'], ['--slant', 'left'], ['--contrast', '0'], ['--margin', '8-6'], ['--margin', '6'], ['--margin', '30-40'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--bogus'], ['extra']]) {
+    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--slant', '50'], ['--slant', 'left'], ['--contrast', '0'], ['--margin', '8-6'], ['--margin', '6'], ['--margin', '30-40'], ['--pitch', '1-2'], ['--pitch', '3-2'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--bogus'], ['extra']]) {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);
