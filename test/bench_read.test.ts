@@ -151,7 +151,7 @@ describe('parseBenchReadArgs', () => {
   test('defaults', () => {
     expect(parseBenchReadArgs([])).toEqual({
       lines: 100, pages: 25, seed: 7, shrink: 1, slant: 0, contrast: 1, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
-      samples: 'data/samples/words', out: 'outputs/bench-read.json', tesseract: true,
+      samples: 'data/samples/words', out: 'outputs/bench-read.json', tesseract: true, ruled: false,
     });
     expect(parseBenchReadArgs(['--body-scales', '1', '--no-tesseract'])).toMatchObject({ bodyScales: [1], tesseract: false });
     expect(parseBenchReadArgs(['--body-scales', '0.85,1,1.15']).bodyScales).toEqual([0.85, 1, 1.15]);
@@ -162,6 +162,8 @@ describe('parseBenchReadArgs', () => {
     expect(parseBenchReadArgs(['--margin', '6-8']).margin).toEqual([6, 8]);
     expect(parseBenchReadArgs(['--pitch', '2-2.6']).pitch).toEqual([2, 2.6]);
     expect(parseBenchReadArgs([]).pitch).toBeUndefined();
+    expect(parseBenchReadArgs(['--ruled']).ruled).toBe(true);
+    expect(parseBenchReadArgs([]).ruled).toBe(false);
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {

@@ -39,6 +39,31 @@ describe('syntheticPage', () => {
     expect(() => syntheticPage(gen, 0, { lines: [2, MAX_PAGE_LINES + 1] })).toThrow(/<= 8/);
   });
 
+  test('a ruled page: the same lines, each on a rule, the rules one pitch apart', () => {
+    const opts = { lines: [4, 4] as [number, number], strength: [0.4, 0.4] as [number, number] };
+    // Rows darker than the rows 3 above and below, in the paper left of the writing (the first 0.4
+    // body heights of columns: a rule crosses them, the ragged left edge of the writing never does).
+    const ruleRows = (page: ReturnType<typeof syntheticPage>) => {
+      const img = rgbaToGray(page.photo.image, { maxSide: 4096 }).image;
+      const cols = Math.floor(0.4 * page.photo.bodyHeight);
+      const m = Array.from({ length: img.height }, (_, y) => img.data.subarray(y * img.width, y * img.width + cols).reduce((a, v) => a + v, 0) / cols);
+      const rows = m.flatMap((v, y) => (y >= 3 && y + 3 < m.length && v < Math.min(m[y - 3], m[y + 3]) - 3 / 255 ? [y] : []));
+      return rows.filter((y, i) => i === 0 || y > rows[i - 1] + 2); // the first row of each rule
+    };
+    for (const n of [5, 6, 7]) {
+      const plain = syntheticPage(gen, n, opts);
+      const ruled = syntheticPage(gen, n, { ...opts, ruled: true });
+      expect(ruled.lines).toEqual(plain.lines);
+      expect(ruleRows(plain)).toEqual([]);
+      const rules = ruleRows(ruled);
+      expect(rules.length).toBeGreaterThanOrEqual(4);
+      const gaps = rules.slice(1).map((y, i) => y - rules[i]);
+      expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(2);
+      // The first baseline sits on a rule (0-0.2 body heights above it; the page turns a little).
+      expect(Math.min(...rules.map((y) => Math.abs(y - ruled.photo.baseline)))).toBeLessThan(0.4 * ruled.photo.bodyHeight);
+    }
+  }, 30000);
+
   test('page layout finds every line of clean pages', () => {
     for (const n of [0, 1, 2, 3, 4]) {
       const page = syntheticPage(gen, n, { strength: [0, 0] });

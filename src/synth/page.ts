@@ -23,7 +23,13 @@ export interface SyntheticPageOptions {
   pitch?: [number, number];
   /** Paper-and-camera strength (paper.ts). Default [0.2, 1]. */
   strength?: [number, number];
-  /** Paper options under the strength. Ruled paper and a neighbouring line cropped in stay off: paper.ts draws those for one line. */
+  /**
+   * Ruled paper, written as a notebook is: every baseline on a rule, the rules one pitch apart (so
+   * the pitch does not vary from line to line), never squared; at strength 0 the paper stays clean
+   * white, unruled. Default false: plain paper.
+   */
+  ruled?: boolean;
+  /** Paper options under the strength. A neighbouring line cropped in stays off (paper.ts draws it for one line); rules only with `ruled`. */
   paper?: PaperOptions;
   /** Seed of the pages' layout and photos (the lines come from the generator). Default 0. */
   seed?: number;
@@ -44,7 +50,7 @@ export interface SyntheticPage {
 /** Most lines on a page: page n writes the generator's lines from n * MAX_PAGE_LINES on, so no two pages share a line. */
 export const MAX_PAGE_LINES = 8;
 
-const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], strength: [0.2, 1] as [number, number], seed: 0 };
+const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], strength: [0.2, 1] as [number, number], ruled: false, seed: 0 };
 
 /** Page n of `gen`'s lines (see the module comment). Deterministic in (generator, n, options). */
 export function syntheticPage(gen: HandwritingGenerator, n: number, opts: SyntheticPageOptions = {}): SyntheticPage {
@@ -61,9 +67,14 @@ export function syntheticPage(gen: HandwritingGenerator, n: number, opts: Synthe
   const inks = Array.from({ length: count }, (_, i) => scaleInk(gen.stages(n * MAX_PAGE_LINES + i).ink, body));
   const lefts = inks.map(() => rng.uniform(0, 1.5) * body);
   const baselines = [Math.ceil(Math.max(...inks.map((l) => l.baseline)))];
-  for (let i = 1; i < count; i++) baselines.push(baselines[i - 1] + pitch * rng.uniform(0.9, 1.1));
+  for (let i = 1; i < count; i++) {
+    const gap = pitch * rng.uniform(0.9, 1.1); // drawn either way: a ruled page keeps the plain one's layout otherwise
+    baselines.push(baselines[i - 1] + (o.ruled ? pitch : gap));
+  }
   const strength = rng.uniform(o.strength[0], o.strength[1]);
-  const photo = putOnPaper(stackInkLines(inks, baselines, lefts), rng, { ...o.paper, strength, ruledProbability: 0, neighbourProbability: 0 });
+  // paper.ts rules a photo with probability ruledProbability x strength: 1 / strength rules every page.
+  const rules = o.ruled ? { ruledProbability: 1 / Math.max(strength, 1e-6), gridShare: 0, ruleSpacing: pitch / body } : { ruledProbability: 0 };
+  const photo = putOnPaper(stackInkLines(inks, baselines, lefts), rng, { ...o.paper, strength, ...rules, neighbourProbability: 0 });
   const lines = inks.map((l) => l.text);
   return { photo, lines, text: lines.join('\n'), strength };
 }

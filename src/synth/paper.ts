@@ -41,6 +41,8 @@ export interface PaperOptions {
   gridShare?: number;
   /** Share of ruled paper with a red margin line left of the writing. Default 0.3. */
   marginLineShare?: number;
+  /** Ruled (not squared) lines this many body heights apart; 0 draws it per photo from 2-3. Default 0. A page sets it so that every line of writing sits on a rule. */
+  ruleSpacing?: number;
   /** Per edge (top, bottom): the neighbouring line's descenders or ascenders cropped in. Default 0.1. */
   neighbourProbability?: number;
   /** Largest rotation, degrees. Default 3. */
@@ -97,6 +99,7 @@ export const DEFAULT_PAPER_OPTIONS: Readonly<Required<PaperOptions>> = {
   ruledProbability: 0.3,
   gridShare: 0.25,
   marginLineShare: 0.3,
+  ruleSpacing: 0,
   neighbourProbability: 0.1,
   maxRotation: 3,
   maxKeystone: 0.03,
@@ -309,6 +312,7 @@ const MARGIN_RED: Rgb = [0.9, 0.38, 0.42];
 function resolveOptions(opts: PaperOptions): Required<PaperOptions> {
   const o = { ...DEFAULT_PAPER_OPTIONS, ...opts };
   if (!(o.strength >= 0 && o.strength <= 1)) throw new Error(`PaperOptions.strength must be in [0, 1], got ${o.strength}`);
+  if (!(o.ruleSpacing === 0 || o.ruleSpacing >= 1)) throw new Error(`PaperOptions.ruleSpacing must be 0 (drawn per photo) or at least 1 body height, got ${o.ruleSpacing}`);
   for (const key of ['margin', 'scale', 'jpegQuality', 'exposure', 'gamma'] as const) {
     const [lo, hi] = o[key];
     if (!(lo <= hi)) throw new Error(`PaperOptions.${key} must be a [lo, hi] range with lo <= hi, got [${lo}, ${hi}]`);
@@ -471,7 +475,8 @@ export function drawPaperLook(line: InkLine, rng: Rng, opts: PaperOptions = {}):
 /** Ruled or squared lines, lighter than the ink (at most half its luminance drop), or null when `present` is false. */
 function drawRules(rng: Rng, o: Required<PaperOptions>, paper: Rgb, ink: Rgb, present: boolean): RulesLook | null {
   const grid = rng.next() < o.gridShare;
-  const spacing = grid ? rng.uniform(1, 2) : rng.uniform(2, 3);
+  const drawn = grid ? rng.uniform(1, 2) : rng.uniform(2, 3); // drawn either way: the rng's sequence stays the same
+  const spacing = !grid && o.ruleSpacing > 0 ? o.ruleSpacing : drawn;
   const offset = rng.uniform(-0.05, 0.2);
   const tilt = rng.uniform(-0.6, 0.6);
   const phase = rng.next();
