@@ -1,7 +1,7 @@
 /**
  * The sheet of paper in a photo with the desk around it (src/image/sheet.ts), on generated pages
  * (test/page_fixtures.ts): found on dark and grey desks, with the sheet inside the frame or cut off
- * by it; not found where the paper fills the image, under the shadows page layout handles, on a
+ * by it, a blot on it kept in the cut; not found where the paper fills the image, under the shadows page layout handles, on a
  * chalkboard or under a vignette. And `readPage` reading a photographed word on a desk as it reads
  * the word alone, its box in the photo's pixels.
  */
@@ -58,6 +58,17 @@ describe('findSheet', () => {
     // What is left is paper with writing: page layout finds both lines in it, and no desk.
     expect(findTextLines(cut).lines).toHaveLength(2);
     expect(Math.min(...cut.data.filter((v, i) => v < 0.5 && (i % cut.width < 3 || i % cut.width >= cut.width - 3)))).toBe(Infinity);
+  });
+
+  test('a blot wider than the closing fills, on the sheet: the cut keeps it rather than painting it over with paper', () => {
+    const card: FloatImage = { width: 400, height: 200, data: new Float32Array(400 * 200).fill(0.92) };
+    for (let y = 80; y < 120; y++) for (let x = 180; x < 240; x++) card.data[y * 400 + x] = 0.15;
+    const photo = onDesk(card, [60, 50, 60, 50], 0.25);
+    const sheet = findSheet(photo);
+    expect(sheet).not.toBeNull();
+    const cut = sheetImage(photo, sheet!);
+    const at = (x: number, y: number) => cut.data[(y + 50 - sheet!.box.y) * cut.width + x + 60 - sheet!.box.x];
+    expect([at(210, 100), at(185, 85), at(235, 115)].every((v) => v < 0.2)).toBe(true);
   });
 
   test("bench:read's desk (src/synth/desk.ts): the photo kept pixel for pixel inside a margin of desk, and its sheet found", async () => {

@@ -209,6 +209,19 @@ export function findSheet(gray: GrayImage): Sheet | null {
   }
   const sheetDensity = sheetStrokes / max(1, sheetPixels);
   if (aroundStrokes / max(1, aroundPixels) > MAX_STROKE_SHARE * sheetDensity) return null;
+  // Dark cells the sheet encloses are writing the closing did not fill (a thick marker, a blurred
+  // word at a card's dim end): the cut keeps them rather than painting them over with paper.
+  const takeHole = (k: number): boolean => {
+    if (mark[k] !== 0) return false;
+    mark[k] = 3;
+    return true;
+  };
+  for (const k of best) {
+    const x = k % cols;
+    for (const n of [x > 0 ? k - 1 : -1, x < cols - 1 ? k + 1 : -1, k - cols, k + cols]) {
+      if (n >= 0 && n < mark.length) for (const h of region4(n, cols, rows, takeHole)) cells[h] = 1;
+    }
+  }
   // The sheet's box, one cell in from its edge cells (they hold some of the surroundings).
   let [c0, r0, c1, r1] = [cols, rows, -1, -1];
   for (const k of best) {
