@@ -4,8 +4,8 @@
  * by it, a blot on it kept in the cut; not found where the paper fills the image, under the shadows page layout handles, on a
  * chalkboard or under a vignette. In colour: a pink card on a brown desk and a yellow note on a grey
  * one, each nearly as light as its desk, found in the photo's colours; and no sheet on coloured
- * paper filling the photo, under a bluish shadow, under a vignette, on a green chalkboard, or where
- * bold writing fills the middle of a small photo. And `readPage` reading a photographed word on a
+ * paper filling the photo, under a bluish shade at the border or over the middle, under a vignette,
+ * on a green chalkboard, or where bold writing fills the middle of a small photo. And `readPage` reading a photographed word on a
  * desk (a dark one, and a brown one as light as the tinted paper) as it reads the word alone, its
  * box in the photo's pixels.
  */
@@ -178,7 +178,7 @@ describe('findSheet', () => {
     expect(near(half.box, scaled, 2 * half.cellSize)).toBe(true);
   });
 
-  test('in colour, nothing is cut on coloured paper filling the image, under a bluish shadow with writing in it, under a vignette, on a green chalkboard, or where bold writing fills the middle', async () => {
+  test('in colour, nothing is cut on coloured paper filling the image, under a bluish shadow with writing in it (at the border or in the middle), under a vignette, on a green chalkboard, or where bold writing fills the middle', async () => {
     const page = await renderPage(SPEC);
     const look = (rgba: RgbaImage) => findSheet(rgbaToGray(rgba, { maxSide: 4096 }).image, { rgba });
     const pink: Rgb = [230, 178, 195];
@@ -193,6 +193,9 @@ describe('findSheet', () => {
     const frame = (shade: Rgb) => (x: number, y: number): Rgb => (x < 160 || y > 200 ? shade : [1, 1, 1]);
     expect(look(inColour(page, pink, ink, frame(blueShade)))).toBeNull();
     expect(look(inColour(page, pink, [60, 60, 200], frame([0.4, 0.4, 0.4])))).toBeNull();
+    // The middle in the shade (a hand's or a phone's), the border lit and written on: a view that
+    // turned the shade bright would see the dark writing as bright, no stroke around the "sheet".
+    expect(look(inColour(page, pink, ink, (x, y) => (x > 200 && x < 560 && y > 60 && y < 240 ? blueShade : [1, 1, 1])))).toBeNull();
     const vignette = (x: number, y: number): Rgb => {
       const v = 1 - 0.75 * Math.min(1, Math.hypot(x - 350, y - 150) / 380) ** 2;
       return [v, v, v];

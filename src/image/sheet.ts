@@ -178,8 +178,9 @@ function medianColour(hist: Uint32Array[]): [number, number, number] {
  * colours differ most, so a pink card on a brown desk that gray shows 0.09 apart shows 0.25 apart.
  * Null when the border and the middle differ by less than MIN_CONTRAST (the paper fills the
  * image), or when the middle is the darker: a dark board on a light wall would show as a sheet,
- * but so does bold writing that fills the middle of a small photo (2 of bench:read's 2,100 test
- * photos of three seeds), and nothing here tells them apart.
+ * but so would a shade over the middle of a written page (its writing, darker than the shade, turns
+ * bright in the view and joins the "sheet", so none shows around it) and bold writing filling the
+ * middle of a small photo (2 of bench:read's 2,100 test photos of three seeds).
  */
 function colourView(rgba: RgbaImage, width: number, height: number): FloatImage | null {
   const { width: W, height: H, data } = rgba;
