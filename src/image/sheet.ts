@@ -180,7 +180,7 @@ function medianColour(hist: Uint32Array[]): [number, number, number] {
  * image), or when the middle is the darker: a dark board on a light wall would show as a sheet,
  * but so would a shade over the middle of a written page (its writing, darker than the shade, turns
  * bright in the view and joins the "sheet", so none shows around it) and bold writing filling the
- * middle of a small photo (2 of bench:read's 2,100 test photos of three seeds).
+ * middle of a small photo (1 of bench:read's 2,100 test photos of three seeds).
  */
 function colourView(rgba: RgbaImage, width: number, height: number): FloatImage | null {
   const { width: W, height: H, data } = rgba;
