@@ -10,6 +10,7 @@ import {
   renderSample,
   resizeImage,
   resolveAlpha,
+  rgbaMix,
   rgbaToGray,
 } from '../src/image';
 
@@ -67,6 +68,14 @@ describe('rgbaToGray: RGBA -> gray, shrunk to maxSide', () => {
     expect([gray.image.width, gray.image.height]).toEqual([200, 151]);
     expect(maxAbsDiff(gray.image.data, ref.data)).toBeLessThan(1e-6);
     expect(gray.fromAlpha).toBe(transparent);
+  });
+
+  test('rgbaMix: with the luma weights, rgbaToGray pixel on pixel; with one weight, that channel', () => {
+    const rgba = syntheticRgba(700, 530, false);
+    const gray = rgbaToGray(rgba, { maxSide: 200 }).image;
+    expect(maxAbsDiff(rgbaMix(rgba, [0.299, 0.587, 0.114], gray.width, gray.height).data, gray.data)).toBeLessThan(1e-6);
+    const blue = rgbaMix(rgba, [0, 0, 1], rgba.width, rgba.height);
+    expect(maxAbsDiff(blue.data, Float32Array.from({ length: 700 * 530 }, (_, i) => rgba.data[4 * i + 2] / 255))).toBeLessThan(1e-6);
   });
 
   test('a transparent drawing shrinks without dark halos from the hidden black', () => {

@@ -29,6 +29,9 @@ export interface GrayFromRgba {
   fromAlpha: boolean;
 }
 
+/** Rec. 601 luma, the weights MNIST-era grayscale conversions used. */
+const LUMA: readonly [number, number, number] = [0.299, 0.587, 0.114];
+
 /**
  * RGBA -> gray: Rec. 601 luma, shrunk to `maxSide` by area averaging (on alpha-premultiplied
  * values, so transparent pixels' hidden colour does not bleed into the edges), then transparency
@@ -47,10 +50,25 @@ export function rgbaToGray(rgba: RgbaImage, opts: RgbaToGrayOptions = {}): GrayF
     const opaque = opaqueGray(rgba);
     if (opaque) return { image: opaque, fromAlpha: false };
   }
-  const { luma, alpha } = lumaAlphaPlanes(rgba, target.width);
+  const { mix: luma, alpha } = weightedAlphaPlanes(rgba, target.width, LUMA);
   if (target.height === height) return resolveAlpha(luma, alpha);
   // The horizontal pass is done; resizeImage's own horizontal pass is then the identity.
   return resolveAlpha(resizeImage(luma, target.width, target.height), resizeImage(alpha, target.width, target.height));
+}
+
+/**
+ * A gray image of another mix than luma: `weights` . (R, G, B) (each channel 0..1) at `width` x
+ * `height`, shrunk by area averaging as `rgbaToGray` shrinks (transparent pixels count
+ * as white), so that at `rgbaToGray`'s size it lies pixel on pixel with the gray image: image/sheet.ts
+ * finds a sheet in such a mix and cuts it out of the gray image.
+ */
+export function rgbaMix(rgba: RgbaImage, weights: readonly [number, number, number], width: number, height: number): FloatImage {
+  const { mix, alpha } = weightedAlphaPlanes(rgba, width, weights);
+  const [m, a] = height === rgba.height ? [mix, alpha] : [resizeImage(mix, width, height), resizeImage(alpha, width, height)];
+  const white = weights[0] + weights[1] + weights[2];
+  const out = createImage(width, height);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = m.data[i] + (1 - a.data[i]) * white;
+  return out;
 }
 
 const PER_BYTE = 1 / 255;
@@ -72,26 +90,27 @@ function opaqueGray(rgba: RgbaImage): FloatImage | null {
 }
 
 /**
- * Premultiplied luma (luma x alpha) and alpha planes, 0..1, resampled horizontally to `width`
- * one source row at a time, so a 12-megapixel photo never becomes full-size float planes.
+ * Premultiplied weighted sum of the channels (sum x alpha, each channel 0..1) and alpha planes,
+ * resampled horizontally to `width` one source row at a time, so a 12-megapixel photo never becomes
+ * full-size float planes.
  */
-function lumaAlphaPlanes(rgba: RgbaImage, width: number): { luma: FloatImage; alpha: FloatImage } {
+function weightedAlphaPlanes(rgba: RgbaImage, width: number, weights: readonly [number, number, number]): { mix: FloatImage; alpha: FloatImage } {
   const { width: srcWidth, height, data } = rgba;
-  const luma = createImage(width, height);
+  const mix = createImage(width, height);
   const alpha = createImage(width, height);
   const taps = width === srcWidth ? null : resampleWeights(srcWidth, width);
-  const rowLuma = new Float32Array(srcWidth);
+  const rowMix = new Float32Array(srcWidth);
   const rowAlpha = new Float32Array(srcWidth);
+  const [wr, wg, wb] = weights;
   for (let y = 0; y < height; y++) {
     for (let x = 0, p = y * srcWidth * 4; x < srcWidth; x++, p += 4) {
       const a = data[p + 3] / 255;
-      // Rec. 601 luma, the weights MNIST-era grayscale conversions used.
-      rowLuma[x] = ((0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / 255) * a;
+      rowMix[x] = ((wr * data[p] + wg * data[p + 1] + wb * data[p + 2]) / 255) * a;
       rowAlpha[x] = a;
     }
     const out = y * width;
     if (!taps) {
-      luma.data.set(rowLuma, out);
+      mix.data.set(rowMix, out);
       alpha.data.set(rowAlpha, out);
       continue;
     }
@@ -99,14 +118,14 @@ function lumaAlphaPlanes(rgba: RgbaImage, width: number): { luma: FloatImage; al
       let l = 0;
       let a = 0;
       for (const [i, w] of taps[x]) {
-        l += rowLuma[i] * w;
+        l += rowMix[i] * w;
         a += rowAlpha[i] * w;
       }
-      luma.data[out + x] = l;
+      mix.data[out + x] = l;
       alpha.data[out + x] = a;
     }
   }
-  return { luma, alpha };
+  return { mix, alpha };
 }
 
 /**

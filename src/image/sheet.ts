@@ -7,23 +7,34 @@
  *
  * How: the image shrunk to cells (each cell its brightest pixel, so strokes vanish), closed to fill
  * what strokes are left, split in two by Otsu's threshold. The surroundings are the dark cells
- * connected to the image's border; the sheet is the largest bright region. A sheet is reported only
- * when all of these hold:
+ * connected to the image's border; the sheet is the largest bright region, with the dark cells it
+ * encloses (writing the closing did not fill). A sheet is reported only when all of these hold:
  * - the surroundings and the sheet are each a real share of the image;
  * - the paper's pixels are clearly brighter than the surroundings', and mostly paper (on a
  *   chalkboard the "bright" region is the writing's, its pixels mostly dark board);
  * - the light steps down at the sheet's edge (a vignette darkens the paper gradually);
  * - the surroundings hold no writing: a shadow across the page is darker too, but the writing under
  *   it still shows as strokes, and then nothing is cut (page layout handles shadows).
- * On bench:read's test photos and pages (three seeds, 1,800 lines and 240 pages) it finds no sheet;
- * on the same photos pasted on a desk it finds 95-98 in 100 (docs/LINES.md).
+ *
+ * Colour: a card or a sticky note may be nearly as light as the desk and differ from it in colour
+ * (bench:read's fonts-desk-0030, a pink card 0.09 above a brown desk in gray). When the gray image
+ * shows no sheet and `findSheet` has the photo's colours, the same search runs on a colour view
+ * (`colourView`: the colours projected on the line from the border's colour to the middle's, split
+ * halfway between them); every check above holds in the view, the gray image must show no writing
+ * around the sheet either, and the sheet is cut out of the gray image as before. A sheet darker than
+ * what lies around it (a dark board on a light wall) is not looked for (see `colourView`).
+ *
+ * On bench:read's test photos and pages (seeds 7, 11 and 13: 1,500 lines, 600 pages) neither search
+ * finds a sheet; on the same lines pasted on a desk (300) gray finds 285, gray then colour 291, each
+ * box right (docs/LINES.md).
  */
 import { FloatImage, GrayImage, PixelBox, toFloat } from './gray';
 import { closing } from './morphology';
+import { RgbaImage, rgbaMix } from './rgba';
 import { otsuThreshold } from './threshold';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { ceil, floor, max, min, round } = Math;
+const { ceil, floor, hypot, max, min, round } = Math;
 
 /** Cells along the image's longer side: fine enough for a sheet's edge, coarse enough that strokes vanish in a cell's brightest pixel. */
 const CELLS = 160;
@@ -43,6 +54,14 @@ const STROKE_STEP = 0.12;
  * plain desks: 0).
  */
 const MAX_STROKE_SHARE = 0.01;
+
+/**
+ * The colour view's split of the cells: halfway between the border's colour and the middle's,
+ * which the view puts at 0.5 -/+ D / 2. Otsu's split, the gray image's, follows the spread of
+ * each side; on a card lit unevenly it put the card's dim end with the desk (bench:read's
+ * fonts-desk-0030), and the writing there then counted as writing around the sheet.
+ */
+const COLOUR_THRESHOLD = 0.5;
 
 /** Most the sheet's pixel median may lie under its cells' closed level (0..1). */
 const MAX_PAPER_GAP = 0.1;
@@ -116,6 +135,86 @@ function edgeStep(level: Float32Array, cells: Uint8Array, around: Uint8Array, co
   return steps.length ? steps[steps.length >> 1] : 0;
 }
 
+/**
+ * True when the surroundings hold far less writing than the sheet. Writing shows as pixels well
+ * below a closing of the image that fills strokes but not a desk's edge (a half-plane).
+ */
+function cleanSurroundings(img: FloatImage, cells: Uint8Array, around: Uint8Array, cellSize: number, cols: number): boolean {
+  const { width: W, height: H, data } = img;
+  const filled = closing(data, W, H, max(2, round(min(W, H) / STROKE_FRACTION)));
+  let sheetStrokes = 0;
+  let aroundStrokes = 0;
+  let sheetPixels = 0;
+  let aroundPixels = 0;
+  for (let y = 0; y < H; y++) {
+    const r = floor(y / cellSize) * cols;
+    for (let x = 0; x < W; x++) {
+      const k = r + floor(x / cellSize);
+      const p = y * W + x;
+      const stroke = data[p] < filled[p] - STROKE_STEP ? 1 : 0;
+      if (cells[k]) { sheetPixels++; sheetStrokes += stroke; } else if (around[k]) { aroundPixels++; aroundStrokes += stroke; }
+    }
+  }
+  return aroundStrokes / max(1, aroundPixels) <= MAX_STROKE_SHARE * (sheetStrokes / max(1, sheetPixels));
+}
+
+/** Median of each channel (0..1) of the histograms' pixels. */
+function medianColour(hist: Uint32Array[]): [number, number, number] {
+  const median = (h: Uint32Array): number => {
+    let total = 0;
+    for (const c of h) total += c;
+    let acc = 0;
+    for (let b = 0; b < 256; b++) if ((acc += h[b]) * 2 >= total) return b / 255;
+    return 0;
+  };
+  return [median(hist[0]), median(hist[1]), median(hist[2])];
+}
+
+/**
+ * The colour view of `rgba` at `width` x `height`: each pixel's colour projected on the line from
+ * the colour of the image's border (the desk, when there is one) to the colour of its middle (the
+ * sheet), in RGB distance (each channel 0..1), the border's colour at 0.5 - D / 2 and the middle's
+ * at 0.5 + D / 2 (D their distance), clipped to 0..1. It is the one gray mix in which the two
+ * colours differ most, so a pink card on a brown desk that gray shows 0.09 apart shows 0.25 apart.
+ * Null when the border and the middle differ by less than MIN_CONTRAST (the paper fills the
+ * image), or when the middle is the darker: a dark board on a light wall would show as a sheet,
+ * but so would a shade over the middle of a written page (its writing, darker than the shade, turns
+ * bright in the view and joins the "sheet", so none shows around it) and bold writing filling the
+ * middle of a small photo (1 of bench:read's 2,100 test photos of three seeds).
+ */
+function colourView(rgba: RgbaImage, width: number, height: number): FloatImage | null {
+  const { width: W, height: H, data } = rgba;
+  // The border: a cell's width all round; the middle: the middle half of each side.
+  const ring = max(1, ceil(max(W, H) / CELLS));
+  const [x0, x1, y0, y1] = [floor(W / 4), ceil((3 * W) / 4), floor(H / 4), ceil((3 * H) / 4)];
+  const border = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+  const middle = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+  const add = (hist: Uint32Array[], p: number): void => {
+    // Composited on white, as the gray image is.
+    const a = data[p + 3];
+    for (let c = 0; c < 3; c++) hist[c][round((data[p + c] * a + 255 * (255 - a)) / 255)]++;
+  };
+  for (let y = 0; y < H; y++) {
+    if (y < ring || y >= H - ring) {
+      for (let x = 0; x < W; x++) add(border, 4 * (y * W + x));
+      continue;
+    }
+    for (let x = 0; x < ring; x++) add(border, 4 * (y * W + x));
+    for (let x = W - ring; x < W; x++) add(border, 4 * (y * W + x));
+    if (y >= y0 && y < y1) for (let x = max(x0, ring); x < min(x1, W - ring); x++) add(middle, 4 * (y * W + x));
+  }
+  const b = medianColour(border);
+  const s = medianColour(middle);
+  const d = [s[0] - b[0], s[1] - b[1], s[2] - b[2]];
+  const distance = hypot(d[0], d[1], d[2]);
+  if (distance < MIN_CONTRAST || 0.299 * d[0] + 0.587 * d[1] + 0.114 * d[2] <= 0) return null;
+  const u: [number, number, number] = [d[0] / distance, d[1] / distance, d[2] / distance];
+  const offset = 0.5 - (u[0] * (s[0] + b[0]) + u[1] * (s[1] + b[1]) + u[2] * (s[2] + b[2])) / 2;
+  const view = rgbaMix(rgba, u, width, height);
+  for (let i = 0; i < view.data.length; i++) view.data[i] = min(1, max(0, view.data[i] + offset));
+  return view;
+}
+
 /** A sheet of paper found in an image: its box in pixels, and which pixels of the box are paper. */
 export interface Sheet {
   box: PixelBox;
@@ -128,13 +227,35 @@ export interface Sheet {
   rows: number;
 }
 
+/** Options of `findSheet`. */
+export interface SheetOptions {
+  /**
+   * The same photo in colour (any size; it is resampled to the gray image's): when the gray image
+   * shows no sheet, one that differs from its surroundings more in colour than in light is looked
+   * for in its colours (see the module comment).
+   */
+  rgba?: RgbaImage;
+}
+
 /**
  * The sheet of paper in `gray` when darker surroundings without writing show around it (see the
  * module comment); null when the paper fills the image, or when what is darker may be paper.
  */
-export function findSheet(gray: GrayImage): Sheet | null {
+export function findSheet(gray: GrayImage, opts: SheetOptions = {}): Sheet | null {
   const img = toFloat(gray);
-  const { width: W, height: H, data } = img;
+  const found = sheetIn(img, img);
+  if (found || !opts.rgba) return found;
+  const view = colourView(opts.rgba, img.width, img.height);
+  return view ? sheetIn(view, img, COLOUR_THRESHOLD) : null;
+}
+
+/**
+ * The sheet in `view` (the gray image itself, or a colour view of it), under every check of the
+ * module comment; `gray` gives the paper's level, and its strokes count as well as the view's.
+ * `threshold` splits the cells instead of Otsu's.
+ */
+function sheetIn(view: FloatImage, gray: FloatImage, threshold?: number): Sheet | null {
+  const { width: W, height: H, data } = view;
   const cellSize = max(1, ceil(max(W, H) / CELLS));
   const cols = ceil(W / cellSize);
   const rows = ceil(H / cellSize);
@@ -150,7 +271,7 @@ export function findSheet(gray: GrayImage): Sheet | null {
     }
   }
   const level = closing(bright, cols, rows, CLOSE_CELLS);
-  const t = otsuThreshold({ width: cols, height: rows, data: level });
+  const t = threshold ?? otsuThreshold({ width: cols, height: rows, data: level });
   // Surroundings: dark cells 4-connected to the border (2 marks them).
   const mark = new Uint8Array(cols * rows);
   for (let k = 0; k < mark.length; k++) mark[k] = level[k] > t ? 1 : 0;
@@ -181,7 +302,7 @@ export function findSheet(gray: GrayImage): Sheet | null {
   const around = mark.map((m) => (m === 2 ? 1 : 0));
   // The pixels' own medians, not the cells' brightest: on a chalkboard the "bright" region is the
   // writing's, and most of its pixels are the dark board.
-  const { sheetMedian, aroundMedian } = pixelMedians(img, cells, around, cellSize, cols);
+  const { sheetMedian, aroundMedian } = pixelMedians(view, cells, around, cellSize, cols);
   const contrast = sheetMedian - aroundMedian;
   if (contrast < MIN_CONTRAST) return null;
   // Paper is most of a sheet's pixels, so they sit near the cells' closed level; light writing on
@@ -190,25 +311,26 @@ export function findSheet(gray: GrayImage): Sheet | null {
   if (sheetMedian < closedLevels[closedLevels.length >> 1] - MAX_PAPER_GAP) return null;
   // A sheet's edge is a step; a vignette or a gradient of light darkens the paper gradually.
   if (edgeStep(level, cells, around, cols, rows) < MIN_EDGE_STEP * contrast) return null;
-  const paper = sheetMedian;
-  // Writing shows as pixels well below a closing of the image that fills strokes but not a desk's
-  // edge (a half-plane): the surroundings must hold far less of it than the sheet.
-  const filled = closing(data, W, H, max(2, round(min(W, H) / STROKE_FRACTION)));
-  let sheetStrokes = 0;
-  let aroundStrokes = 0;
-  let sheetPixels = 0;
-  let aroundPixels = 0;
-  for (let y = 0; y < H; y++) {
-    const r = floor(y / cellSize) * cols;
-    for (let x = 0; x < W; x++) {
-      const k = r + floor(x / cellSize);
-      const p = y * W + x;
-      const stroke = data[p] < filled[p] - STROKE_STEP ? 1 : 0;
-      if (cells[k]) { sheetPixels++; sheetStrokes += stroke; } else if (around[k]) { aroundPixels++; aroundStrokes += stroke; }
+  // Writing may hardly show in a colour view (ink of the paper's own hue; ink in a deep shade, which
+  // the view clips where it is darker than the shade): the gray image must show none around the
+  // sheet either.
+  for (const image of view === gray ? [view] : [view, gray]) {
+    if (!cleanSurroundings(image, cells, around, cellSize, cols)) return null;
+  }
+  const paper = view === gray ? sheetMedian : pixelMedians(gray, cells, around, cellSize, cols).sheetMedian;
+  // Dark cells the sheet encloses are writing the closing did not fill (a thick marker, a blurred
+  // word at a card's dim end): the cut keeps them rather than painting them over with paper.
+  const takeHole = (k: number): boolean => {
+    if (mark[k] !== 0) return false;
+    mark[k] = 3;
+    return true;
+  };
+  for (const k of best) {
+    const x = k % cols;
+    for (const n of [x > 0 ? k - 1 : -1, x < cols - 1 ? k + 1 : -1, k - cols, k + cols]) {
+      if (n >= 0 && n < mark.length) for (const h of region4(n, cols, rows, takeHole)) cells[h] = 1;
     }
   }
-  const sheetDensity = sheetStrokes / max(1, sheetPixels);
-  if (aroundStrokes / max(1, aroundPixels) > MAX_STROKE_SHARE * sheetDensity) return null;
   // The sheet's box, one cell in from its edge cells (they hold some of the surroundings).
   let [c0, r0, c1, r1] = [cols, rows, -1, -1];
   for (const k of best) {

@@ -131,7 +131,7 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   // The gray image the line recipe makes from RGBA (`preprocessLineRgba`), so a single line reads exactly as it would alone.
   const photo: GrayImage = isRgba(image) ? rgbaToGray(image, { maxSide: recipe.maxSide ?? 2048 }).image : image;
   // A sheet of paper with the desk around it: only the sheet is read (boxes stay in the image's pixels).
-  const sheet = findSheet(photo);
+  const sheet = findSheet(photo, isRgba(image) ? { rgba: image } : {});
   const gray = sheet ? sheetImage(photo, sheet) : photo;
   // Boxes in the input's pixels: past the sheet's corner, and back from the gray image's size when
   // a large photo was shrunk for reading.
