@@ -226,43 +226,37 @@ describe('readPage on a photographed word with the desk around it', () => {
     return { width, height, data };
   }
 
-  test('reads the sheet alone: the same text as the photo without the desk, the box in the photo\'s pixels', async () => {
+  /** The photo read alone and on a desk `pad` pixels wide all round: both 'HELLO', the boxes `pad` apart. */
+  async function expectSheetReadAlone(photo: RgbaImage, onDesk: (pad: number) => RgbaImage): Promise<void> {
     const { model, metadata, lm } = await loadLineModel(path.join(__dirname, '..', 'saved_models', 'lines'));
     try {
-      const { rgba } = await decodeRgba(await readImageBytes(WORD), WORD);
-      const alone = readPage(model, metadata, rgba, { decoder: 'beam', lm });
+      const alone = readPage(model, metadata, photo, { decoder: 'beam', lm });
       expect(alone.text).toBe('HELLO');
-      const pad = Math.round(0.3 * Math.max(rgba.width, rgba.height));
-      const desk = readPage(model, metadata, rgbaOnDesk(rgba, pad), { decoder: 'beam', lm });
+      const pad = Math.round(0.3 * Math.max(photo.width, photo.height));
+      const desk = readPage(model, metadata, onDesk(pad), { decoder: 'beam', lm });
       expect(desk.text).toBe('HELLO');
       const [a, b] = [alone.lines[0].box, desk.lines[0].box];
       expect(near(b, { ...a, x: a.x + pad, y: a.y + pad }, 6)).toBe(true);
     } finally {
       model.dispose();
     }
+  }
+
+  test('reads the sheet alone: the same text as the photo without the desk, the box in the photo\'s pixels', async () => {
+    const { rgba } = await decodeRgba(await readImageBytes(WORD), WORD);
+    await expectSheetReadAlone(rgba, (pad) => rgbaOnDesk(rgba, pad));
   }, 60_000);
 
   test('faint writing on a pink card on a brown desk nearly as light as it: the card read alone, as without the desk', async () => {
-    const { model, metadata, lm } = await loadLineModel(path.join(__dirname, '..', 'saved_models', 'lines'));
-    try {
-      const { rgba } = await decodeRgba(await readImageBytes(WORD), WORD);
-      // The ink faded to 0.3 of its difference from the paper (as bench:read's --contrast 0.3), the
-      // paper tinted pink: the desk's step is then as strong as the writing (fonts-desk-0030).
-      const median = [0, 1, 2].map((c) => [...rgba.data.filter((_, i) => i % 4 === c)].sort((a, b) => a - b)[(rgba.width * rgba.height) >> 1]);
-      const tint = [1, 0.8, 0.9];
-      const pink: RgbaImage = { ...rgba, data: rgba.data.map((v, i) => (i % 4 === 3 ? v : tint[i % 4] * (median[i % 4] + 0.3 * (v - median[i % 4])))) };
-      const alone = readPage(model, metadata, pink, { decoder: 'beam', lm });
-      expect(alone.text).toBe('HELLO');
-      // Brown, 0.09 darker in gray than the card's median (0.63), 0.26 from it in colour.
-      const paper = [...rgbaToGray(pink, { maxSide: 4096 }).image.data].sort((x, y) => x - y)[(pink.width * pink.height) >> 1];
-      const k = (paper - 0.09) / grayOf([1, 0.8, 0.6]);
-      const pad = Math.round(0.3 * Math.max(rgba.width, rgba.height));
-      const desk = readPage(model, metadata, rgbaOnDeskOf(pink, [pad, pad, pad, pad], [k, 0.8 * k, 0.6 * k]), { decoder: 'beam', lm });
-      expect(desk.text).toBe('HELLO');
-      const [a, b] = [alone.lines[0].box, desk.lines[0].box];
-      expect(near(b, { ...a, x: a.x + pad, y: a.y + pad }, 6)).toBe(true);
-    } finally {
-      model.dispose();
-    }
+    const { rgba } = await decodeRgba(await readImageBytes(WORD), WORD);
+    // The ink faded to 0.3 of its difference from the paper (as bench:read's --contrast 0.3), the
+    // paper tinted pink: the desk's step is then as strong as the writing (fonts-desk-0030).
+    const median = [0, 1, 2].map((c) => [...rgba.data.filter((_, i) => i % 4 === c)].sort((a, b) => a - b)[(rgba.width * rgba.height) >> 1]);
+    const tint = [1, 0.8, 0.9];
+    const pink: RgbaImage = { ...rgba, data: rgba.data.map((v, i) => (i % 4 === 3 ? v : tint[i % 4] * (median[i % 4] + 0.3 * (v - median[i % 4])))) };
+    // Brown, 0.09 darker in gray than the card's median (0.63), 0.26 from it in colour.
+    const paper = [...rgbaToGray(pink, { maxSide: 4096 }).image.data].sort((x, y) => x - y)[(pink.width * pink.height) >> 1];
+    const k = (paper - 0.09) / grayOf([1, 0.8, 0.6]);
+    await expectSheetReadAlone(pink, (pad) => rgbaOnDeskOf(pink, [pad, pad, pad, pad], [k, 0.8 * k, 0.6 * k]));
   }, 60_000);
 });
