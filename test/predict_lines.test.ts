@@ -18,6 +18,7 @@ import { decodeRgba } from '../src/image/decode';
 import { preprocessLineGray, preprocessLineRgba } from '../src/image/line';
 import { TRAINING_SLANTS } from '../src/image/slant';
 import { PixelBox } from '../src/image/gray';
+import { findTextLines } from '../src/image/page';
 import { iou, renderPage, trueBoxes } from './page_fixtures';
 import { SampleSpec, WORD_SAMPLE_SPECS, renderSample } from '../src/image/samples';
 import { loadModel, saveModel } from '../src/io/saved_model';
@@ -264,6 +265,35 @@ describe('hwr predict with a line model reads pages', () => {
     expect(iou(read.lines[0].box, truth)).toBeGreaterThan(0.5);
     expect(read.lines[0].line.workHeight).toBeLessThan(page.height / 2);
     expect(read.lines[0].line.inkBox!.height).toBeLessThan(1.5 * truth.height);
+    model.dispose();
+  }, 60_000);
+
+  test('specks far apart are no lines: the page reads as nothing, with a note', async () => {
+    const { model, metadata } = await loadModel(pageModelDir);
+    const [W, H] = [400, 300];
+    const data = new Float32Array(W * H).fill(1);
+    for (const [x, y] of [[50, 40], [200, 150], [320, 250]]) for (let j = 0; j < 3; j++) for (let i = 0; i < 3; i++) data[(y + j) * W + x + i] = 0.1;
+    const page = { width: W, height: H, data };
+    expect(findTextLines(page).lines.length).toBe(3); // page layout takes each for a line
+    const read = readPage(model, metadata as LineModelMetadata, page, { name: 'dots.png' });
+    expect(read).toMatchObject({ text: '', lines: [] });
+    expect(read.notes.join(' ')).toMatch(/dots\.png: no writing found, only specks or marks under 5 px high/);
+    model.dispose();
+  }, 60_000);
+
+  test('a line of a page far too wide for the model is left out with a note; the other lines are read', async () => {
+    const { model, metadata } = await loadModel(pageModelDir);
+    const meta = metadata as LineModelMetadata;
+    const spec = { width: 1400, height: 500, lines: [{ text: 'and', x: 100, y: 100 }, { text: 'and then and then and then and then', x: 100, y: 300 }] };
+    const page = await renderPage(spec);
+    // A narrow limit makes the long line too wide and leaves the short one in.
+    const read = readPage(model, meta, page, { bodyScales: [1], preprocess: { maxWidth: 300 }, name: 'page.png' });
+    expect(read.lines).toHaveLength(1);
+    expect(iou(read.lines[0].box, (await trueBoxes(spec))[0])).toBeGreaterThan(0.5);
+    expect(read.notes.join(' ')).toMatch(/page\.png \(line 2 of 2\).*wide.*that line is left out, the others are read/);
+    // One line alone still throws, naming the image.
+    const alone = await renderPage({ ...spec, lines: [spec.lines[1]] });
+    expect(() => readPage(model, meta, alone, { bodyScales: [1], preprocess: { maxWidth: 300 }, name: 'long.png' })).toThrow(/long\.png/);
     model.dispose();
   }, 60_000);
 

@@ -14,7 +14,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
 import { FloatImage, GrayImage, PixelBox, asFloat, cropImage } from '../image/gray';
-import { LinePreprocessOptions, PreprocessedLine, preprocessLineGray, withLineLighting } from '../image/line';
+import { LinePreprocessOptions, LineTooWideError, PreprocessedLine, preprocessLineGray, withLineLighting } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
 import { findSheet, sheetImage } from '../image/sheet';
@@ -79,6 +79,12 @@ function isRgba(img: GrayImage | RgbaImage): img is RgbaImage {
 const SURROUNDINGS = 1;
 /** `lineSurroundings` crops when the line and its surroundings are at most this share of the image. */
 const SURROUNDINGS_SHARE = 0.6;
+/**
+ * Fewest rows of ink a line of writing spans in the image read (after shrinking to `maxSide`):
+ * fewer is a speck, a scratch or what is left of a ruled line, not writing the model could read
+ * (its body would be under 3 px). On blank synthetic papers such "lines" read as "I", "a", "is".
+ */
+export const MIN_LINE_PIXELS = 5;
 
 /**
  * The image an image's only line is read from: the whole image, as the line recipe alone reads it,
@@ -122,8 +128,9 @@ function lineVersions(image: GrayImage, recipe: LinePreprocessOptions, scales: r
 
 /**
  * Reads every line of writing in a gray or RGBA image with a line model (see the module comment).
- * A blank image reads as '' with a note; a line far too wide for the model throws
- * `LineTooWideError` naming the image (and the line).
+ * A blank image reads as '' with a note, and so do marks under `MIN_LINE_PIXELS` high; an image of
+ * one line far too wide for the model throws `LineTooWideError` naming the image, and such a line
+ * of a page is left out with a note.
  */
 export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image: GrayImage | RgbaImage, opts: ReadPageOptions = {}): PageReading {
   const name = opts.name ?? 'image';
@@ -143,17 +150,28 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
     return { x: x0, y: y0, width: Math.min(image.width, Math.ceil((x + box.width) * sx)) - x0, height: Math.min(image.height, Math.ceil((y + box.height) * sy)) - y0 };
   };
   const layout = findTextLines(gray, opts.page, name);
-  const n = layout.lines.length;
+  const found = layout.lines.filter((l) => l.box.height >= MIN_LINE_PIXELS);
+  const n = found.length;
   const crops: Array<{ image: GrayImage | FloatImage; box: PixelBox; name: string }> = n === 1
-    ? [{ image: lineSurroundings(gray, layout.lines[0].box), box: at(layout.lines[0].box), name }]
-    : layout.lines.map((l, i) => ({ image: l.image, box: at(l.box), name: `${name} (line ${i + 1} of ${n})` }));
+    ? [{ image: lineSurroundings(gray, found[0].box), box: at(found[0].box), name }]
+    : found.map((l, i) => ({ image: l.image, box: at(l.box), name: `${name} (line ${i + 1} of ${n})` }));
   const notes = [...layout.notes];
+  if (layout.lines.length > 0 && n === 0) notes.push(`${name}: no writing found, only specks or marks under ${MIN_LINE_PIXELS} px high; nothing to read`);
   // Every version of every line, the one at the factor nearest 1 first: its notes and errors are the line's.
   const scales = recipe.bodyHeight === undefined ? [1] : [...checkBodyScales(opts.bodyScales ?? BODY_SCALES)].sort((a, b) => Math.abs(a - 1) - Math.abs(b - 1));
   const prepared: Array<{ versions: PreprocessedLine[]; box: PixelBox }> = [];
   for (const crop of crops) {
     // Light a smooth surface cannot follow: 'local' lighting, as page layout itself turns to then.
-    const versions = lineVersions(crop.image, withLineLighting(crop.image, recipe), scales, crop.name);
+    let versions: PreprocessedLine[];
+    try {
+      versions = lineVersions(crop.image, withLineLighting(crop.image, recipe), scales, crop.name);
+    } catch (e) {
+      // One "line" of a page far too wide (what is left of a ruled line, a long scratch) does not
+      // stop the page's other lines from being read; an image of one line still throws.
+      if (!(n > 1 && e instanceof LineTooWideError)) throw e;
+      notes.push(`${e.message}; that line is left out, the others are read`);
+      continue;
+    }
     notes.push(...versions[0].notes);
     if (!versions[0].empty) prepared.push({ versions, box: crop.box });
   }
