@@ -25,7 +25,8 @@
  * the paper: faint pencil, a dim photo; --margin A-B photographs each synthetic line with A to B
  * body heights of paper around it (the generator's own 0.4-1.5 by default): a word in the middle
  * of a card or a page (each line kept as first drawn, see buildSets); --pitch A-B sets the pages'
- * lines A to B body heights apart (2.8-4 by default): a notebook's tighter lines; --ruled writes
+ * lines A to B body heights apart (2.8-4 by default): a notebook's tighter lines; --line-tilt D
+ * lets each page line drift up to D degrees up or down (a hand on unruled paper); --ruled writes
  * them on ruled paper, each line on a rule.
  * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
@@ -53,7 +54,7 @@ import { textFromFilename } from '../src/image/samples';
 import { LineModelMetadata, loadLineModel } from '../src/lines/read';
 import { describeBackend, initBackend } from '../src/runtime/backend';
 import { HandwritingGenerator, LINE_GEOMETRY, createHandwritingGenerator } from '../src/synth/handwriting';
-import { SyntheticPageOptions, syntheticPage } from '../src/synth/page';
+import { MAX_LINE_TILT, SyntheticPageOptions, syntheticPage } from '../src/synth/page';
 import { createRng, deriveSeed } from '../src/util/rng';
 import { photoOnDesk } from '../src/synth/desk';
 import { lineTestSetOptions } from '../src/lines/test_sets';
@@ -66,7 +67,7 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--pitch A-B] [--ruled] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--pitch A-B] [--line-tilt D] [--ruled] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
                           [--body-scales LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
@@ -78,6 +79,8 @@ const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [
   --contrast F     their ink faded to F of its difference from the paper, 0 < F <= 1 (default 1)
   --margin A-B     paper around each synthetic line, A to B body heights, e.g. 6-8 (default the generator's 0.4-1.5)
   --pitch A-B      the pages' lines A to B body heights apart, baseline to baseline, e.g. 2-2.6 (default 2.8-4)
+  --line-tilt D    each page line drifting up to D degrees up or down from the page's rows, 0-15
+                   (default 0: a hand on unruled paper drifts 1-3)
   --ruled          the pages on ruled paper, each line written on a rule (default plain paper)
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
@@ -106,6 +109,8 @@ export interface BenchReadOptions {
   margin?: [number, number];
   /** Baseline to baseline on the synthetic pages, body heights (page.ts's own when undefined). */
   pitch?: [number, number];
+  /** Each page line turned by up to this many degrees (0: not). */
+  lineTilt: number;
   /** The synthetic pages on ruled paper. */
   ruled: boolean;
   model: string;
@@ -126,7 +131,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     values = parseArgs({
       args: argv,
       options: {
-        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, pitch: { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
+        lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, pitch: { type: 'string' }, 'line-tilt': { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
         'no-tesseract': { type: 'boolean' }, ruled: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -187,6 +192,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     contrast: fraction('contrast', 1),
     ...(margin ? { margin } : {}),
     ...(pitch ? { pitch } : {}),
+    lineTilt: Math.abs(degrees('line-tilt', MAX_LINE_TILT)),
     ruled: Boolean(values.ruled),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
@@ -279,7 +285,7 @@ function syntheticSet(name: string, description: string, gen: HandwritingGenerat
 }
 
 /** The first n pages of a generator's lines (`syntheticPage`); Tesseract reads them as a block (psm 6). */
-function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look, layout: Pick<SyntheticPageOptions, 'pitch' | 'ruled'>): Promise<BenchSet> {
+function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look, layout: Pick<SyntheticPageOptions, 'pitch' | 'lineTilt' | 'ruled'>): Promise<BenchSet> {
   return writtenSet(name, description, n, dir, look, (i) => {
     const page = syntheticPage(gen, i, { seed, ...layout });
     return { rgba: page.photo.image, image: { target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 } };
@@ -349,9 +355,9 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
   if (opts.pages > 0) {
     // Their own lines (another seed than the line sets'), so a page repeats no line of those sets.
     const pageSeed = deriveSeed(opts.seed, 'pages');
-    const spacing = opts.pitch ? `, ${opts.pitch.join('-')} body heights apart` : '';
+    const spacing = (opts.pitch ? `, ${opts.pitch.join('-')} body heights apart` : '') + (opts.lineTilt ? `, each line drifting up to ${opts.lineTilt} degrees` : '');
     const about = `2-6 lines a page at one body height${spacing}, the paper-and-camera mix at strength 0.2-1 (${opts.ruled ? 'ruled paper, each line on a rule' : 'no ruled paper'}), test words`;
-    const layout = { pitch: opts.pitch, ruled: opts.ruled };
+    const layout = { pitch: opts.pitch, lineTilt: opts.lineTilt, ruled: opts.ruled };
     sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts, layout));
     if (!('error' in emnist)) {
       sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts, layout));
@@ -452,7 +458,7 @@ async function main(): Promise<void> {
   const shrunk = (opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '') +
     (opts.slant !== 0 ? `, leaning a further ${opts.slant} degrees` : '') + (opts.contrast < 1 ? `, ink at ${opts.contrast} of its contrast` : '') +
     (opts.margin ? `, ${opts.margin.join('-')} body heights of paper around each line` : '') +
-    (opts.pitch ? `, page lines ${opts.pitch.join('-')} body heights apart` : '') + (opts.ruled ? ', pages on ruled paper' : '');
+    (opts.pitch ? `, page lines ${opts.pitch.join('-')} body heights apart` : '') + (opts.lineTilt ? `, page lines drifting up to ${opts.lineTilt} degrees` : '') + (opts.ruled ? ', pages on ruled paper' : '');
   console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}${shrunk}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);

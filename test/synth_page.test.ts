@@ -1,12 +1,13 @@
 /**
  * Synthetic pages (src/synth/page.ts): deterministic, their text the lines joined top to bottom,
- * no line shared between pages, clear errors for bad options, and page layout finds every line of a
- * clean page.
+ * no line shared between pages, clear errors for bad options, lines drifting off the rows by the
+ * angle asked (`tiltInk` against the definition), and page layout finds every line of a clean page.
  */
 import { rgbaToGray } from '../src/image/rgba';
 import { findTextLines } from '../src/image/page';
 import { createHandwritingGenerator } from '../src/synth/handwriting';
-import { MAX_PAGE_LINES, syntheticPage } from '../src/synth/page';
+import { createInkLine } from '../src/synth/ink';
+import { MAX_PAGE_LINES, syntheticPage, tiltInk } from '../src/synth/page';
 
 const gen = createHandwritingGenerator({ split: 'test', seed: 3 });
 
@@ -62,6 +63,33 @@ describe('syntheticPage', () => {
       // The first baseline sits on a rule (0-0.2 body heights above it; the page turns a little).
       expect(Math.min(...rules.map((y) => Math.abs(y - ruled.photo.baseline)))).toBeLessThan(0.4 * ruled.photo.bodyHeight);
     }
+  }, 30000);
+
+  test('tiltInk: a stroke along the baseline rises tan(angle) a column from its left end, its ink kept', () => {
+    const line = createInkLine(200, 30, 20, 10, 'x');
+    for (let x = 0; x < 200; x++) line.ink[20 * 200 + x] = 1;
+    for (const degrees of [4, -4, 0.2]) {
+      const t = tiltInk(line, degrees);
+      const rise = Math.tan((degrees * Math.PI) / 180);
+      expect(t.height).toBe(30 + Math.ceil(Math.abs(200 * rise)));
+      for (const x of [0, 57, 123, 199]) {
+        let [mass, moment] = [0, 0];
+        for (let y = 0; y < t.height; y++) [mass, moment] = [mass + t.ink[y * 200 + x], moment + y * t.ink[y * 200 + x]];
+        expect(mass).toBeCloseTo(1, 5);
+        expect(moment / mass).toBeCloseTo(t.baseline - x * rise, 5);
+      }
+    }
+    expect(tiltInk(line, 0)).toBe(line);
+  });
+
+  test('lineTilt: the same lines drift off the rows; 0 leaves the page as it was; out of range is an error', () => {
+    const plain = syntheticPage(gen, 4);
+    expect(Buffer.from(syntheticPage(gen, 4, { lineTilt: 0 }).photo.image.data).equals(Buffer.from(plain.photo.image.data))).toBe(true);
+    const tilted = syntheticPage(gen, 4, { lineTilt: 3 });
+    expect(tilted.lines).toEqual(plain.lines);
+    expect(tilted.strength).toBe(plain.strength);
+    expect(tilted.photo.image.height).toBeGreaterThan(plain.photo.image.height);
+    expect(() => syntheticPage(gen, 0, { lineTilt: 16 })).toThrow(/lineTilt must be 0 to 15 degrees, got 16/);
   }, 30000);
 
   test('page layout finds every line of clean pages', () => {

@@ -21,6 +21,12 @@ export interface SyntheticPageOptions {
   bodyHeight?: [number, number];
   /** Baseline to baseline, body heights (each gap then varies by 10%). Default [2.8, 4]. */
   pitch?: [number, number];
+  /**
+   * Each line turned by up to this many degrees either way from the page's rows, drawn per line (a
+   * hand drifting up or down across unruled paper; the photo's own rotation comes on top). Each line
+   * starts at its baseline and drifts from there. Default 0; at most MAX_LINE_TILT.
+   */
+  lineTilt?: number;
   /** Paper-and-camera strength (paper.ts). Default [0.2, 1]. */
   strength?: [number, number];
   /**
@@ -50,7 +56,10 @@ export interface SyntheticPage {
 /** Most lines on a page: page n writes the generator's lines from n * MAX_PAGE_LINES on, so no two pages share a line. */
 export const MAX_PAGE_LINES = 8;
 
-const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], strength: [0.2, 1] as [number, number], ruled: false, seed: 0 };
+/** Largest `lineTilt`, degrees. */
+export const MAX_LINE_TILT = 15;
+
+const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], lineTilt: 0, strength: [0.2, 1] as [number, number], ruled: false, seed: 0 };
 
 /** Page n of `gen`'s lines (see the module comment). Deterministic in (generator, n, options). */
 export function syntheticPage(gen: HandwritingGenerator, n: number, opts: SyntheticPageOptions = {}): SyntheticPage {
@@ -60,11 +69,17 @@ export function syntheticPage(gen: HandwritingGenerator, n: number, opts: Synthe
   if (!(Number.isInteger(fewest) && Number.isInteger(most) && fewest >= 1 && fewest <= most && most <= MAX_PAGE_LINES)) {
     throw new Error(`syntheticPage: lines must be whole numbers 1 <= fewest <= most <= ${MAX_PAGE_LINES}, got [${o.lines.join(', ')}]`);
   }
+  if (!(o.lineTilt >= 0 && o.lineTilt <= MAX_LINE_TILT)) throw new Error(`syntheticPage: lineTilt must be 0 to ${MAX_LINE_TILT} degrees, got ${o.lineTilt}`);
   const rng = createRng(deriveSeed(o.seed, 'page', n));
   const count = intIn(rng, fewest, most);
   const body = rng.uniform(o.bodyHeight[0], o.bodyHeight[1]);
   const pitch = rng.uniform(o.pitch[0], o.pitch[1]) * body;
-  const inks = Array.from({ length: count }, (_, i) => scaleInk(gen.stages(n * MAX_PAGE_LINES + i).ink, body));
+  let inks = Array.from({ length: count }, (_, i) => scaleInk(gen.stages(n * MAX_PAGE_LINES + i).ink, body));
+  // Drawn from a stream of its own, so pages without tilt stay as they were.
+  if (o.lineTilt > 0) {
+    const tilts = createRng(deriveSeed(o.seed, 'page tilt', n));
+    inks = inks.map((l) => tiltInk(l, tilts.uniform(-o.lineTilt, o.lineTilt)));
+  }
   const lefts = inks.map(() => rng.uniform(0, 1.5) * body);
   const baselines = [Math.ceil(Math.max(...inks.map((l) => l.baseline)))];
   for (let i = 1; i < count; i++) {
@@ -86,4 +101,32 @@ function scaleInk(line: InkLine, body: number): InkLine {
   const height = Math.max(1, Math.round(line.height * f));
   const { data } = resizeImage({ width: line.width, height: line.height, data: line.ink }, width, height);
   return { ...line, width, height, ink: data, baseline: line.baseline * f, bodyHeight: body };
+}
+
+/**
+ * The line drifting `degrees` up (positive) or down to the right from its left end, where its
+ * baseline stays: each column moved by x tan(degrees), linearly between rows (a shear, which for a
+ * few degrees is a turn but for the letters' own lean).
+ */
+export function tiltInk(line: InkLine, degrees: number): InkLine {
+  const rise = line.width * Math.tan((degrees * Math.PI) / 180); // pixels the right end rises
+  const extra = Math.ceil(Math.abs(rise));
+  if (extra === 0) return line;
+  const height = line.height + extra;
+  const ink = new Float32Array(line.width * height);
+  // Row y of column x goes to y + shift(x); the canvas grows at the top for a rise.
+  const top = rise > 0 ? extra : 0;
+  for (let x = 0; x < line.width; x++) {
+    const shift = top - (x * rise) / line.width;
+    const whole = Math.floor(shift);
+    const f = shift - whole;
+    for (let y = 0; y < line.height; y++) {
+      const v = line.ink[y * line.width + x];
+      if (v === 0) continue;
+      const y0 = y + whole;
+      if (y0 >= 0 && y0 < height) ink[y0 * line.width + x] = Math.max(ink[y0 * line.width + x], v * (1 - f));
+      if (f > 0 && y0 + 1 < height) ink[(y0 + 1) * line.width + x] = Math.max(ink[(y0 + 1) * line.width + x], v * f);
+    }
+  }
+  return { ...line, height, ink, baseline: line.baseline + top };
 }
