@@ -8,11 +8,17 @@
  * A component filling a corner of the photo solidly (a vignette, a fingertip) is no writing and is
  * dropped first. The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled
  * lines are taken out (rules.ts; the bars left of broken ones are no writing either), and the rows
- * are split into bands at the deep valleys of the horizontal profile of the components' middle
- * halves (so ascenders and descenders do not fill the gaps). A band is a line only if it holds a letter-sized component (at least `LETTER_SIZE` of the
+ * are split into bands at the deep valleys of the row profile of the letters smeared along their
+ * rows (`smearRows`: a line's body turns solid along each word, while the ascenders, descenders and
+ * loops that cross the gap between two close lines stay strokes); a valley is measured on the
+ * columns of the lower peak's line only (`valleyShare`: a short line under a long one), and peaks
+ * closer than two lines can be (`MIN_PITCH` of the writing's body height, `writingBody`, each
+ * word's own body: close lines join words into components two lines tall) are one line's. A band
+ * is a line only if it holds a letter-sized component (at least `LETTER_SIZE` of the
  * lines' body height, `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a
- * short lower-case word on a page of capitals), so a band of apostrophes, quotes, i-dots or a
- * broken-off descender is none. Then whole connected components, not rows, are given to lines: a
+ * short lower-case word on a page of capitals) with its middle and a third of its ink in it, so a
+ * band of apostrophes, quotes, i-dots, a broken-off descender or the loops between two lines is
+ * none. Then whole connected components, not rows, are given to lines: a
  * mark (under half the body height: a dot, a comma, an apostrophe, a dash) to the nearest line
  * whose body is within one body height, above or below; one that joins two lines' bodies (a
  * descender touching an ascender) is cut at the valley between them; any other to the band holding
@@ -74,6 +80,51 @@ const MARK_SIZE = 0.5;
  * it too (it mostly lies in the line's crop anyway).
  */
 const MARK_REACH = 1;
+/**
+ * `splitRun`: two peaks of the row profile closer than this many body heights (`writingBody`) are
+ * one line's (the top and bottom of one x-height, a line's capitals and its small letters). People
+ * write lines 2 or more body heights apart, baseline to baseline (a notebook's tight lines 2-2.6),
+ * and the body estimate is 0.85-1.15 of the true body. Peaks 1.1 to 1.3 apart split as many tight
+ * pages (bench:read --pitch 2-2.6, seeds 11 and 13): 1.1 keeps the most at 1.8-2.2.
+ */
+const MIN_PITCH = 1.1;
+/**
+ * `smearRows`: gaps along a row between letters' ink up to this many body heights are filled: the
+ * strokes of a letter and the letters of a word in the body rows, seldom two ascenders or two
+ * loops in the gap between lines (0.3 and 0.8 split fewer tight pages).
+ */
+const SMEAR_GAP = 0.5;
+/**
+ * `writingBody`: the share of the letters' widths with a smaller body. A third, so a line of
+ * capitals (its body the cap height, 1.3-1.5 times the others') holding most of the ink does not
+ * set the writing's body.
+ */
+const BODY_QUANTILE = 1 / 3;
+/**
+ * `assign` measures marks against the bands' body (`pageBody`), but at most this many times the
+ * writing's (`writingBody`): two lines left in one band have a body twice as tall, and would make
+ * the other lines' letters marks, left out. A line of capitals (1.3-1.5) still sets it.
+ */
+const MAX_BODY = 1.5;
+/**
+ * `splitRun`: peaks with a valley at most this share of the lower one between them
+ * (`valleyShare`) stay two lines however close: the body estimate of a page of swash capitals is
+ * their whole height, and two such lines are closer than `MIN_PITCH` of it. Inside one line the
+ * valley keeps more (letters' stems cross it).
+ */
+const EMPTY_VALLEY = 0.3;
+/**
+ * `textBands`: the least share of a letter's ink in the band holding its middle for it to make
+ * that band a line. Words joined across two close lines have their middle in the gap between them,
+ * where a band of loops and descenders may be split off; most of their ink is in the two bodies.
+ */
+const OWN_INK = 1 / 3;
+/**
+ * Components shorter than this many pixels are no letters, whatever the writing's size. On blank
+ * paper the "writing" is the grain's specks, 1-3 px: every speck passed for a letter against their
+ * own size, and a band of them for a line (no line is read at such a size).
+ */
+const MIN_LETTER_PX = 4;
 /** `isSolidCorner`: a corner's component filling this share of its box is solid, not strokes. */
 const BLOB_FILL = 0.65;
 /** `isRuleLeftover`: a solid bar this many times as long as it is tall is no writing. */
@@ -88,11 +139,10 @@ export interface PageOptions extends InkMapOptions {
   /** Weakest ink-to-background difference (0..1) that counts as ink; below it the page is blank. Default `MIN_INK_CONTRAST` (line.ts). */
   minContrast?: number;
   /**
-   * Two lines are split at a valley of the row profile no higher than this share of the lower of
-   * the peaks either side. Default 0.5: inside a line, the middle of the x-height keeps well over
-   * half its edges' ink; between two lines written close together in a joined hand, the middle
-   * halves of tall joined words (ascender to descender) still cross the valley, and 0.35 merged
-   * such lines (docs/LINES.md, whole pages).
+   * Two lines are split at a valley of the (smeared) row profile no higher than this share of the
+   * lower of the peaks either side, both counted on the lower peak's columns (`valleyShare`).
+   * Default 0.65: a line's body is solid along its words; between lines 2-2.6 body heights apart
+   * the ascenders, descenders and loops crossing the gap keep up to ~0.6 of it (docs/LINES.md).
    */
   valleyRatio?: number;
   /** Crop padding around a line's ink, as a share of its body height. Default 0.5. */
@@ -272,26 +322,79 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   for (const c of comps) {
     c.tall = c.bottom - c.top + 1 > 4 * scale || isBlob(c, mask) || isRuleLeftover(c);
     c.writing = c.area >= speck && !c.tall;
-    c.letter = c.writing && c.bottom - c.top + 1 >= 0.3 * scale;
+    c.letter = c.writing && c.bottom - c.top + 1 >= max(0.3 * scale, MIN_LETTER_PX);
   }
   const W = mask.width;
-  // The row profile of each letter's (or joined word's) middle half: a line's ascenders and
-  // descenders reach into the gap between lines, but the middle of a letter is its body; dots,
-  // commas and specks do not make rows of writing.
-  const profile = new Float64Array(mask.height);
-  for (let p = 0; p < labels.length; p++) {
-    const c = comps[labels[p]];
-    if (!labels[p] || !c.letter) continue;
-    const y = (p - (p % W)) / W;
-    const quarter = (c.bottom - c.top + 1) / 4;
-    if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
-  }
-  let bands = splitBands(profile, scale, opts.valleyRatio ?? 0.5);
+  // Rows of writing from letters and words only: dots, commas and specks make none. The body
+  // height, not `scale`, sets how close lines can be: close lines join words into components two
+  // lines tall, which `scale` takes for the writing's size (0.9 of it merged such lines).
+  const bodyHeight = writingBody(labels, comps, W);
+  const smeared = smearRows(labels, comps, W, SMEAR_GAP * bodyHeight);
+  const minPitch = bodyHeight > 0 ? MIN_PITCH * bodyHeight : 0.9 * scale;
+  let bands = splitBands(smeared, scale, minPitch, opts.valleyRatio ?? 0.65);
   for (const b of bands) setCore(b, mask, labels, comps);
-  const body = pageBody(bands);
-  bands = textBands(bands, comps, lineBody(bands));
+  // Two lines left in one band have a body twice as tall, which would make the other lines' letters marks.
+  const body = bodyHeight > 0 ? min(pageBody(bands), MAX_BODY * bodyHeight) : pageBody(bands);
+  bands = textBands(bands, comps, lineBody(bands), labels, W);
   const owner = assign(labels, comps, bands, W, body);
   return { ink, rot, owner, bands };
+}
+
+/**
+ * The writing's body height: each letter's or word's own body (`bodyFromProfile` on its row
+ * profile of ink), the `BODY_QUANTILE` of them weighted by width. Words joined across two lines by
+ * a loop do not set it, as they set the components' heights; a word's loops add two strokes a row
+ * above and below its body, where column-filled profiles took tall loops for body. On the bench's
+ * pages (2-2.6 and 2.8-4 body heights apart) 0.85-1.15 of the true body, 5th to 95th percentile.
+ * 0 without letters.
+ */
+function writingBody(labels: Int32Array, comps: Component[], W: number): number {
+  // Each letter's row profile, the letters' profiles one after another in one array, a zero row
+  // either side of each (as `bodyFromProfile` takes them).
+  const offset = new Int32Array(comps.length).fill(-1);
+  let size = 0;
+  comps.forEach((c, id) => {
+    if (id === 0 || !c.letter) return;
+    offset[id] = size;
+    size += c.bottom - c.top + 3;
+  });
+  const rows = new Float64Array(size);
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p];
+    if (offset[id] >= 0) rows[offset[id] + (p - (p % W)) / W - comps[id].top + 1]++;
+  }
+  const items: Array<{ h: number; w: number }> = [];
+  comps.forEach((c, id) => {
+    if (offset[id] < 0) return;
+    const body = bodyFromProfile(rows.subarray(offset[id], offset[id] + c.bottom - c.top + 3));
+    if (body) items.push({ h: body.baseline - body.top, w: c.right - c.left + 1 });
+  });
+  items.sort((a, b) => a.h - b.h);
+  let total = 0;
+  for (const it of items) total += it.w;
+  let acc = 0;
+  for (const it of items) {
+    acc += it.w;
+    if (acc >= BODY_QUANTILE * total) return it.h;
+  }
+  return 0;
+}
+
+/** The letters' and words' ink with each row's gaps between them up to `gap` pixels filled. */
+function smearRows(labels: Int32Array, comps: Component[], W: number, gap: number): Mask {
+  const H = labels.length / W;
+  const out: Mask = { width: W, height: H, data: new Uint8Array(labels.length) };
+  for (let y = 0; y < H; y++) {
+    let last = -Infinity;
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      if (!labels[p] || !comps[labels[p]].letter) continue;
+      if (x - last - 1 <= gap) out.data.fill(1, y * W + last + 1, p);
+      out.data[p] = 1;
+      last = x;
+    }
+  }
+  return out;
 }
 
 /** Per component: area, top and bottom row; plus the label image. Entry 0 is the background. */
@@ -381,13 +484,16 @@ function typicalHeight(mask: Mask): number {
 }
 
 /**
- * Splits rows into bands at the profile's valleys: the profile is smoothed over 1/4 of the
- * writing's size; peaks either side of a valley are merged while the valley is higher than
- * `ratio` of the lower peak, then while two peaks are closer than 0.9 of the writing's size (the
- * top and bottom of one x-height are, two lines never). Empty rows always split.
+ * Splits the smeared rows (`smearRows`) into bands at their profile's valleys: the row profile is
+ * smoothed over 1/4 of the writing's size; peaks either side of a valley are merged while the
+ * valley is higher than `ratio` of the lower peak, both counted on that peak's columns
+ * (`valleyShare`), then while two peaks are closer than `minPitch` (the top and bottom of one
+ * x-height are, two lines never). Empty rows always split.
  */
-function splitBands(profile: Float64Array, scale: number, ratio: number): Band[] {
-  const H = profile.length;
+function splitBands(smeared: Mask, scale: number, minPitch: number, ratio: number): Band[] {
+  const { width: W, height: H, data } = smeared;
+  const profile = new Float64Array(H);
+  for (let p = 0; p < data.length; p++) if (data[p]) profile[(p - (p % W)) / W]++;
   const r = max(1, round(scale / 8));
   const s = new Float64Array(H);
   for (let y = 0; y < H; y++) {
@@ -395,6 +501,7 @@ function splitBands(profile: Float64Array, scale: number, ratio: number): Band[]
     for (let k = max(0, y - r); k <= min(H - 1, y + r); k++) sum += profile[k];
     s[y] = sum / (2 * r + 1);
   }
+  const share = valleyShare(smeared, r);
   const bands: Band[] = [];
   for (let y = 0; y < H; ) {
     if (s[y] <= 0) {
@@ -403,14 +510,43 @@ function splitBands(profile: Float64Array, scale: number, ratio: number): Band[]
     }
     let e = y;
     while (e < H && s[e] > 0) e++;
-    for (const [a, b, peak] of splitRun(s, y, e, scale, ratio)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b, ink: 0 });
+    for (const [a, b, peak] of splitRun(s, y, e, minPitch, ratio, share)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b, ink: 0 });
     y = e;
   }
   return bands;
 }
 
+/**
+ * The smeared ink in rows `valley` +- r over the ink in rows `peak` +- r, both counted on the
+ * columns inked in the peak's rows: a short line under a long one is split from it where the long
+ * line's descenders fill the valley only beyond the short line's end. Memoised: `splitRun` asks
+ * again for the same pairs while it merges.
+ */
+function valleyShare(smeared: Mask, r: number): (valley: number, peak: number) => number {
+  const { width: W, height: H, data } = smeared;
+  const known = new Map<number, number>();
+  const inkIn = (y0: number, cols: Uint8Array): number => {
+    let n = 0;
+    for (let y = max(0, y0 - r); y <= min(H - 1, y0 + r); y++) for (let x = 0, p = y * W; x < W; x++, p++) n += data[p] & cols[x];
+    return n;
+  };
+  return (valley, peak) => {
+    const key = valley * H + peak;
+    const got = known.get(key);
+    if (got !== undefined) return got;
+    const cols = new Uint8Array(W);
+    for (let y = max(0, peak - r); y <= min(H - 1, peak + r); y++) for (let x = 0, p = y * W; x < W; x++, p++) cols[x] |= data[p];
+    const atPeak = inkIn(peak, cols);
+    const q = atPeak > 0 ? inkIn(valley, cols) / atPeak : 1;
+    known.set(key, q);
+    return q;
+  };
+}
+
 /** Splits the run of inked rows start..end-1 at its deep valleys: [start, end, peak row] per band. */
-function splitRun(s: Float64Array, start: number, end: number, scale: number, ratio: number): Array<[number, number, number]> {
+function splitRun(
+  s: Float64Array, start: number, end: number, minPitch: number, ratio: number, share: (valley: number, peak: number) => number,
+): Array<[number, number, number]> {
   // Peaks (plateaus count once) and the lowest row between neighbours.
   const peaks: number[] = [];
   for (let y = start; y < end; y++) {
@@ -442,13 +578,17 @@ function splitRun(s: Float64Array, start: number, end: number, scale: number, ra
       peaks.splice(s[peaks[best]] >= s[peaks[best + 1]] ? best + 1 : best, 1);
     }
   };
+  // The valley between neighbours i and i + 1 against the lower of the two (`valleyShare`).
+  const valley = (i: number): number => {
+    const [a, b] = [peaks[i], peaks[i + 1]];
+    return share(valleyBetween(a, b), s[a] <= s[b] ? a : b);
+  };
   mergeWhile((i) => {
-    const v = s[valleyBetween(peaks[i], peaks[i + 1])];
-    const low = min(s[peaks[i]], s[peaks[i + 1]]);
-    return v > ratio * low ? v / low : 0;
+    const q = valley(i);
+    return q > ratio ? q : 0;
   });
-  const minPitch = 0.9 * scale;
-  mergeWhile((i) => (peaks[i + 1] - peaks[i] < minPitch ? minPitch - (peaks[i + 1] - peaks[i]) : 0));
+  // Too close for two lines, unless all but empty rows part them (`EMPTY_VALLEY`).
+  mergeWhile((i) => (peaks[i + 1] - peaks[i] < minPitch && valley(i) > EMPTY_VALLEY ? minPitch - (peaks[i + 1] - peaks[i]) : 0));
   const out: Array<[number, number, number]> = [];
   let a = start;
   for (let i = 0; i < peaks.length; i++) {
@@ -493,21 +633,31 @@ function lineBody(bands: Band[]): number {
 
 /**
  * Keeps the bands holding a letter-sized component (`LETTER_SIZE` of the page's body height) with
- * its middle in them: a band of apostrophes, quotes, i-dots, an underline or specks is no line (its
+ * its middle and a third of its ink (`OWN_INK`) in them: a band of apostrophes, quotes, i-dots, an
+ * underline, specks or the loops between two close lines is no line (its
  * marks still go to the nearest line's body when they are near it, see `assign`). Also a band of
  * smaller letters (`SMALL_LETTER_SIZE`) that holds a share of the ink (`SMALL_LINE_INK_SHARE`) and
  * whose small letters are together `SMALL_LINE_WIDTH` body heights wide: a short lower-case word
  * on a page of capitals; not the two quotes of a short quoted word, which are narrow.
  */
-function textBands(bands: Band[], comps: Component[], body: number): Band[] {
+function textBands(bands: Band[], comps: Component[], body: number, labels: Int32Array, W: number): Band[] {
   let total = 0;
   for (const b of bands) total += b.ink;
-  return bands.filter((b) => {
+  // Each component's ink in the band holding its middle.
+  const H = labels.length / W;
+  const bandOf = new Int32Array(H).fill(-1);
+  bands.forEach((b, i) => bandOf.fill(i, b.start, b.end));
+  const midBand = comps.map((c) => bandOf[min(H - 1, max(0, floor((c.top + c.bottom) / 2)))]);
+  const own = new Float64Array(comps.length);
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p];
+    if (id && midBand[id] >= 0 && bandOf[(p - (p % W)) / W] === midBand[id]) own[id]++;
+  }
+  return bands.filter((b, i) => {
     let tallest = 0;
     let width = 0;
     comps.forEach((c, id) => {
-      const mid = (c.top + c.bottom) / 2;
-      if (id === 0 || !c.writing || mid < b.start || mid >= b.end) return;
+      if (id === 0 || !c.writing || midBand[id] !== i || own[id] < OWN_INK * c.area) return;
       const h = c.bottom - c.top + 1;
       tallest = max(tallest, h);
       if (h >= SMALL_LETTER_SIZE * body) width += c.right - c.left + 1;
