@@ -1,14 +1,16 @@
 /**
  * findTextLines on generated pages (test/page_fixtures.ts): lines of handwriting-like strokes at
  * known positions, uneven gaps, the page turned by up to 8 degrees, lines whose descenders touch
- * the next line's ascenders, ruled paper, a single line, a blank page and a large photo. Every
- * line must be found, in order, its box overlapping the box of its own rendering (IoU > 0.5).
+ * the next line's ascenders, ruled paper, a single line, a blank page and a large photo; and lines
+ * of cursive test fonts written as close as in a notebook, their loops touching. Every line must
+ * be found, in order, its box overlapping the box of its own rendering (IoU > 0.5).
  */
-import { createImage } from '../src/image/gray';
+import { FloatImage, PixelBox, createImage } from '../src/image/gray';
 import { unevenLight } from '../src/image/lighting';
 import { findTextLines } from '../src/image/page';
+import { connectedComponents } from '../src/image/threshold';
 import { createRng } from '../src/util/rng';
-import { PageSpec, iou, renderPage, trueBoxes } from './page_fixtures';
+import { PageSpec, fontPage, iou, renderPage, trueBoxes } from './page_fixtures';
 
 /** Light taken away from the page beyond a slanted sharp edge (a phone's shadow): pixel x, y keeps `light` of it. */
 type Shade = (x: number, y: number) => number;
@@ -59,6 +61,21 @@ describe('findTextLines', () => {
     const [a, b] = found.lines.map((l) => l.box);
     expect(a.y + a.height).toBeLessThan(truth[1].y + truth[1].height - 15);
     expect(b.y).toBeGreaterThan(truth[0].y + 15);
+  });
+
+  const NOTEBOOK = ['the quick brown fox jumps', 'over the lazy dog again', 'by the light of the moon', 'we all played a long game'];
+  const SHORT = ['the quick brown fox jumps over', 'the lazy dog by the light', 'of the moon', 'we all played a long game'];
+  test.each([
+    ['homemade-apple', 1, NOTEBOOK], ['dancing-script', 2, NOTEBOOK], ['allura', 1, NOTEBOOK], ['dancing-script', 3, SHORT],
+  ] as Array<[string, number, string[]]>)('lines of %s 2.2 body heights apart, loops of one line touching the next (seed %i): four lines', (font, seed, texts) => {
+    // A notebook's spacing: the ascenders of one line and the descenders of the line above share
+    // rows, and some of their strokes join. Page layout merged such lines (2 or 3 found); a short
+    // line under a long one (SHORT) too, the long line's descenders filling the gap beyond its end.
+    const { page, truth } = fontPage({ texts, font, seed, pitch: 2.2, bodyHeight: 16 });
+    expect(touchingLines(page, truth)).toBe(true);
+    const found = findTextLines(page, {}, 'notebook.png');
+    expect(found.lines.map((l) => l.box)).toHaveLength(truth.length);
+    found.lines.forEach((line, i) => expect(iou(line.box, truth[i])).toBeGreaterThan(0.5));
   });
 
   test('i-dots, a comma and a full stop stay with their line; dirt away from the writing joins no line', async () => {
@@ -151,3 +168,27 @@ describe('findTextLines', () => {
     expect(Math.max(...found.lines.map((l) => l.image.width))).toBeLessThanOrEqual(800);
   });
 });
+
+/**
+ * True when some stroke of the page joins two neighbouring lines: one connected component of its
+ * ink (darker than midway between paper and ink) reaches rows of both lines that the other line's
+ * box does not reach.
+ */
+function touchingLines(page: FloatImage, truth: PixelBox[]): boolean {
+  const sorted = Float32Array.from(page.data).sort();
+  const mid = (sorted[Math.floor(0.005 * sorted.length)] + sorted[Math.floor(0.5 * sorted.length)]) / 2;
+  const mask = { width: page.width, height: page.height, data: Uint8Array.from(page.data, (v) => (v < mid ? 1 : 0)) };
+  const { labels, areas } = connectedComponents(mask);
+  const top = new Int32Array(areas.length).fill(page.height);
+  const bottom = new Int32Array(areas.length).fill(-1);
+  for (let p = 0; p < labels.length; p++) {
+    const y = Math.floor(p / page.width);
+    top[labels[p]] = Math.min(top[labels[p]], y);
+    bottom[labels[p]] = Math.max(bottom[labels[p]], y);
+  }
+  for (let i = 0; i + 1 < truth.length; i++) {
+    const [upperOnly, lowerOnly] = [truth[i + 1].y - 1, truth[i].y + truth[i].height];
+    for (let id = 1; id < areas.length; id++) if (top[id] <= upperOnly && bottom[id] >= lowerOnly) return true;
+  }
+  return false;
+}
