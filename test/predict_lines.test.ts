@@ -272,7 +272,7 @@ describe('hwr predict with a line model reads pages', () => {
     const { model, metadata } = await loadModel(pageModelDir);
     const [W, H] = [400, 300];
     const data = new Float32Array(W * H).fill(1);
-    for (const [x, y] of [[50, 40], [200, 150], [320, 250]]) for (let j = 0; j < 3; j++) for (let i = 0; i < 3; i++) data[(y + j) * W + x + i] = 0.1;
+    for (const [x, y] of [[50, 40], [200, 150], [320, 250]]) for (let j = 0; j < 4; j++) for (let i = 0; i < 4; i++) data[(y + j) * W + x + i] = 0.1;
     const page = { width: W, height: H, data };
     expect(findTextLines(page).lines.length).toBe(3); // page layout takes each for a line
     const read = readPage(model, metadata as LineModelMetadata, page, { name: 'dots.png' });
