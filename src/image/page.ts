@@ -11,14 +11,16 @@
  * are split into bands at the deep valleys of the row profile of the letters smeared along their
  * rows (`smearRows`: a line's body turns solid along each word, while the ascenders, descenders and
  * loops that cross the gap between two close lines stay strokes); a valley is measured on the
- * columns of the lower peak's line only (`valleyShare`: a short line under a long one), and peaks
+ * columns of the weaker peak's line only (`valleyShare`: a short line under a long one), and peaks
  * closer than two lines can be (`MIN_PITCH` of the writing's body height, `writingBody`, each
  * word's own body: close lines join words into components two lines tall) are one line's. A band
  * is a line only if it holds a letter-sized component (at least `LETTER_SIZE` of the
  * lines' body height, `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a
  * short lower-case word on a page of capitals) with its middle and a third of its ink in it, so a
  * band of apostrophes, quotes, i-dots, a broken-off descender or the loops between two lines is
- * none. Then whole connected components, not rows, are given to lines: a
+ * none. Where the rows of the letters' middle halves (`middleRows`, page layout's rule before the
+ * smeared rows) see a single line, the page is that line: the tall loops of a cursive line or a
+ * '?' can make a peak of their own. Then whole connected components, not rows, are given to lines: a
  * mark (under half the body height: a dot, a comma, an apostrophe, a dash) to the nearest line
  * whose body is within one body height, above or below; one that joins two lines' bodies (a
  * descender touching an ascender) is cut at the valley between them; any other to the band holding
@@ -331,13 +333,36 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   const bodyHeight = writingBody(labels, comps, W);
   const smeared = smearRows(labels, comps, W, SMEAR_GAP * bodyHeight);
   const minPitch = bodyHeight > 0 ? MIN_PITCH * bodyHeight : 0.9 * scale;
-  let bands = splitBands(smeared, scale, minPitch, opts.valleyRatio ?? 0.65);
+  let bands = splitBands(smeared, scale, minPitch, opts.valleyRatio ?? 0.65, EMPTY_VALLEY);
   for (const b of bands) setCore(b, mask, labels, comps);
   // Two lines left in one band have a body twice as tall, which would make the other lines' letters marks.
-  const body = bodyHeight > 0 ? min(pageBody(bands), MAX_BODY * bodyHeight) : pageBody(bands);
-  bands = textBands(bands, comps, lineBody(bands), labels, W);
+  let body = bodyHeight > 0 ? min(pageBody(bands), MAX_BODY * bodyHeight) : pageBody(bands);
+  bands = textBands(bands, comps, lineBody(bands), labels, W, OWN_INK);
+  if (bands.length > 1) {
+    // One line stays one line: the loops and ascenders of a cursive line can make a peak of their
+    // own above its body (or its descenders one below), which the smeared rows split off. Where the
+    // rows of the letters' middle halves (`middleRows`, which ascenders and descenders hardly reach)
+    // see one line only, with the least pitch of 0.9 of the typical component's height, it is one.
+    const middles = splitBands(middleRows(labels, comps, W), scale, 0.9 * scale, 0.5, -1);
+    for (const b of middles) setCore(b, mask, labels, comps);
+    const one = textBands(middles, comps, lineBody(middles), labels, W, 0);
+    if (one.length === 1) [bands, body] = [one, pageBody(middles)];
+  }
   const owner = assign(labels, comps, bands, W, body);
   return { ink, rot, owner, bands };
+}
+
+/** Per row, the letters' and words' ink in their middle half (a letter's middle is its body). */
+function middleRows(labels: Int32Array, comps: Component[], W: number): Float64Array {
+  const profile = new Float64Array(labels.length / W);
+  for (let p = 0; p < labels.length; p++) {
+    const c = comps[labels[p]];
+    if (!labels[p] || !c.letter) continue;
+    const y = (p - (p % W)) / W;
+    const quarter = (c.bottom - c.top + 1) / 4;
+    if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
+  }
+  return profile;
 }
 
 /**
@@ -484,16 +509,21 @@ function typicalHeight(mask: Mask): number {
 }
 
 /**
- * Splits the smeared rows (`smearRows`) into bands at their profile's valleys: the row profile is
- * smoothed over 1/4 of the writing's size; peaks either side of a valley are merged while the
- * valley is higher than `ratio` of the lower peak, both counted on that peak's columns
- * (`valleyShare`), then while two peaks are closer than `minPitch` (the top and bottom of one
- * x-height are, two lines never). Empty rows always split.
+ * Splits rows into bands at their profile's valleys: the row profile (of `rows`: the smeared rows
+ * of `smearRows`, or a profile) is smoothed over 1/4 of the writing's size; peaks either side of a
+ * valley are merged while the valley is higher than `ratio` of the lower peak (on a mask both
+ * counted on that peak's columns, `valleyShare`), then while two peaks are closer than `minPitch`
+ * (the top and bottom of one x-height are, two lines never) unless the valley keeps at most
+ * `emptyValley` of the lower peak. Empty rows always split.
  */
-function splitBands(smeared: Mask, scale: number, minPitch: number, ratio: number): Band[] {
-  const { width: W, height: H, data } = smeared;
-  const profile = new Float64Array(H);
-  for (let p = 0; p < data.length; p++) if (data[p]) profile[(p - (p % W)) / W]++;
+function splitBands(rows: Mask | Float64Array, scale: number, minPitch: number, ratio: number, emptyValley: number): Band[] {
+  let profile: Float64Array;
+  if (rows instanceof Float64Array) profile = rows;
+  else {
+    profile = new Float64Array(rows.height);
+    for (let p = 0; p < rows.data.length; p++) if (rows.data[p]) profile[(p - (p % rows.width)) / rows.width]++;
+  }
+  const H = profile.length;
   const r = max(1, round(scale / 8));
   const s = new Float64Array(H);
   for (let y = 0; y < H; y++) {
@@ -501,7 +531,7 @@ function splitBands(smeared: Mask, scale: number, minPitch: number, ratio: numbe
     for (let k = max(0, y - r); k <= min(H - 1, y + r); k++) sum += profile[k];
     s[y] = sum / (2 * r + 1);
   }
-  const share = valleyShare(smeared, r);
+  const share = rows instanceof Float64Array ? (valley: number, peak: number) => s[valley] / s[peak] : valleyShare(rows, r);
   const bands: Band[] = [];
   for (let y = 0; y < H; ) {
     if (s[y] <= 0) {
@@ -510,7 +540,7 @@ function splitBands(smeared: Mask, scale: number, minPitch: number, ratio: numbe
     }
     let e = y;
     while (e < H && s[e] > 0) e++;
-    for (const [a, b, peak] of splitRun(s, y, e, minPitch, ratio, share)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b, ink: 0 });
+    for (const [a, b, peak] of splitRun(s, y, e, minPitch, ratio, emptyValley, share)) bands.push({ start: a, end: b, peak, coreTop: a, coreBottom: b, ink: 0 });
     y = e;
   }
   return bands;
@@ -545,7 +575,7 @@ function valleyShare(smeared: Mask, r: number): (valley: number, peak: number) =
 
 /** Splits the run of inked rows start..end-1 at its deep valleys: [start, end, peak row] per band. */
 function splitRun(
-  s: Float64Array, start: number, end: number, minPitch: number, ratio: number, share: (valley: number, peak: number) => number,
+  s: Float64Array, start: number, end: number, minPitch: number, ratio: number, emptyValley: number, share: (valley: number, peak: number) => number,
 ): Array<[number, number, number]> {
   // Peaks (plateaus count once) and the lowest row between neighbours.
   const peaks: number[] = [];
@@ -587,8 +617,8 @@ function splitRun(
     const q = valley(i);
     return q > ratio ? q : 0;
   });
-  // Too close for two lines, unless all but empty rows part them (`EMPTY_VALLEY`).
-  mergeWhile((i) => (peaks[i + 1] - peaks[i] < minPitch && valley(i) > EMPTY_VALLEY ? minPitch - (peaks[i + 1] - peaks[i]) : 0));
+  // Too close for two lines, unless all but empty rows part them (`emptyValley`).
+  mergeWhile((i) => (peaks[i + 1] - peaks[i] < minPitch && valley(i) > emptyValley ? minPitch - (peaks[i + 1] - peaks[i]) : 0));
   const out: Array<[number, number, number]> = [];
   let a = start;
   for (let i = 0; i < peaks.length; i++) {
@@ -640,7 +670,7 @@ function lineBody(bands: Band[]): number {
  * whose small letters are together `SMALL_LINE_WIDTH` body heights wide: a short lower-case word
  * on a page of capitals; not the two quotes of a short quoted word, which are narrow.
  */
-function textBands(bands: Band[], comps: Component[], body: number, labels: Int32Array, W: number): Band[] {
+function textBands(bands: Band[], comps: Component[], body: number, labels: Int32Array, W: number, ownInk: number): Band[] {
   let total = 0;
   for (const b of bands) total += b.ink;
   // Each component's ink in the band holding its middle.
@@ -657,7 +687,7 @@ function textBands(bands: Band[], comps: Component[], body: number, labels: Int3
     let tallest = 0;
     let width = 0;
     comps.forEach((c, id) => {
-      if (id === 0 || !c.writing || midBand[id] !== i || own[id] < OWN_INK * c.area) return;
+      if (id === 0 || !c.writing || midBand[id] !== i || own[id] < ownInk * c.area) return;
       const h = c.bottom - c.top + 1;
       tallest = max(tallest, h);
       if (h >= SMALL_LETTER_SIZE * body) width += c.right - c.left + 1;
