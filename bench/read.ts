@@ -27,7 +27,7 @@
  * of a card or a page (each line kept as first drawn, see buildSets); --pitch A-B sets the pages'
  * lines A to B body heights apart (2.8-4 by default): a notebook's tighter lines; --line-tilt D
  * lets each page line drift up to D degrees up or down (a hand on unruled paper); --ruled writes
- * them on ruled paper, each line on a rule.
+ * them on ruled paper, each line on a rule, --squared on squared paper.
  * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
@@ -67,7 +67,7 @@ import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
-const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--pitch A-B] [--line-tilt D] [--ruled] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
+const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--pitch A-B] [--line-tilt D] [--ruled | --squared] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
                           [--body-scales LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
@@ -82,6 +82,7 @@ const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [
   --line-tilt D    each page line drifting up to D degrees up or down from the page's rows, 0-15
                    (default 0: a hand on unruled paper drifts 1-3)
   --ruled          the pages on ruled paper, each line written on a rule (default plain paper)
+  --squared        the pages on squared paper (a grid 1-2 body heights a square)
   --model DIR      line model folder (default saved_models/lines)
   --emnist-dir DIR EMNIST ByClass folder (or EMNIST_DIR), e.g. ../shared/data/emnist62
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
@@ -113,6 +114,8 @@ export interface BenchReadOptions {
   lineTilt: number;
   /** The synthetic pages on ruled paper. */
   ruled: boolean;
+  /** The synthetic pages on squared paper. */
+  squared: boolean;
   model: string;
   emnistDir?: string;
   split?: string;
@@ -133,7 +136,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
       options: {
         lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, pitch: { type: 'string' }, 'line-tilt': { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
         split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
-        'no-tesseract': { type: 'boolean' }, ruled: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-tesseract': { type: 'boolean' }, ruled: { type: 'boolean' }, squared: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -174,6 +177,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
   const margin = range('margin', 0, 20, '6-8');
   // Below 1.5 body heights an ascender meets the line above's descender on every page.
   const pitch = range('pitch', 1.5, 8, '2-2.6');
+  if (values.ruled && values.squared) throw new ArgumentError('--ruled and --squared: a page is one or the other; pass one');
   const scales = values['body-scales'];
   let bodyScales: readonly number[] | undefined;
   if (scales !== undefined) {
@@ -194,6 +198,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     ...(pitch ? { pitch } : {}),
     lineTilt: Math.abs(degrees('line-tilt', MAX_LINE_TILT)),
     ruled: Boolean(values.ruled),
+    squared: Boolean(values.squared),
     model: String(values.model ?? 'saved_models/lines'),
     emnistDir: values['emnist-dir'] as string | undefined,
     split: values.split as string | undefined,
@@ -285,7 +290,7 @@ function syntheticSet(name: string, description: string, gen: HandwritingGenerat
 }
 
 /** The first n pages of a generator's lines (`syntheticPage`); Tesseract reads them as a block (psm 6). */
-function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look, layout: Pick<SyntheticPageOptions, 'pitch' | 'lineTilt' | 'ruled'>): Promise<BenchSet> {
+function pageSet(name: string, description: string, gen: HandwritingGenerator, n: number, seed: number, dir: string, look: Look, layout: Pick<SyntheticPageOptions, 'pitch' | 'lineTilt' | 'ruled' | 'squared'>): Promise<BenchSet> {
   return writtenSet(name, description, n, dir, look, (i) => {
     const page = syntheticPage(gen, i, { seed, ...layout });
     return { rgba: page.photo.image, image: { target: page.text, source: `${page.lines.length} lines`, strength: page.strength, psm: 6 } };
@@ -356,8 +361,8 @@ async function buildSets(opts: BenchReadOptions, meta: LineModelMetadata, dir: s
     // Their own lines (another seed than the line sets'), so a page repeats no line of those sets.
     const pageSeed = deriveSeed(opts.seed, 'pages');
     const spacing = (opts.pitch ? `, ${opts.pitch.join('-')} body heights apart` : '') + (opts.lineTilt ? `, each line drifting up to ${opts.lineTilt} degrees` : '');
-    const about = `2-6 lines a page at one body height${spacing}, the paper-and-camera mix at strength 0.2-1 (${opts.ruled ? 'ruled paper, each line on a rule' : 'no ruled paper'}), test words`;
-    const layout = { pitch: opts.pitch, lineTilt: opts.lineTilt, ruled: opts.ruled };
+    const about = `2-6 lines a page at one body height${spacing}, the paper-and-camera mix at strength 0.2-1 (${opts.ruled ? 'ruled paper, each line on a rule' : opts.squared ? 'squared paper' : 'no ruled paper'}), test words`;
+    const layout = { pitch: opts.pitch, lineTilt: opts.lineTilt, ruled: opts.ruled, squared: opts.squared };
     sets.push(await pageSet('pages-fonts', `pages of held-out-font lines, ${about}`, createHandwritingGenerator({ ...fonts, seed: pageSeed }), opts.pages, pageSeed, dir, opts, layout));
     if (!('error' in emnist)) {
       sets.push(await pageSet('pages-emnist', `pages of ${emnist.name} test-letter lines, ${about}`, createHandwritingGenerator({ ...test.emnist!, seed: pageSeed }), opts.pages, pageSeed, dir, opts, layout));
@@ -458,7 +463,7 @@ async function main(): Promise<void> {
   const shrunk = (opts.shrink < 1 ? `, shrunk to ${opts.shrink} of their size` : '') +
     (opts.slant !== 0 ? `, leaning a further ${opts.slant} degrees` : '') + (opts.contrast < 1 ? `, ink at ${opts.contrast} of its contrast` : '') +
     (opts.margin ? `, ${opts.margin.join('-')} body heights of paper around each line` : '') +
-    (opts.pitch ? `, page lines ${opts.pitch.join('-')} body heights apart` : '') + (opts.lineTilt ? `, page lines drifting up to ${opts.lineTilt} degrees` : '') + (opts.ruled ? ', pages on ruled paper' : '');
+    (opts.pitch ? `, page lines ${opts.pitch.join('-')} body heights apart` : '') + (opts.lineTilt ? `, page lines drifting up to ${opts.lineTilt} degrees` : '') + (opts.ruled ? ', pages on ruled paper' : '') + (opts.squared ? ', pages on squared paper' : '');
   console.log(`bench:read: ${opts.lines} lines per synthetic line set, ${opts.pages} pages per page set, seed ${opts.seed}${shrunk}; ${cpu}; ${load}`);
   for (const r of readers) console.log(`  ${r.name}: ${r.describe}`);
   for (const note of notes) console.log(`note: ${note}`);

@@ -40,7 +40,7 @@ describe('syntheticPage', () => {
     expect(() => syntheticPage(gen, 0, { lines: [2, MAX_PAGE_LINES + 1] })).toThrow(/<= 8/);
   });
 
-  test('a ruled page: the same lines, each on a rule, the rules one pitch apart', () => {
+  test('a ruled page: the same lines, each on a rule, the rules one pitch apart; a squared page: a grid 1-2 body heights a square', () => {
     const opts = { lines: [4, 4] as [number, number], strength: [0.4, 0.4] as [number, number] };
     // Rows darker than the rows 3 above and below, in the paper left of the writing (the first 0.4
     // body heights of columns: a rule crosses them, the ragged left edge of the writing never does).
@@ -62,6 +62,15 @@ describe('syntheticPage', () => {
       expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(2);
       // The first baseline sits on a rule (0-0.2 body heights above it; the page turns a little).
       expect(Math.min(...rules.map((y) => Math.abs(y - ruled.photo.baseline)))).toBeLessThan(0.4 * ruled.photo.bodyHeight);
+      // Squared paper: the same lines on a grid, its rows 1-2 body heights apart.
+      const squared = syntheticPage(gen, n, { ...opts, squared: true });
+      expect(squared.lines).toEqual(plain.lines);
+      const grid = ruleRows(squared);
+      expect(grid.length).toBeGreaterThanOrEqual(4);
+      const steps = grid.slice(1).map((y, i) => y - grid[i]);
+      expect(Math.max(...steps) - Math.min(...steps)).toBeLessThanOrEqual(2);
+      expect(Math.min(...steps)).toBeGreaterThanOrEqual(squared.photo.bodyHeight * 0.9);
+      expect(Math.max(...steps)).toBeLessThanOrEqual(squared.photo.bodyHeight * 2.2);
     }
   }, 30000);
 
@@ -90,6 +99,7 @@ describe('syntheticPage', () => {
     expect(tilted.strength).toBe(plain.strength);
     expect(tilted.photo.image.height).toBeGreaterThan(plain.photo.image.height);
     expect(() => syntheticPage(gen, 0, { lineTilt: 16 })).toThrow(/lineTilt must be 0 to 15 degrees, got 16/);
+    expect(() => syntheticPage(gen, 0, { ruled: true, squared: true })).toThrow(/ruled or squared, not both/);
   }, 30000);
 
   test('page layout finds every line of clean pages', () => {

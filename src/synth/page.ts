@@ -35,7 +35,12 @@ export interface SyntheticPageOptions {
    * white, unruled. Default false: plain paper.
    */
   ruled?: boolean;
-  /** Paper options under the strength. A neighbouring line cropped in stays off (paper.ts draws it for one line); rules only with `ruled`. */
+  /**
+   * Squared paper (a grid 1-2 body heights a square, paper.ts), the lines written on it as on plain
+   * paper; at strength 0 the paper stays clean white. Not with `ruled`. Default false.
+   */
+  squared?: boolean;
+  /** Paper options under the strength. A neighbouring line cropped in stays off (paper.ts draws it for one line); rules only with `ruled` or `squared`. */
   paper?: PaperOptions;
   /** Seed of the pages' layout and photos (the lines come from the generator). Default 0. */
   seed?: number;
@@ -59,7 +64,7 @@ export const MAX_PAGE_LINES = 8;
 /** Largest `lineTilt`, degrees. */
 export const MAX_LINE_TILT = 15;
 
-const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], lineTilt: 0, strength: [0.2, 1] as [number, number], ruled: false, seed: 0 };
+const DEFAULTS = { lines: [2, 6] as [number, number], bodyHeight: [12, 22] as [number, number], pitch: [2.8, 4] as [number, number], lineTilt: 0, strength: [0.2, 1] as [number, number], ruled: false, squared: false, seed: 0 };
 
 /** Page n of `gen`'s lines (see the module comment). Deterministic in (generator, n, options). */
 export function syntheticPage(gen: HandwritingGenerator, n: number, opts: SyntheticPageOptions = {}): SyntheticPage {
@@ -70,6 +75,7 @@ export function syntheticPage(gen: HandwritingGenerator, n: number, opts: Synthe
     throw new Error(`syntheticPage: lines must be whole numbers 1 <= fewest <= most <= ${MAX_PAGE_LINES}, got [${o.lines.join(', ')}]`);
   }
   if (!(o.lineTilt >= 0 && o.lineTilt <= MAX_LINE_TILT)) throw new Error(`syntheticPage: lineTilt must be 0 to ${MAX_LINE_TILT} degrees, got ${o.lineTilt}`);
+  if (o.ruled && o.squared) throw new Error('syntheticPage: a page is ruled or squared, not both');
   const rng = createRng(deriveSeed(o.seed, 'page', n));
   const count = intIn(rng, fewest, most);
   const body = rng.uniform(o.bodyHeight[0], o.bodyHeight[1]);
@@ -88,7 +94,8 @@ export function syntheticPage(gen: HandwritingGenerator, n: number, opts: Synthe
   }
   const strength = rng.uniform(o.strength[0], o.strength[1]);
   // paper.ts rules a photo with probability ruledProbability x strength: 1 / strength rules every page.
-  const rules = o.ruled ? { ruledProbability: 1 / Math.max(strength, 1e-6), gridShare: 0, ruleSpacing: pitch / body } : { ruledProbability: 0 };
+  const always = 1 / Math.max(strength, 1e-6);
+  const rules = o.ruled ? { ruledProbability: always, gridShare: 0, ruleSpacing: pitch / body } : o.squared ? { ruledProbability: always, gridShare: 1 } : { ruledProbability: 0 };
   const photo = putOnPaper(stackInkLines(inks, baselines, lefts), rng, { ...o.paper, strength, ...rules, neighbourProbability: 0 });
   const lines = inks.map((l) => l.text);
   return { photo, lines, text: lines.join('\n'), strength };
