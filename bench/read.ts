@@ -178,6 +178,8 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
   // Below 1.5 body heights an ascender meets the line above's descender on every page.
   const pitch = range('pitch', 1.5, 8, '2-2.6');
   if (values.ruled && values.squared) throw new ArgumentError('--ruled and --squared: a page is one or the other; pass one');
+  const lineTilt = degrees('line-tilt', MAX_LINE_TILT);
+  if (lineTilt < 0) throw new ArgumentError(`--line-tilt D turns each line up to D degrees either way: give 0 <= D <= ${MAX_LINE_TILT}, got '${String(values['line-tilt'])}'`);
   const scales = values['body-scales'];
   let bodyScales: readonly number[] | undefined;
   if (scales !== undefined) {
@@ -196,7 +198,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     contrast: fraction('contrast', 1),
     ...(margin ? { margin } : {}),
     ...(pitch ? { pitch } : {}),
-    lineTilt: Math.abs(degrees('line-tilt', MAX_LINE_TILT)),
+    lineTilt,
     ruled: Boolean(values.ruled),
     squared: Boolean(values.squared),
     model: String(values.model ?? 'saved_models/lines'),

@@ -151,7 +151,7 @@ describe('parseBenchReadArgs', () => {
   test('defaults', () => {
     expect(parseBenchReadArgs([])).toEqual({
       lines: 100, pages: 25, seed: 7, shrink: 1, slant: 0, contrast: 1, model: 'saved_models/lines', emnistDir: undefined, split: undefined,
-      samples: 'data/samples/words', out: 'outputs/bench-read.json', tesseract: true, ruled: false,
+      samples: 'data/samples/words', out: 'outputs/bench-read.json', tesseract: true, ruled: false, squared: false, lineTilt: 0,
     });
     expect(parseBenchReadArgs(['--body-scales', '1', '--no-tesseract'])).toMatchObject({ bodyScales: [1], tesseract: false });
     expect(parseBenchReadArgs(['--body-scales', '0.85,1,1.15']).bodyScales).toEqual([0.85, 1, 1.15]);
@@ -164,6 +164,8 @@ describe('parseBenchReadArgs', () => {
     expect(parseBenchReadArgs([]).pitch).toBeUndefined();
     expect(parseBenchReadArgs(['--ruled']).ruled).toBe(true);
     expect(parseBenchReadArgs([]).ruled).toBe(false);
+    expect(parseBenchReadArgs(['--squared']).squared).toBe(true);
+    expect(parseBenchReadArgs(['--line-tilt', '3']).lineTilt).toBe(3);
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
@@ -171,6 +173,9 @@ describe('parseBenchReadArgs', () => {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);
+    expect(() => parseBenchReadArgs(['--ruled', '--squared'])).toThrow(/--ruled and --squared: a page is one or the other/);
+    expect(() => parseBenchReadArgs(['--line-tilt=-3'])).toThrow(/give 0 <= D <= 15, got '-3'/);
+    expect(() => parseBenchReadArgs(['--line-tilt', '20'])).toThrow(/--line-tilt must be a number of degrees from -15 to 15, got '20'/);
     expect(() => parseBenchReadArgs(['--shrink', 'half'])).toThrow(/--shrink must be a number > 0 and <= 1, got 'half'/);
     expect(() => parseBenchReadArgs(['--body-scales', '0.9,x'])).toThrow(/--body-scales must be comma-separated factors between 0.5 and 2 .*got '0.9,x'/);
   });
