@@ -11,6 +11,8 @@ import { findTextLines } from '../src/image/page';
 import { rgbaToGray } from '../src/image/rgba';
 import { lineTestSetOptions } from '../src/lines/test_sets';
 import { LINE_GEOMETRY, createHandwritingGenerator } from '../src/synth/handwriting';
+import { syntheticPage } from '../src/synth/page';
+import { deriveSeed } from '../src/util/rng';
 import { connectedComponents } from '../src/image/threshold';
 import { createRng } from '../src/util/rng';
 import { PageSpec, fontPage, iou, renderPage, trueBoxes } from './page_fixtures';
@@ -89,6 +91,21 @@ describe('findTextLines', () => {
     for (const i of [6, 7, 94, 95]) {
       const { photo, line } = gen.stages(i);
       expect({ text: line.text, lines: findTextLines(rgbaToGray(photo.image).image, {}, line.text).lines.length }).toEqual({ text: line.text, lines: 1 });
+    }
+  }, 30_000);
+
+  test('squared paper: faint writing that the grid\'s upright lines cross keeps its letters', () => {
+    // bench:read --squared, page 42 of held-out fonts (seed 7): ink as faint as the grid. Each
+    // letter an upright grid line crosses joined a component as tall as the page (no writing), and
+    // the four lines were found as boxes 1.1-1.2 body heights tall around what was left.
+    const seed = deriveSeed(7, 'pages');
+    const gen = createHandwritingGenerator({ ...lineTestSetOptions({ seed: 7, geometry: LINE_GEOMETRY, sharedWords: 100 }).fonts!, seed });
+    const page = syntheticPage(gen, 42, { seed, squared: true });
+    const lines = findTextLines(rgbaToGray(page.photo.image).image, {}, 'squared.png').lines;
+    expect(lines).toHaveLength(page.lines.length);
+    for (const { box } of lines) {
+      expect(box.height).toBeGreaterThanOrEqual(1.5 * page.photo.bodyHeight);
+      expect(box.width).toBeGreaterThanOrEqual(2.5 * page.photo.bodyHeight);
     }
   }, 30_000);
 

@@ -7,7 +7,8 @@
  * background followed pixel by pixel where a sharp-edged shadow crosses the page (`findPageInk`).
  * A component filling a corner of the photo solidly (a vignette, a fingertip) is no writing and is
  * dropped first. The page is deskewed as a whole (projection-profile sharpness, skew.ts), ruled
- * lines are taken out (rules.ts; the bars left of broken ones are no writing either), and the rows
+ * lines are taken out (rules.ts; the bars left of broken ones are no writing either), and so are
+ * the upright lines of squared paper (the same search on the mask turned on its side), and the rows
  * are split into bands at the deep valleys of the row profile of the letters smeared along their
  * rows (`smearRows`: a line's body turns solid along each word, while the ascenders, descenders and
  * loops that cross the gap between two close lines stay strokes); a valley is measured on the
@@ -316,8 +317,15 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
     ink = eraseRuledInk(ink, mask, rules);
     mask = rules.mask;
   }
+  // Squared paper: the grid's upright lines too (the same search on the mask turned on its side),
+  // else each letter one crosses joins a component as tall as the page, which is no writing.
+  const upright = removeRuledLines(transposed(mask), { size: (m) => typicalHeight(transposed(m)), maxThickness: 0.2, minLength: 3 });
+  if (upright.count > 0) {
+    ink = transposed(eraseRuledInk(transposed(ink), transposed(mask), upright));
+    mask = transposed(upright.mask);
+  }
   const { labels, comps } = componentFacts(mask);
-  const scale = rules.count > 0 ? typicalHeight(mask) : typical;
+  const scale = rules.count + upright.count > 0 ? typicalHeight(mask) : typical;
   // Specks: smaller than a dot of a thin pen at this writing size. Far taller than the writing: a
   // margin line, a page edge, a shadow (joined letters of two touching lines are ~3x as tall).
   const speck = max(3, (0.06 * scale) ** 2);
@@ -506,6 +514,14 @@ function typicalHeight(mask: Mask): number {
     if (acc >= total / 2) return max(1, it.h);
   }
   return 1;
+}
+
+/** The image mirrored about its main diagonal: columns become rows. */
+function transposed<T extends { width: number; height: number; data: Float32Array | Uint8Array }>(img: T): T {
+  const { width: W, height: H, data } = img;
+  const out = new (data.constructor as { new (n: number): Float32Array | Uint8Array })(data.length);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[x * H + y] = data[y * W + x];
+  return { ...img, width: H, height: W, data: out };
 }
 
 /**
