@@ -19,9 +19,10 @@
  * lines' body height, `lineBody`: a letter, a digit, a word; or smaller letters a word wide, a
  * short lower-case word on a page of capitals) with its middle and a third of its ink in it, so a
  * band of apostrophes, quotes, i-dots, a broken-off descender or the loops between two lines is
- * none. Where the rows of the letters' middle halves (`middleRows`, page layout's rule before the
- * smeared rows) see a single line, the page is that line: the tall loops of a cursive line or a
- * '?' can make a peak of their own. Then whole connected components, not rows, are given to lines: a
+ * none. Bands that the rows of the letters' middle halves (`middleRows`, page layout's rule before
+ * the smeared rows) see as one no taller than a line are one line, and where they see a single
+ * line the page is that line: the tall loops of a cursive line or a '?' can make a peak of their
+ * own. Then whole connected components, not rows, are given to lines: a
  * mark (under half the body height: a dot, a comma, an apostrophe, a dash) to the nearest line
  * whose body is within one body height, above or below; one that joins two lines' bodies (a
  * descender touching an ascender) is cut at the valley between them; any other to the band holding
@@ -103,6 +104,13 @@ const SMEAR_GAP = 0.5;
  * set the writing's body.
  */
 const BODY_QUANTILE = 1 / 3;
+/**
+ * `joinedInLines`: a band of the middle-half rows at most this many body heights tall
+ * (`writingBody`) holds one line (its body and the middle halves of its ascenders and descenders;
+ * two lines written close together make one 3.5 or more). 2.5 kept the most pages right (bench:read
+ * pages, seeds 11 and 13, at the default spacing and at --pitch 2-2.6; 3 lost a tight page).
+ */
+const ONE_LINE_HEIGHT = 2.5;
 /**
  * `assign` measures marks against the bands' body (`pageBody`), but at most this many times the
  * writing's (`writingBody`): two lines left in one band have a body twice as tall, and would make
@@ -342,22 +350,41 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   const smeared = smearRows(labels, comps, W, SMEAR_GAP * bodyHeight);
   const minPitch = bodyHeight > 0 ? MIN_PITCH * bodyHeight : 0.9 * scale;
   let bands = splitBands(smeared, scale, minPitch, opts.valleyRatio ?? 0.65, EMPTY_VALLEY);
+  // One line stays one line: the loops and ascenders of a cursive line, or a '?', can make a peak
+  // of their own above its body (or its descenders one below), which the smeared rows split off.
+  // The rows of the letters' middle halves (`middleRows`, page layout's rule before; ascenders and
+  // descenders hardly reach them), with the least pitch of 0.9 of the typical component's height,
+  // do not: bands they see as one no taller than a line's are one (`ONE_LINE_HEIGHT`).
+  const middles = bands.length > 1 ? splitBands(middleRows(labels, comps, W), scale, 0.9 * scale, 0.5, -1) : [];
+  if (bodyHeight > 0) bands = joinedInLines(bands, middles, ONE_LINE_HEIGHT * bodyHeight);
   for (const b of bands) setCore(b, mask, labels, comps);
   // Two lines left in one band have a body twice as tall, which would make the other lines' letters marks.
   let body = bodyHeight > 0 ? min(pageBody(bands), MAX_BODY * bodyHeight) : pageBody(bands);
   bands = textBands(bands, comps, lineBody(bands), labels, W, OWN_INK);
   if (bands.length > 1) {
-    // One line stays one line: the loops and ascenders of a cursive line can make a peak of their
-    // own above its body (or its descenders one below), which the smeared rows split off. Where the
-    // rows of the letters' middle halves (`middleRows`, which ascenders and descenders hardly reach)
-    // see one line only, with the least pitch of 0.9 of the typical component's height, it is one.
-    const middles = splitBands(middleRows(labels, comps, W), scale, 0.9 * scale, 0.5, -1);
+    // And where the middle halves see a single line, of any height, the image is that line.
     for (const b of middles) setCore(b, mask, labels, comps);
     const one = textBands(middles, comps, lineBody(middles), labels, W, 0);
     if (one.length === 1) [bands, body] = [one, pageBody(middles)];
   }
   const owner = assign(labels, comps, bands, W, body);
   return { ink, rot, owner, bands };
+}
+
+/**
+ * Neighbouring bands whose peaks lie in one band of `lines` (the middle-half rows' bands) no taller
+ * than `maxHeight` rows, joined into one.
+ */
+function joinedInLines(bands: Band[], lines: Band[], maxHeight: number): Band[] {
+  const home = (b: Band) => lines.find((l) => b.peak >= l.start && b.peak < l.end);
+  const out: Band[] = [];
+  for (const b of bands) {
+    const last = out[out.length - 1];
+    const h = home(b);
+    if (last && h && h === home(last) && h.end - h.start <= maxHeight) out[out.length - 1] = { ...last, end: b.end };
+    else out.push({ ...b });
+  }
+  return out;
 }
 
 /** Per row, the letters' and words' ink in their middle half (a letter's middle is its body). */
