@@ -327,9 +327,10 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
   }
   // Squared paper: the grid's upright lines too (the same search on the mask turned on its side),
   // else each letter one crosses joins a component as tall as the page, which is no writing.
-  const upright = removeRuledLines(transposed(mask), { size: (m) => typicalHeight(transposed(m)), maxThickness: 0.2, minLength: 3 });
+  const sideways = transposed(mask);
+  const upright = removeRuledLines(sideways, { size: (m) => typicalHeight(transposed(m)), maxThickness: 0.2, minLength: 3 });
   if (upright.count > 0) {
-    ink = transposed(eraseRuledInk(transposed(ink), transposed(mask), upright));
+    ink = transposed(eraseRuledInk(transposed(ink), sideways, upright));
     mask = transposed(upright.mask);
   }
   const { labels, comps } = componentFacts(mask);
@@ -429,15 +430,7 @@ function writingBody(labels: Int32Array, comps: Component[], W: number): number 
     const body = bodyFromProfile(rows.subarray(offset[id], offset[id] + c.bottom - c.top + 3));
     if (body) items.push({ h: body.baseline - body.top, w: c.right - c.left + 1 });
   });
-  items.sort((a, b) => a.h - b.h);
-  let total = 0;
-  for (const it of items) total += it.w;
-  let acc = 0;
-  for (const it of items) {
-    acc += it.w;
-    if (acc >= BODY_QUANTILE * total) return it.h;
-  }
-  return 0;
+  return weightedQuantile(items, BODY_QUANTILE) ?? 0;
 }
 
 /** The letters' and words' ink with each row's gaps between them up to `gap` pixels filled. */
@@ -532,15 +525,24 @@ function withoutSolidCorners(ink: FloatImage, mask: Mask): { ink: FloatImage; ma
  */
 function typicalHeight(mask: Mask): number {
   const { comps } = componentFacts(mask);
-  const items = comps.slice(1).filter((c) => !isBlob(c, mask) && !isRuleLeftover(c)).map((c) => ({ h: c.bottom - c.top + 1, w: c.area })).sort((a, b) => a.h - b.h);
+  const h = weightedQuantile(comps.slice(1).filter((c) => !isBlob(c, mask) && !isRuleLeftover(c)).map((c) => ({ h: c.bottom - c.top + 1, w: c.area })), 0.5);
+  return h === undefined ? 1 : max(1, h);
+}
+
+/**
+ * The height below which `share` of the items' weight lies (items sorted by height, the first whose
+ * running weight reaches it); undefined without weight.
+ */
+function weightedQuantile(items: Array<{ h: number; w: number }>, share: number): number | undefined {
+  const sorted = [...items].sort((a, b) => a.h - b.h);
   let total = 0;
-  for (const it of items) total += it.w;
+  for (const it of sorted) total += it.w;
   let acc = 0;
-  for (const it of items) {
+  for (const it of sorted) {
     acc += it.w;
-    if (acc >= total / 2) return max(1, it.h);
+    if (acc >= total * share && total > 0) return it.h;
   }
-  return 1;
+  return undefined;
 }
 
 /** The image mirrored about its main diagonal: columns become rows. */
@@ -678,15 +680,11 @@ function splitRun(
  * there are no bands.
  */
 function pageBody(bands: Band[], share = 0.5): number {
-  const sorted = bands.map((b) => ({ h: b.coreBottom - b.coreTop, w: b.ink })).sort((a, b) => a.h - b.h);
-  let total = 0;
-  for (const it of sorted) total += it.w;
-  let acc = 0;
-  for (const it of sorted) {
-    acc += it.w;
-    if (acc >= total * share && total > 0) return max(1, it.h);
-  }
-  return max(1, sorted.length ? sorted[(sorted.length - 1) >> 1].h : 1);
+  const items = bands.map((b) => ({ h: b.coreBottom - b.coreTop, w: b.ink }));
+  const h = weightedQuantile(items, share);
+  if (h !== undefined) return max(1, h);
+  const sorted = items.map((it) => it.h).sort((a, b) => a - b);
+  return max(1, sorted.length ? sorted[(sorted.length - 1) >> 1] : 1);
 }
 
 /**
