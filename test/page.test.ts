@@ -111,6 +111,21 @@ describe('findTextLines', () => {
     expect(second.y).toBeGreaterThanOrEqual(first.y + first.height - body);
   }, 30_000);
 
+  test('lines that drift up or down across unruled paper: each found whole, not split where it nears the next', () => {
+    // bench:read --line-tilt 3, page 31 of held-out fonts (seed 11): each line turned by up to 3
+    // degrees from its left end. One line's right end reaches the rows of its neighbour, and the
+    // page's rows split it (6 lines found); laid along rows (`straightened`), it is one line.
+    const seed = deriveSeed(11, 'pages');
+    const gen = createHandwritingGenerator({ ...lineTestSetOptions({ seed: 11, geometry: LINE_GEOMETRY, sharedWords: 100 }).fonts!, seed });
+    const page = syntheticPage(gen, 31, { seed, lineTilt: 3 });
+    const gray = rgbaToGray(page.photo.image).image;
+    const lines = findTextLines(gray, {}, 'drift.png').lines;
+    expect(lines).toHaveLength(page.lines.length);
+    // Top to bottom, and each box within the photo.
+    for (let i = 1; i < lines.length; i++) expect(lines[i].box.y + lines[i].box.height).toBeGreaterThan(lines[i - 1].box.y + lines[i - 1].box.height);
+    for (const { box } of lines) expect(box.x + box.width <= gray.width && box.y + box.height <= gray.height).toBe(true);
+  }, 30_000);
+
   test('squared paper: faint writing that the grid\'s upright lines cross keeps its letters', () => {
     // bench:read --squared, page 42 of held-out fonts (seed 7): ink as faint as the grid. Each
     // letter an upright grid line crosses joined a component as tall as the page (no writing), and

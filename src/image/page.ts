@@ -27,19 +27,23 @@
  * whose body is within one body height, above or below; one that joins two lines' bodies (a
  * descender touching an ascender) is cut at the valley between them; any other to the band holding
  * most of its ink. Marks far from every line join none: a line of only marks ("...", "-") cannot
- * be told from dirt. Each line's crop is deskewed, lighting-flattened gray (dark ink on white) with
- * the other lines' ink erased.
+ * be told from dirt. Where a line drifts across the page (its own skew, measured on its letters'
+ * middle halves, moves it a body height or more from end to end), the page is warped column by
+ * column so that each line runs along a row (warp.ts; a line split where it neared the next line's
+ * rows laid along one row) and laid out again (`straightened`). Each line's crop is deskewed,
+ * lighting-flattened gray (dark ink on white) with the other lines' ink erased.
  */
 import { FloatImage, GrayImage, PixelBox, createImage, toFloat } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
 import { InkMapOptions, unevenLight } from './lighting';
 import { LineInk, MIN_DESKEW_ASPECT, bodyFromProfile, filledProfile, findLineInk, medianCharHeight } from './line';
 import { eraseRuledInk, removeRuledLines } from './rules';
-import { Rotation, estimateSkew, rotateImage, rotation } from './skew';
+import { estimateSkew, rotateImage, rotation } from './skew';
 import { Mask, connectedComponents, dilate, maskBoundingBox, thresholdMask } from './threshold';
+import { ColumnWarp, Track, straighteningWarp, warpImage, warpMask } from './warp';
 
 // Local bindings: jest runs code in a vm context where each global lookup (Math) is ~100x slower.
-const { ceil, floor, max, min, round } = Math;
+const { abs, ceil, floor, max, min, PI, round, tan } = Math;
 
 /**
  * Smallest letter, as a share of the page's body height: a band without a component this tall is
@@ -141,6 +145,13 @@ const BLOB_FILL = 0.65;
 /** `isRuleLeftover`: a solid bar this many times as long as it is tall is no writing. */
 const RULE_ELONGATION = 10;
 
+/** A line whose ends lie this many body heights apart in rows, after the page's deskew, drifts (`straightened`). */
+const LINE_DRIFT = 1;
+/** Pieces of a line split where it drifted: courses passing within this many body heights of each other's centroid. */
+const COLLINEAR = 0.5;
+/** Largest skew of one line against the page's rows searched, degrees either way. */
+const MAX_LINE_SKEW = 8;
+
 /** Options of `findTextLines`; every field has a default. */
 export interface PageOptions extends InkMapOptions {
   /** Larger images are shrunk to this longest side first (never refused). Default 2048. */
@@ -158,6 +169,8 @@ export interface PageOptions extends InkMapOptions {
   valleyRatio?: number;
   /** Crop padding around a line's ink, as a share of its body height. Default 0.5. */
   padding?: number;
+  /** Lines that drift from the page's rows (`LINE_DRIFT`) are laid along rows and the page laid out again (`straightened`). Default true. */
+  straighten?: boolean;
 }
 
 /** One line of writing found on a page. */
@@ -244,14 +257,14 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
     // line's own ink, not the whole mask's: on a ruled page that would be the page.
     const owned = new Uint8Array(layout.owner.length);
     for (let p = 0; p < owned.length; p++) owned[p] = layout.owner[p] > 0 ? 1 : 0;
-    const box = maskBoundingBox({ width: layout.rot.width, height: layout.rot.height, data: owned });
+    const box = maskBoundingBox({ width: layout.width, height: layout.height, data: owned });
     if (box && box.width < MIN_DESKEW_ASPECT * box.height) {
       skew = 0;
       layout = layOut(kept.ink, found.level, 0, opts);
     }
   }
-  const { ink, rot, owner, bands } = layout;
-  const W = rot.width;
+  const { ink, owner, bands } = layout;
+  const W = layout.width;
   const B = bands.length;
   // Each line's pixels, in one pass: their box in the deskewed canvas, and in the work image (each
   // pixel centre mapped back: the turn is affine, so its extremes are some pixel's).
@@ -272,7 +285,7 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
     if (x > x1[i]) x1[i] = x;
     if (y < y0[i]) y0[i] = y;
     if (y > y1[i]) y1[i] = y;
-    const [sx, sy] = rot.inverse(x + 0.5, y + 0.5);
+    const [sx, sy] = layout.toSource(x + 0.5, y + 0.5);
     if (sx < sx0[i]) sx0[i] = sx;
     if (sx > sx1[i]) sx1[i] = sx;
     if (sy < sy0[i]) sy0[i] = sy;
@@ -288,7 +301,7 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
     const pad = max(2, ceil((opts.padding ?? 0.5) * (band.coreBottom - band.coreTop)));
     const crop: PixelBox = { x: max(0, x0[i] - pad), y: max(0, y0[i] - pad), width: 0, height: 0 };
     crop.width = min(W, x1[i] + pad + 1) - crop.x;
-    crop.height = min(rot.height, y1[i] + pad + 1) - crop.y;
+    crop.height = min(layout.height, y1[i] + pad + 1) - crop.y;
     // Pixel centres +- 0.5 are the pixels' edges; scaled back to the input's pixels.
     const bx = max(0, floor((sx0[i] - 0.5) * kx));
     const by = max(0, floor((sy0[i] - 0.5) * ky));
@@ -304,15 +317,18 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   return { lines, skewDegrees: skew, notes };
 }
 
-/** The deskewed ink, who owns each ink pixel (line index + 1, 0 for nobody), and the bands. */
+/** The deskewed (and straightened) ink, who owns each ink pixel (line index + 1, 0 for nobody), and the bands. */
 interface Layout {
   ink: FloatImage;
-  rot: Rotation;
   owner: Int32Array;
   bands: Band[];
+  width: number;
+  height: number;
+  /** A point of the layout's canvas -> the work image's coordinates (continuous; pixel centres at i + 0.5). */
+  toSource(x: number, y: number): [number, number];
 }
 
-/** Deskew by `skew`, ruled lines out, bands, components given to bands. */
+/** Deskew by `skew`, ruled lines out, bands, components given to bands; lines that drift straightened (`straightened`). */
 function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOptions): Layout {
   const turned = skew === 0 ? { image: inkImage, rotation: rotation(inkImage.width, inkImage.height, 0, false) } : rotateImage(inkImage, -skew, { fill: 0 });
   let ink = turned.image;
@@ -333,8 +349,32 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
     ink = transposed(eraseRuledInk(transposed(ink), sideways, upright));
     mask = transposed(upright.mask);
   }
-  const { labels, comps } = componentFacts(mask);
   const scale = rules.count + upright.count > 0 ? typicalHeight(mask) : typical;
+  const found = bandsOf(mask, scale, opts);
+  const flat: Layout = { ink, owner: found.owner, bands: found.bands, width: mask.width, height: mask.height, toSource: rot.inverse };
+  const warp = opts.straighten === false ? undefined : straightened(found, mask.width, mask.height);
+  if (!warp) return flat;
+  const again = bandsOf(warpMask(mask, warp), scale, opts);
+  const toSource = (x: number, y: number): [number, number] => {
+    const [cx, cy] = [min(warp.width - 1, max(0, floor(x))), min(warp.height - 1, max(0, floor(y)))];
+    return rot.inverse(x, warp.srcRow[cy * warp.width + cx] + (y - cy));
+  };
+  return { ink: warpImage(ink, warp), owner: again.owner, bands: again.bands, width: warp.width, height: warp.height, toSource };
+}
+
+/** What `bandsOf` finds on a mask: who owns each pixel, the lines' bands, and their body height. */
+interface Bands {
+  owner: Int32Array;
+  bands: Band[];
+  /** The page's body height (`pageBody`), pixels. */
+  body: number;
+  labels: Int32Array;
+  comps: Component[];
+}
+
+/** The lines of a deskewed mask without ruled lines: bands, then components given to them. */
+function bandsOf(mask: Mask, scale: number, opts: PageOptions): Bands {
+  const { labels, comps } = componentFacts(mask);
   // Specks: smaller than a dot of a thin pen at this writing size. Far taller than the writing: a
   // margin line, a page edge, a shadow (joined letters of two touching lines are ~3x as tall).
   const speck = max(3, (0.06 * scale) ** 2);
@@ -368,8 +408,94 @@ function layOut(inkImage: FloatImage, level: number, skew: number, opts: PageOpt
     const one = textBands(middles, comps, lineBody(middles), labels, W, 0);
     if (one.length === 1) [bands, body] = [one, pageBody(middles)];
   }
-  const owner = assign(labels, comps, bands, W, body);
-  return { ink, rot, owner, bands };
+  return { owner: assign(labels, comps, bands, W, body), bands, body, labels, comps };
+}
+
+/**
+ * The warp that lays the lines found (`found`) along rows, when one of them drifts: its ends lie
+ * `LINE_DRIFT` body heights or more apart in rows after the page's deskew (each line's own skew,
+ * `estimateSkew` on its ink, through its ink's centroid). A line split in pieces where it drifted
+ * into the next line's rows is laid along one row: pieces whose courses carried on pass within
+ * `COLLINEAR` body heights of each other's centroid are one line (`joinedCollinear`). Undefined when
+ * no line drifts, or when two courses cross (the warp could not lay both along rows).
+ */
+function straightened(found: Bands, W: number, H: number): ColumnWarp | undefined {
+  const { bands, body } = found;
+  if (bands.length < 2) return undefined;
+  const found0 = lineTracks(found, W, H);
+  const tracks = joinedCollinear(found0, COLLINEAR * body);
+  // A line that does not drift keeps its rows: its skew, measured on a short or odd line (swash
+  // capitals), is no better than the page's.
+  const drifts = (t: Track) => abs(t.slope) * (t.right - t.left) >= LINE_DRIFT * body;
+  if (tracks.length === found0.length && !tracks.some(drifts)) return undefined;
+  return straighteningWarp(tracks.map((t) => (drifts(t) ? t : { ...t, slope: 0 })), W, H);
+}
+
+/** A line's course (`Track`) and its ink in pixels. */
+interface InkTrack extends Track {
+  ink: number;
+}
+
+/**
+ * Each line's course: its skew measured on its letters' and words' middle halves (`estimateSkew`; a
+ * letter's middle is its body, so tall capitals, brackets and loops at one end of a line do not
+ * tilt it), through their centroid.
+ */
+function lineTracks(found: Bands, W: number, H: number): InkTrack[] {
+  const { owner, bands, labels, comps } = found;
+  const middle = new Uint8Array(owner.length);
+  const sums = bands.map(() => ({ x0: W, y0: H, x1: -1, y1: -1, n: 0, sx: 0, sy: 0 }));
+  for (let p = 0; p < owner.length; p++) {
+    const c = comps[labels[p]];
+    if (owner[p] <= 0 || !c.letter) continue;
+    const x = p % W;
+    const y = (p - x) / W;
+    const quarter = (c.bottom - c.top + 1) / 4;
+    if (y < c.top + quarter - 0.5 || y > c.bottom - quarter + 0.5) continue;
+    middle[p] = 1;
+    const b = sums[owner[p] - 1];
+    b.x0 = min(b.x0, x);
+    b.x1 = max(b.x1, x);
+    b.y0 = min(b.y0, y);
+    b.y1 = max(b.y1, y);
+    b.n++;
+    b.sx += x;
+    b.sy += y;
+  }
+  const tracks: InkTrack[] = [];
+  sums.forEach((b, i) => {
+    if (b.n === 0) return;
+    const w = b.x1 - b.x0 + 1;
+    const mask: Mask = { width: w, height: b.y1 - b.y0 + 1, data: new Uint8Array(w * (b.y1 - b.y0 + 1)) };
+    for (let y = b.y0; y <= b.y1; y++) for (let x = b.x0; x <= b.x1; x++) if (middle[y * W + x] && owner[y * W + x] === i + 1) mask.data[(y - b.y0) * w + x - b.x0] = 1;
+    const skew = estimateSkew(mask, { maxDegrees: MAX_LINE_SKEW });
+    tracks.push({ x0: b.sx / b.n, y0: b.sy / b.n, slope: -tan((skew * PI) / 180), left: b.x0, right: b.x1, ink: b.n });
+  });
+  return tracks;
+}
+
+/** Tracks whose courses, carried on, pass within `tolerance` rows of each other's centroid, joined (ink-weighted). */
+function joinedCollinear(tracks: InkTrack[], tolerance: number): InkTrack[] {
+  const out = [...tracks];
+  const along = (t: InkTrack, x: number) => t.y0 + t.slope * (x - t.x0);
+  for (let i = 0; i < out.length; i++) {
+    for (let j = i + 1; j < out.length; j++) {
+      const [a, b] = [out[i], out[j]];
+      if (abs(along(a, b.x0) - b.y0) > tolerance || abs(along(b, a.x0) - a.y0) > tolerance) continue;
+      const n = a.ink + b.ink;
+      out[i] = {
+        x0: (a.x0 * a.ink + b.x0 * b.ink) / n,
+        y0: (a.y0 * a.ink + b.y0 * b.ink) / n,
+        slope: (a.slope * a.ink + b.slope * b.ink) / n,
+        left: min(a.left, b.left),
+        right: max(a.right, b.right),
+        ink: n,
+      };
+      out.splice(j, 1);
+      j = i;
+    }
+  }
+  return out;
 }
 
 /**
