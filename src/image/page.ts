@@ -413,21 +413,21 @@ function bandsOf(mask: Mask, scale: number, opts: PageOptions): Bands {
 
 /**
  * The warp that lays the lines found (`found`) along rows, when one of them drifts: its ends lie
- * `LINE_DRIFT` body heights or more apart in rows after the page's deskew (each line's own skew,
- * `estimateSkew` on its ink, through its ink's centroid). A line split in pieces where it drifted
- * into the next line's rows is laid along one row: pieces whose courses carried on pass within
- * `COLLINEAR` body heights of each other's centroid are one line (`joinedCollinear`). Undefined when
- * no line drifts, or when two courses cross (the warp could not lay both along rows).
+ * `LINE_DRIFT` body heights or more apart in rows after the page's deskew (each line's course,
+ * `lineTracks`). A line split in pieces where it drifted into the next line's rows is laid along
+ * one row: pieces whose courses carried on pass within `COLLINEAR` body heights of each other's
+ * centroid are one line (`joinedCollinear`). Undefined when no line drifts and no pieces join, or
+ * when two courses cross (the warp could not lay both along rows).
  */
 function straightened(found: Bands, W: number, H: number): ColumnWarp | undefined {
   const { bands, body } = found;
   if (bands.length < 2) return undefined;
-  const found0 = lineTracks(found, W, H);
-  const tracks = joinedCollinear(found0, COLLINEAR * body);
+  const pieces = lineTracks(found, W, H);
+  const tracks = joinedCollinear(pieces, COLLINEAR * body);
   // A line that does not drift keeps its rows: its skew, measured on a short or odd line (swash
   // capitals), is no better than the page's.
   const drifts = (t: Track) => abs(t.slope) * (t.right - t.left) >= LINE_DRIFT * body;
-  if (tracks.length === found0.length && !tracks.some(drifts)) return undefined;
+  if (tracks.length === pieces.length && !tracks.some(drifts)) return undefined;
   return straighteningWarp(tracks.map((t) => (drifts(t) ? t : { ...t, slope: 0 })), W, H);
 }
 
@@ -450,8 +450,7 @@ function lineTracks(found: Bands, W: number, H: number): InkTrack[] {
     if (owner[p] <= 0 || !c.letter) continue;
     const x = p % W;
     const y = (p - x) / W;
-    const quarter = (c.bottom - c.top + 1) / 4;
-    if (y < c.top + quarter - 0.5 || y > c.bottom - quarter + 0.5) continue;
+    if (!inMiddleHalf(c, y)) continue;
     middle[p] = 1;
     const b = sums[owner[p] - 1];
     b.x0 = min(b.x0, x);
@@ -521,10 +520,15 @@ function middleRows(labels: Int32Array, comps: Component[], W: number): Float64A
     const c = comps[labels[p]];
     if (!labels[p] || !c.letter) continue;
     const y = (p - (p % W)) / W;
-    const quarter = (c.bottom - c.top + 1) / 4;
-    if (y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5) profile[y]++;
+    if (inMiddleHalf(c, y)) profile[y]++;
   }
   return profile;
+}
+
+/** Row y lies in the component's middle half (a letter's middle is its body). */
+function inMiddleHalf(c: Component, y: number): boolean {
+  const quarter = (c.bottom - c.top + 1) / 4;
+  return y >= c.top + quarter - 0.5 && y <= c.bottom - quarter + 0.5;
 }
 
 /**
