@@ -94,6 +94,16 @@ describe('findTextLines', () => {
     }
   }, 30_000);
 
+  test('short words that a guessed skew turns into two bands are one line', () => {
+    // Held-out-font test lines as photographed (seeds 5 and 8): "on!", "HBun", "all!", "one and".
+    // Too short to measure their skew, each was turned by a guess and fell into two bands of rows.
+    for (const [seed, i] of [[5, 471], [5, 498], [8, 822], [8, 991]]) {
+      const gen = createHandwritingGenerator({ ...lineTestSetOptions({ seed, geometry: LINE_GEOMETRY, sharedWords: 1000 }).fonts! });
+      const { photo, line } = gen.stages(i);
+      expect({ text: line.text, lines: findTextLines(rgbaToGray(photo.image).image, {}, line.text).lines.length }).toEqual({ text: line.text, lines: 1 });
+    }
+  }, 30_000);
+
   test('a line of swash capitals over other lines is one line, not its loops\' tops and its body', () => {
     // bench:read's page 51 of held-out fonts (seed 7): "Local: In" in a script hand over two more
     // lines; the tops of its capitals' loops make a row peak of their own 1.5 body heights above its

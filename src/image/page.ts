@@ -252,15 +252,18 @@ export function findTextLines(gray: GrayImage, opts: PageOptions = {}, name = 'i
   const kept = withoutSolidCorners(found.ink.image, found.mask);
   let skew = estimateSkew(kept.mask, { maxDegrees: opts.maxSkewDegrees ?? 15 });
   let layout = layOut(kept.ink, found.level, skew, opts);
-  if (skew !== 0 && layout.bands.length === 1) {
+  if (skew !== 0 && layout.bands.length <= 2) {
     // One short word has no rows to line up (see line.ts): keep it as it is. Its box is the
-    // line's own ink, not the whole mask's: on a ruled page that would be the page.
+    // line's own ink, not the whole mask's: on a ruled page that would be the page. Turned by a
+    // guess, a short word can even fall into two bands ("on!", "all!"), unturned one; and where
+    // unturned it falls into more bands than turned, the turned layout stands (an image of one
+    // line is read from the image itself, which line.ts leaves unturned).
     const owned = new Uint8Array(layout.owner.length);
     for (let p = 0; p < owned.length; p++) owned[p] = layout.owner[p] > 0 ? 1 : 0;
     const box = maskBoundingBox({ width: layout.width, height: layout.height, data: owned });
     if (box && box.width < MIN_DESKEW_ASPECT * box.height) {
-      skew = 0;
-      layout = layOut(kept.ink, found.level, 0, opts);
+      const level = layOut(kept.ink, found.level, 0, opts);
+      if (level.bands.length <= layout.bands.length) [skew, layout] = [0, level];
     }
   }
   const { ink, owner, bands } = layout;
