@@ -371,6 +371,7 @@ interface Bands {
   bands: Band[];
   /** The page's body height (`pageBody`), pixels. */
   body: number;
+  /** The mask's components (`componentFacts`), for measuring each line's course. */
   labels: Int32Array;
   comps: Component[];
 }
@@ -419,8 +420,8 @@ function bandsOf(mask: Mask, scale: number, opts: PageOptions): Bands {
  * `LINE_DRIFT` body heights or more apart in rows after the page's deskew (each line's course,
  * `lineTracks`). A line split in pieces where it drifted into the next line's rows is laid along
  * one row: pieces whose courses carried on pass within `COLLINEAR` body heights of each other's
- * centroid are one line (`joinedCollinear`). Undefined when no line drifts and no pieces join, or
- * when two courses cross (the warp could not lay both along rows).
+ * centroid are one line (`joinedCollinear`). Undefined when no line drifts, or when two courses
+ * cross (the warp could not lay both along rows).
  */
 function straightened(found: Bands, W: number, H: number): ColumnWarp | undefined {
   const { bands, body } = found;
@@ -430,7 +431,7 @@ function straightened(found: Bands, W: number, H: number): ColumnWarp | undefine
   // A line that does not drift keeps its rows: its skew, measured on a short or odd line (swash
   // capitals), is no better than the page's.
   const drifts = (t: Track) => abs(t.slope) * (t.right - t.left) >= LINE_DRIFT * body;
-  if (tracks.length === pieces.length && !tracks.some(drifts)) return undefined;
+  if (!tracks.some(drifts)) return undefined;
   return straighteningWarp(tracks.map((t) => (drifts(t) ? t : { ...t, slope: 0 })), W, H);
 }
 
