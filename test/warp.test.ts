@@ -67,11 +67,17 @@ describe('straighteningWarp', () => {
     expect(Array.from(warpImage(img, warp).data)).toEqual(Array.from(img.data));
   });
 
-  test('tracks that cross (or touch) in some column cannot both be rows: undefined', () => {
+  test('tracks that cross (or touch) in some column, or would share a row, cannot both be rows: undefined', () => {
     const crossing: Track[] = [
       { x0: 50, y0: 40, slope: 0.2, left: 0, right: 199 },
       { x0: 50, y0: 50, slope: 0, left: 0, right: 199 },
     ];
     expect(straighteningWarp(crossing, W, H)).toBeUndefined();
+    // Parallel, 2.7 rows apart in every column, but measured at different columns both would lie along row 40.
+    const sameRow: Track[] = [
+      { x0: 40, y0: 40, slope: -0.02, left: 0, right: 199 },
+      { x0: 150, y0: 40.5, slope: -0.02, left: 0, right: 199 },
+    ];
+    expect(straighteningWarp(sameRow, W, H)).toBeUndefined();
   });
 });

@@ -40,10 +40,12 @@ export interface ColumnWarp {
 
 /**
  * The warp that lays `tracks` (any order) along rows, on a source of width x height; undefined when
- * two tracks cross or touch in some column (they could not both be rows).
+ * two tracks cross or touch in some column, or would lie along the same row (they could not both be
+ * rows).
  */
 export function straighteningWarp(tracks: Track[], width: number, height: number): ColumnWarp | undefined {
   const sorted = [...tracks].sort((a, b) => a.y0 - b.y0);
+  for (let k = 1; k < sorted.length; k++) if (sorted[k].y0 - sorted[k - 1].y0 < 1) return undefined;
   let reach = 0;
   for (const t of sorted) for (const x of [0, width - 1]) reach = max(reach, abs(trackRow(t, x) - t.y0));
   const pad = ceil(reach);
