@@ -2,7 +2,8 @@ import { preprocessLineRgba } from '../src/image/line';
 import { RgbaImage } from '../src/image/rgba';
 import { InkLine, createInkLine } from '../src/synth/ink';
 import { forwardDct8x8, inverseDct8x8, jpegRoundTrip } from '../src/synth/jpeg';
-import { PAPER_PRESETS, PaperOptions, drawPaperLook, gaussianBlur, motionBlur, putOnPaper, renderPaper } from '../src/synth/paper';
+import { gaussianBlur } from '../src/image/blur';
+import { PAPER_PRESETS, PaperOptions, drawPaperLook, motionBlur, putOnPaper, renderPaper } from '../src/synth/paper';
 import { createRng } from '../src/util/rng';
 
 // Fixtures: a filled band (the body zone) and a row of strokes, at body height 16.

@@ -13,6 +13,7 @@
  * the older recipe the committed line model was trained with: the median ink component is scaled
  * to `charHeight` and the whole ink band fitted into the height. Pure TypeScript, like preprocess.ts.
  */
+import { gaussianBlur } from './blur';
 import { FloatImage, GrayImage, PixelBox, asFloat, checkSize, createImage, cropImage, quantile, quantilesInPlace, toUint8 } from './gray';
 import { resizeImage, shrunkSize } from './geometry';
 import { InkMap, InkMapOptions, toInkMap, unevenLight } from './lighting';
@@ -354,7 +355,24 @@ export interface LineInkOptions extends InkMapOptions, LineSpeckOptions {
   minContrast?: number;
   /** Keep every region, specks too (page layout, which judges its marks itself). Default false. */
   keepSpecks?: boolean;
+  /** Look again through a blur where the noise left only the strokes' crests (`NOISY_INK_BLUR`). Default true. */
+  denoise?: boolean;
 }
+
+/**
+ * Faint writing blurred by the camera, under the noise of a dim photo: the paper's noise sets the
+ * threshold (4 sigma above Otsu's level) and the ink's median under the mask is under
+ * `NOISY_STROKE` times that threshold, so the mask holds only the strokes' crests, in fragments.
+ * Then the ink is looked for again in the image blurred by a Gaussian of `NOISY_INK_BLUR` pixels
+ * (soft strokes a few pixels wide keep their strength, each pixel's noise does not), and that mask
+ * is kept when it holds at least `NOISY_GAIN` times the pixels: crisp thin strokes, faded, lose to
+ * the blur as much as the noise does and gain little, and stay as they were found. Chosen on
+ * bench:read photos of seeds 7 and 11 and faded ink (`--contrast 0.3`), checked on seed 13
+ * (docs/LINES.md, leaving the training range).
+ */
+export const NOISY_INK_BLUR = 1;
+export const NOISY_STROKE = 1.25;
+export const NOISY_GAIN = 2;
 
 /** The speck options of the line recipe (see `LinePreprocessOptions.speckDotShare`). */
 export type LineSpeckOptions = Pick<LinePreprocessOptions, 'speckDotShare' | 'minSpeckArea' | 'minSpeckFraction'>;
@@ -363,12 +381,23 @@ export type LineSpeckOptions = Pick<LinePreprocessOptions, 'speckDotShare' | 'mi
  * Lighting and polarity (`toInkMap`), then the threshold: Otsu's level, but never below 4 sigma of
  * the paper's noise or half of `minContrast`; specks smaller than a pen's dot are dropped (see
  * `LinePreprocessOptions.speckDotShare`). Blank when no ink is left or its strongest tenth is
- * fainter than `minContrast`.
+ * fainter than `minContrast`. Where the noise left only the strokes' crests, the ink is looked for
+ * again through a blur (`NOISY_INK_BLUR`).
  */
 export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineInk {
+  const sharp = inkAbove(toInkMap(work, opts), opts);
+  const crestsOnly = sharp.noiseBound && (sharp.blank || sharp.strokeLevel < NOISY_STROKE * sharp.level);
+  if (opts.denoise === false || !crestsOnly) return sharp;
+  const blurred = { width: work.width, height: work.height, data: gaussianBlur(work.data, work.width, work.height, NOISY_INK_BLUR) };
+  const smooth = inkAbove(toInkMap(blurred, opts), opts);
+  return smooth.blank || (!sharp.blank && smooth.count < NOISY_GAIN * sharp.count) ? sharp : smooth;
+}
+
+/** `findLineInk` on one ink map: the threshold, specks out, the mask, its values and box. */
+function inkAbove(ink: InkMap, opts: LineInkOptions): LineInk & { noiseBound: boolean; count: number } {
   const minContrast = opts.minContrast ?? MIN_INK_CONTRAST;
-  const ink = toInkMap(work, opts);
-  const level = max(otsuThreshold(ink.image, ink.peak), 4 * ink.sigma, minContrast / 2);
+  const otsu = otsuThreshold(ink.image, ink.peak);
+  const level = max(otsu, 4 * ink.sigma, minContrast / 2);
   const raw = thresholdMask(ink.image, level);
   const specks = opts.keepSpecks ? null : findSpecks(raw, speckOptions(opts));
   // The mask and the ink values under it in one pass.
@@ -400,7 +429,10 @@ export function findLineInk(work: FloatImage, opts: LineInkOptions = {}): LineIn
   const box = y0 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   const [high, strokeLevel] = quantilesInPlace(values, count, [0.9, 0.5]);
   const blank = Number.isNaN(high) || high < minContrast;
-  return { ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank, strokeWidth: specks?.strokeWidth ?? 0, box };
+  return {
+    ink, level, mask, strokeLevel: blank ? 0 : strokeLevel, blank, strokeWidth: specks?.strokeWidth ?? 0, box,
+    noiseBound: 4 * ink.sigma > otsu, count,
+  };
 }
 
 /**
