@@ -28,7 +28,8 @@
  * lines A to B body heights apart (2.8-4 by default): a notebook's tighter lines; --line-tilt D
  * lets each page line drift up to D degrees up or down (a hand on unruled paper); --ruled writes
  * them on ruled paper, each line on a rule, --squared on squared paper.
- * --body-scales reads with other body-height factors than hwr predict's default (1: each line once),
+ * --body-scales reads with other body-height factors than hwr predict's default (1: one body height),
+ * --slants with other shears (0: none; with --body-scales 1, each line read once),
  * --no-tesseract leaves Tesseract out (the line model's rows only, for quick comparisons).
  * The sets' seeds are `lineTestSources`'s, so `--seed 42` gives `hwr evaluate`'s first lines.
  *
@@ -61,14 +62,14 @@ import { lineTestSetOptions } from '../src/lines/test_sets';
 import { recipeFor } from '../src/train/recipes';
 import { gitCommit } from '../src/cli/common';
 import { lineEmnist } from '../src/cli/train_lines';
-import { BODY_SCALES, parseBodyScales } from '../src/read/body_scales';
+import { BODY_SCALES, SLANTS, parseBodyScales, parseSlants } from '../src/read/body_scales';
 import { cpuModel } from './cpu';
 import { dropPngChunks } from './png_chunks';
 import { Psm, Reader, lineModelReader, tesseractCliReader, tesseractJsReader } from './read_readers';
 import { Reading, SetReport, formatTable, formatVerdicts, normaliseReading, scoreReader } from './read_report';
 
 const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [--shrink F] [--slant D] [--contrast F] [--margin A-B] [--pitch A-B] [--line-tilt D] [--ruled | --squared] [--model DIR] [--emnist-dir DIR --split NAME] [--samples DIR]
-                          [--body-scales LIST] [--no-tesseract] [--out FILE]
+                          [--body-scales LIST] [--slants LIST] [--no-tesseract] [--out FILE]
   --lines N        lines per synthetic line set (default 100)
   --pages N        pages per synthetic page set (default 25; 0 for none)
   --seed S         seed of the synthetic sets (default 7)
@@ -88,7 +89,10 @@ const USAGE = `usage: npm run bench:read -- [--lines N] [--pages N] [--seed S] [
   --split NAME     its split name (or EMNIST_SPLIT), e.g. emnist62
   --samples DIR    word and line images named word-TEXT-... / line-TEXT-... (default data/samples/words)
   --body-scales L  body-height factors the line model reads each line at, as hwr predict --body-scales
-                   (default 0.85,1,1.15; 1: once)
+                   (default 0.85,1,1.15; 1: one body height)
+  --slants L       shears in degrees the line model also reads each line at, as hwr predict --slants
+                   (default -12,12; --slants=-8,8 for others, 0 for none; --body-scales 1 --slants 0
+                   reads each line once)
   --no-tesseract   the line model's rows only
   --out FILE       JSON report (default outputs/bench-read.json; images go to outputs/bench-read/images/)`;
 
@@ -122,6 +126,8 @@ export interface BenchReadOptions {
   samples: string;
   /** The line model's `bodyScales` (readPage's default when undefined). */
   bodyScales?: readonly number[];
+  /** The line model's `slants` (readPage's default when undefined). */
+  slants?: readonly number[];
   /** Leave Tesseract out. */
   tesseract: boolean;
   out: string;
@@ -135,7 +141,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
       args: argv,
       options: {
         lines: { type: 'string' }, pages: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, slant: { type: 'string' }, contrast: { type: 'string' }, margin: { type: 'string' }, pitch: { type: 'string' }, 'line-tilt': { type: 'string' }, model: { type: 'string' }, 'emnist-dir': { type: 'string' },
-        split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' },
+        split: { type: 'string' }, samples: { type: 'string' }, out: { type: 'string' }, 'body-scales': { type: 'string' }, slants: { type: 'string' },
         'no-tesseract': { type: 'boolean' }, ruled: { type: 'boolean' }, squared: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -189,6 +195,14 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
       throw new ArgumentError((e as Error).message);
     }
   }
+  let slants: readonly number[] | undefined;
+  if (values.slants !== undefined) {
+    try {
+      slants = parseSlants(String(values.slants), '--slants');
+    } catch (e) {
+      throw new ArgumentError((e as Error).message);
+    }
+  }
   return {
     lines: int('lines', 100, 1),
     pages: int('pages', 25, 0),
@@ -206,6 +220,7 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
     split: values.split as string | undefined,
     samples: String(values.samples ?? path.join('data', 'samples', 'words')),
     ...(bodyScales ? { bodyScales } : {}),
+    ...(slants ? { slants } : {}),
     tesseract: !values['no-tesseract'],
     out: String(values.out ?? path.join('outputs', 'bench-read.json')),
   };
@@ -429,13 +444,14 @@ async function main(): Promise<void> {
 
   // First the reading `hwr predict` gives by default (beam search with the model's LM, when it has
   // one): the verdicts are about it. Then best path, the fastest reading, for comparison.
-  const scales = `body heights x ${(opts.bodyScales ?? BODY_SCALES).join(', ')}`;
+  const slants = opts.slants ?? SLANTS;
+  const scales = `body heights x ${(opts.bodyScales ?? BODY_SCALES).join(', ')}${slants.length > 0 ? ` and shears of ${slants.join(', ')} degrees` : ''}`;
   const about = `${opts.model}: ${metadata.family} ${metadata.dataset}, height ${metadata.height}, ${metadata.charset.length} characters, readPage on the decoded file at ${scales}`;
   const readers: Reader[] = [
     lineModelReader(model, metadata, lm ? 'line model (beam+lm)' : 'line model (beam)',
       `${about}, beam search width 10${lm ? ` with lm.json (order ${metadata.lm?.order}, alpha ${metadata.lm?.alpha}, beta ${metadata.lm?.beta})` : ''}, ${describeBackend(backend)}`,
-      { decoder: 'beam', lm, owner: false, bodyScales: opts.bodyScales }),
-    lineModelReader(model, metadata, 'line model (greedy)', `${about}, best path, ${describeBackend(backend)}`, { decoder: 'greedy', owner: true, bodyScales: opts.bodyScales }),
+      { decoder: 'beam', lm, owner: false, bodyScales: opts.bodyScales, slants: opts.slants }),
+    lineModelReader(model, metadata, 'line model (greedy)', `${about}, best path, ${describeBackend(backend)}`, { decoder: 'greedy', owner: true, bodyScales: opts.bodyScales, slants: opts.slants }),
   ];
   for (const make of opts.tesseract ? [tesseractJsReader, tesseractCliReader] : []) {
     const r = await make();

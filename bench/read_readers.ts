@@ -41,6 +41,8 @@ export interface LineReaderOptions {
   owner: boolean;
   /** readPage's `bodyScales` (its default when undefined). */
   bodyScales?: readonly number[];
+  /** readPage's `slants` (its default when undefined). */
+  slants?: readonly number[];
 }
 
 /** The line model as `hwr predict` reads a file: bytes -> RGBA (EXIF applied) -> `readPage`. */
@@ -51,7 +53,7 @@ export function lineModelReader(model: tfl.LayersModel, meta: LineModelMetadata,
     describe,
     async read(file) {
       const { rgba } = await decodeRgba(await readImageBytes(file), file);
-      return readPage(model, meta, rgba, { name: file, decoder: opts.decoder, lm: opts.lm ?? undefined, bodyScales: opts.bodyScales }).text;
+      return readPage(model, meta, rgba, { name: file, decoder: opts.decoder, lm: opts.lm ?? undefined, bodyScales: opts.bodyScales, slants: opts.slants }).text;
     },
     async close() {
       if (opts.owner) model.dispose();

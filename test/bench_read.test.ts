@@ -155,6 +155,8 @@ describe('parseBenchReadArgs', () => {
     });
     expect(parseBenchReadArgs(['--body-scales', '1', '--no-tesseract'])).toMatchObject({ bodyScales: [1], tesseract: false });
     expect(parseBenchReadArgs(['--body-scales', '0.85,1,1.15']).bodyScales).toEqual([0.85, 1, 1.15]);
+    expect(parseBenchReadArgs(['--slants', '0'])).toMatchObject({ slants: [] });
+    expect(parseBenchReadArgs(['--slants=-8,8']).slants).toEqual([-8, 8]);
     expect(parseBenchReadArgs(['--lines', '20', '--emnist-dir', 'd', '--split', 'emnist62'])).toMatchObject({ lines: 20, emnistDir: 'd', split: 'emnist62' });
     expect(parseBenchReadArgs(['--pages', '0'])).toMatchObject({ pages: 0 });
     expect(parseBenchReadArgs(['--shrink', '0.5'])).toMatchObject({ shrink: 0.5 });
@@ -169,7 +171,7 @@ describe('parseBenchReadArgs', () => {
   });
 
   test('bad arguments are ArgumentErrors (exit 2) that name the option', () => {
-    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--slant', '50'], ['--slant', 'left'], ['--contrast', '0'], ['--margin', '8-6'], ['--margin', '6'], ['--margin', '30-40'], ['--pitch', '1-2'], ['--pitch', '3-2'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--bogus'], ['extra']]) {
+    for (const argv of [['--lines', '0'], ['--lines', 'ten'], ['--pages', '-1'], ['--seed', '-1'], ['--shrink', '0'], ['--shrink', '1.5'], ['--slant', '50'], ['--slant', 'left'], ['--contrast', '0'], ['--margin', '8-6'], ['--margin', '6'], ['--margin', '30-40'], ['--pitch', '1-2'], ['--pitch', '3-2'], ['--body-scales', '3'], ['--body-scales', '1,'], ['--slants', '40'], ['--slants', 'x'], ['--bogus'], ['extra']]) {
       expect(() => parseBenchReadArgs(argv)).toThrow(ArgumentError);
     }
     expect(() => parseBenchReadArgs(['--lines', '2.5'])).toThrow(/--lines must be an integer >= 1, got '2.5'/);

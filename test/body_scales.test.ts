@@ -1,8 +1,8 @@
 /**
- * Reading a line at several body heights (src/read/body_scales.ts): which reading is kept, and the
- * factors' checks. readPage's use of it is in predict_lines.test.ts and line_lm.test.ts.
+ * Reading a line in several versions (src/read/body_scales.ts): which reading is kept, and the
+ * checks of the body factors and the shears. readPage's use of it is in predict_lines.test.ts and line_lm.test.ts.
  */
-import { BODY_SCALES, checkBodyScales, chooseScaledReading, parseBodyScales } from '../src/read/body_scales';
+import { BODY_SCALES, SLANTS, checkBodyScales, checkSlants, chooseScaledReading, parseBodyScales, parseSlants } from '../src/read/body_scales';
 
 const r = (text: string, logProb: number, frames: number) => ({ text, logProb, frames });
 
@@ -32,5 +32,18 @@ test('factors as a command line writes them: parsed, checked, the text quoted as
   expect(parseBodyScales(' 1 ', '--body-scales')).toEqual([1]);
   for (const bad of ['', '1,', 'x', '0.4', '1,,1']) {
     expect(() => parseBodyScales(bad, '--body-scales')).toThrow(new RegExp(`^--body-scales must be comma-separated factors between 0.5 and 2 .*got '${bad}'\\.$`));
+  }
+});
+
+test('shears are checked: degrees within [-30, 30], none allowed, 0s dropped (the unsheared line is read anyway)', () => {
+  expect(checkSlants(SLANTS)).toEqual([-12, 12]);
+  expect(checkSlants([])).toEqual([]);
+  expect(checkSlants([0, 5])).toEqual([5]);
+  expect(() => checkSlants([45])).toThrow(/slants must be shears in degrees between -30 and 30.*got \[45\]/);
+  expect(() => checkSlants([NaN], '--slants')).toThrow(/^--slants must be .*got \[null\]/);
+  expect(parseSlants('-12,12', '--slants')).toEqual([-12, 12]);
+  expect(parseSlants('0', '--slants')).toEqual([]);
+  for (const bad of ['', '12,', 'x', '31']) {
+    expect(() => parseSlants(bad, '--slants')).toThrow(new RegExp(`^--slants must be comma-separated shears in degrees between -30 and 30 .*got '${bad}'\\.$`));
   }
 });

@@ -145,9 +145,9 @@ describe('reading with the LM', () => {
     const lineNoLm = readPreprocessedLine(model, META, pre, { decoder: 'beam' }).text;
     expect(line).not.toBe(lineNoLm);
     // A single word is read whole by readPage: at one body height exactly as readPreprocessedLine reads it.
-    expect(readPage(model, META, rgba, { decoder: 'beam', lm, bodyScales: [1] }).text).toBe(line);
-    expect(readPage(model, META, rgba, { decoder: 'beam', bodyScales: [1] }).text).toBe(lineNoLm);
-    // Image files and hwr predict read as readPage does by default (at three body heights).
+    expect(readPage(model, META, rgba, { decoder: 'beam', lm, bodyScales: [1], slants: [] }).text).toBe(line);
+    expect(readPage(model, META, rgba, { decoder: 'beam', bodyScales: [1], slants: [] }).text).toBe(lineNoLm);
+    // Image files and hwr predict read as readPage does by default (three body heights, two more slants).
     const page = readPage(model, META, rgba, { decoder: 'beam', lm }).text;
     const pageNoLm = readPage(model, META, rgba, { decoder: 'beam' }).text;
     const [file] = await predictLineFiles(model, META, [WORD], { decoder: 'beam', lm });
@@ -161,7 +161,7 @@ describe('reading with the LM', () => {
     expect(await json('--decoder', 'beam')).toBe(page);
     expect(await json('--decoder', 'beam', '--no-lm')).toBe(pageNoLm);
     expect(await json()).toBe(page); // the default: beam search with the model's LM
-    expect(await json('--body-scales', '1')).toBe(line);
+    expect(await json('--body-scales', '1', '--slants', '0')).toBe(line);
     expect(await json('--decoder', 'greedy')).toBe(readPage(model, META, rgba).text); // best path: no LM
     const usage = await run('predict', '--model', path.join(__dirname, '..', 'saved_models', 'mnist'), '--no-lm', WORD);
     expect(usage.code).not.toBe(0);

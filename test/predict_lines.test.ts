@@ -16,8 +16,9 @@ import { ctcLoss } from '../src/ctc/loss';
 import { greedyDecode } from '../src/ctc/decode';
 import { decodeRgba } from '../src/image/decode';
 import { preprocessLineGray, preprocessLineRgba } from '../src/image/line';
-import { TRAINING_SLANTS } from '../src/image/slant';
-import { PixelBox } from '../src/image/gray';
+import { TRAINING_SLANTS, shearImage } from '../src/image/slant';
+import { PixelBox, asFloat } from '../src/image/gray';
+import { rgbaToGray } from '../src/image/rgba';
 import { findTextLines } from '../src/image/page';
 import { iou, renderPage, trueBoxes } from './page_fixtures';
 import { SampleSpec, WORD_SAMPLE_SPECS, renderSample } from '../src/image/samples';
@@ -235,14 +236,31 @@ describe('hwr predict with a line model reads pages', () => {
     const recipe = { height: 28, maxWidth: MAX_LINE_ASPECT * 28, bodyHeight: 10, baselineRow: 19, slantRange: TRAINING_SLANTS };
     expect(linePreprocessOptionsFor(meta)).toEqual(recipe);
     const file = path.join(WORDS, 'line-and_then-photo.jpg');
-    const [p] = await predictLineFiles(model, meta, [file], { bodyScales: [1] });
+    const [p] = await predictLineFiles(model, meta, [file], { bodyScales: [1], slants: [] });
     const { rgba } = await decodeRgba(fs.readFileSync(file), file);
     const expected = padRight(preprocessLineRgba(rgba, recipe));
     expect(p.ok && Buffer.compare(Buffer.from(p.input), Buffer.from(expected.uint8))).toBe(0);
-    // By default the line is read at three body heights, and the input shown is the one whose reading was kept.
+    // By default the line is read at three body heights and leaning 12 degrees either way, five
+    // versions in one batch, and the input shown is the one whose reading was kept.
+    const batches: number[] = [];
+    const predict = model.predict.bind(model);
+    model.predict = (x, args) => {
+      batches.push((x as tf.Tensor).shape[0]);
+      return predict(x, args);
+    };
     const [q] = await predictLineFiles(model, meta, [file]);
-    const versions = [0.85, 1, 1.15].map((f) => Buffer.from(padRight(preprocessLineRgba(rgba, { ...recipe, bodyHeight: 10 * f })).uint8));
+    expect(batches).toEqual([5]);
+    const gray = asFloat(rgbaToGray(rgba, { maxSide: 2048 }).image);
+    const versions = [
+      ...[0.85, 1, 1.15].map((f) => padRight(preprocessLineRgba(rgba, { ...recipe, bodyHeight: 10 * f }))),
+      ...[-12, 12].map((d) => padRight(preprocessLineGray(shearImage(gray, d, 'edge').image, recipe))),
+    ].map((v) => Buffer.from(v.uint8));
+    expect(new Set(versions.map((v) => v.toString('base64'))).size).toBe(5);
     expect(q.ok && versions.filter((v) => Buffer.compare(Buffer.from(q.input), v) === 0).length).toBe(1);
+    await predictLineFiles(model, meta, [file], { bodyScales: [1], slants: [] });
+    await predictLineFiles(model, meta, [file], { slants: [12] });
+    expect(batches).toEqual([5, 1, 4]);
+    model.predict = predict;
     const older = padRight(preprocessLineRgba(rgba, { height: 28 }));
     expect(Buffer.compare(Buffer.from(expected.uint8), Buffer.from(older.uint8))).not.toBe(0); // the two scalings differ
     model.dispose();
@@ -260,7 +278,7 @@ describe('hwr predict with a line model reads pages', () => {
     // The whole image through the recipe: the shadow's edge is ink, and the line's box takes it in.
     const whole = preprocessLineGray(page, linePreprocessOptionsFor(meta));
     expect(whole.inkBox!.height).toBeGreaterThan(2 * truth.height);
-    const read = readPage(model, meta, page, { bodyScales: [1] });
+    const read = readPage(model, meta, page, { bodyScales: [1], slants: [] });
     expect(read.lines).toHaveLength(1);
     expect(iou(read.lines[0].box, truth)).toBeGreaterThan(0.5);
     expect(read.lines[0].line.workHeight).toBeLessThan(page.height / 2);
@@ -287,13 +305,13 @@ describe('hwr predict with a line model reads pages', () => {
     const spec = { width: 1400, height: 500, lines: [{ text: 'and', x: 100, y: 100 }, { text: 'and then and then and then and then', x: 100, y: 300 }] };
     const page = await renderPage(spec);
     // A narrow limit makes the long line too wide and leaves the short one in.
-    const read = readPage(model, meta, page, { bodyScales: [1], preprocess: { maxWidth: 300 }, name: 'page.png' });
+    const read = readPage(model, meta, page, { bodyScales: [1], slants: [], preprocess: { maxWidth: 300 }, name: 'page.png' });
     expect(read.lines).toHaveLength(1);
     expect(iou(read.lines[0].box, (await trueBoxes(spec))[0])).toBeGreaterThan(0.5);
     expect(read.notes.join(' ')).toMatch(/page\.png \(line 2 of 2\).*wide.*that line is left out, the others are read/);
     // One line alone still throws, naming the image.
     const alone = await renderPage({ ...spec, lines: [spec.lines[1]] });
-    expect(() => readPage(model, meta, alone, { bodyScales: [1], preprocess: { maxWidth: 300 }, name: 'long.png' })).toThrow(/long\.png/);
+    expect(() => readPage(model, meta, alone, { bodyScales: [1], slants: [], preprocess: { maxWidth: 300 }, name: 'long.png' })).toThrow(/long\.png/);
     model.dispose();
   }, 60_000);
 

@@ -6,7 +6,7 @@ import { geometryForDataset } from '../image/preprocess';
 import { ModelMetadata } from '../io/saved_model';
 import { isLineModel, lineMetadataProblem, loadLineLm } from '../lines/read';
 import { LinePrediction, predictLineFiles, predictSegmentedFiles, readsAsExpected, saveLinePredictionGrid } from '../read/lines';
-import { BODY_SCALES, parseBodyScales } from '../read/body_scales';
+import { BODY_SCALES, SLANTS, parseBodyScales, parseSlants } from '../read/body_scales';
 import { Command, UsageError, intOption } from './args';
 
 /** `--body-scales 0.85,1,1.15`: the factors, checked (a usage error names what is wrong). */
@@ -19,11 +19,21 @@ function bodyScalesOption(value: unknown): readonly number[] | undefined {
   }
 }
 
+/** `--slants -12,12`: the shears, checked (`0`: none). */
+function slantsOption(value: unknown): readonly number[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSlants(String(value), '--slants');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 /** `hwr predict`: classify image files (photos, scans, canvas drawings) with a saved model. */
 export const predictCommand: Command = {
   name: 'predict',
   usage: 'predict --model saved_models/mnist <image|folder>... [--json]\n' +
-    '       hwr predict --model saved_models/lines <image|folder>... [--decoder beam|greedy] [--no-lm] [--body-scales LIST] [--json]\n' +
+    '       hwr predict --model saved_models/lines <image|folder>... [--decoder beam|greedy] [--no-lm] [--body-scales LIST] [--slants LIST] [--json]\n' +
     '       hwr predict --model saved_models/emnist --segment <image|folder>... [--json]',
   summary: 'Predict the character in each image (PNG, JPEG, WebP; folders are expanded). Each image is\n' +
     'preprocessed like MNIST/EMNIST (grayscale, polarity, crop, fit, centre). Prints label, confidence\n' +
@@ -34,9 +44,10 @@ export const predictCommand: Command = {
     'confidence per file (with --json, a line model adds each line\'s text, confidence and box). Line models\n' +
     "decode by beam search with their character language model (lm.json) when their metadata names one\n" +
     "(the most accurate reading; --no-lm: without it, --decoder greedy: best path, the fastest). Each line is\n" +
-    'read at three body heights around the one the line recipe estimates and one reading kept (--body-scales 1:\n' +
-    'once, about twice as fast). Writing that leans further than the model\'s training lines is sheared\n' +
-    'upright first, and a lone word amid much paper is read from the paper just around it.',
+    'read at three body heights around the one the line recipe estimates and leaning 12 degrees either way,\n' +
+    'and one reading kept (--body-scales 1 --slants 0: once, about three times as fast). Writing that leans\n' +
+    'further than the model\'s training lines is sheared upright first, and a lone word amid much paper is\n' +
+    'read from the paper just around it.',
   positionals: true,
   options: {
     model: { type: 'string', short: 'm', help: 'saved model folder', default: 'saved_models/mnist' },
@@ -47,6 +58,7 @@ export const predictCommand: Command = {
     'beam-width': { type: 'string', help: 'line models: prefixes kept by --decoder beam', default: '10' },
     'no-lm': { type: 'boolean', help: "line models: --decoder beam without the model's character language model" },
     'body-scales': { type: 'string', help: 'line models: body-height factors each line is read at, comma-separated (1: read once)', default: BODY_SCALES.join(',') },
+    slants: { type: 'string', help: 'line models: shears in degrees each line is also read at, comma-separated, e.g. --slants=-8,8 (0: none)', default: SLANTS.join(',') },
     segment: { type: 'boolean', help: 'read words/lines with a character model by splitting them into characters' },
   },
   async run(values, files) {
@@ -62,7 +74,9 @@ export const predictCommand: Command = {
     if (values['no-lm']) {
       throw new UsageError(`--no-lm is for line models (their character language model); ${modelDir} reads single characters.`);
     }
-    if (values['body-scales'] !== undefined) throw new UsageError(`--body-scales is for line models; ${modelDir} reads single characters.`);
+    for (const flag of ['body-scales', 'slants']) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} is for line models; ${modelDir} reads single characters.`);
+    }
     // EMNIST images were made by a different recipe (bounding box, no mass centring): match it.
     const preprocess = geometryForDataset(metadata.dataset);
     const preds = await predictFiles(model, metadata.classes, files, { preprocess });
@@ -111,11 +125,12 @@ async function predictLinesCli(
     if (beamWidth < 1) throw new UsageError('--beam-width must be at least 1.');
     // The LM is part of beam decoding; greedy never loads it.
     const lm = decoder === 'beam' && !values['no-lm'] ? loadLineLm(modelDir, metadata) : null;
-    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth, lm, bodyScales: bodyScalesOption(values['body-scales']) });
+    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth, lm, bodyScales: bodyScalesOption(values['body-scales']), slants: slantsOption(values.slants) });
     how = lm ? 'beam+lm' : decoder;
   } else {
-    if (values.decoder !== undefined || values['beam-width'] !== undefined || values['no-lm'] || values['body-scales'] !== undefined) {
-      throw new UsageError(`${values['no-lm'] ? '--no-lm is' : values['body-scales'] !== undefined ? '--body-scales is' : '--decoder and --beam-width are'} for line models; --segment reads each character with the character model.`);
+    if (values.decoder !== undefined || values['beam-width'] !== undefined || values['no-lm'] || values['body-scales'] !== undefined || values.slants !== undefined) {
+      const what = values['no-lm'] ? '--no-lm is' : values['body-scales'] !== undefined ? '--body-scales is' : values.slants !== undefined ? '--slants is' : '--decoder and --beam-width are';
+      throw new UsageError(`${what} for line models; --segment reads each character with the character model.`);
     }
     preds = await predictSegmentedFiles(model, metadata.classes, files, { geometry: geometryForDataset(metadata.dataset) });
   }

@@ -1,12 +1,14 @@
 /**
- * Reading a line at several body heights. The line recipe scales writing by an estimate of its body
+ * Reading a line in several versions. The line recipe scales writing by an estimate of its body
  * (x-height); when that estimate is off, the model sees letters larger or smaller than it trained
  * on (held-out-font lines read with the body target 20% off: greedy CER 8.8% -> 13.5%). Real
  * writing, whose x-height is less clear-cut than a font's, is where the estimate misses most. So a
- * reader may scale each line's body target by a few factors around 1, read every version, and keep
- * one reading: the text most versions agree on, or, when no two agree, the most confident per CTC
- * frame (a wider version has more frames, and a path's probability falls with every frame).
- * Measured in docs/LINES.md ("Reading at three body heights").
+ * reader may scale each line's body target by a few factors around 1, and lean the line a few
+ * degrees either way (a shear: a hand's slant varies along a line and from writer to writer), read
+ * every version, and keep one reading: the text most versions agree on, or, when no two agree, the
+ * most confident per CTC frame (a wider version has more frames, and a path's probability falls
+ * with every frame). Measured in docs/LINES.md ("Reading at three body heights", "... and two more
+ * slants").
  */
 
 /** Body-height factors a line is read at by default: three readings a line. */
@@ -39,6 +41,30 @@ export function parseBodyScales(text: string, name: string): readonly number[] {
     return checkBodyScales(text.split(',').map((v) => (v.trim() === '' ? NaN : Number(v))), name);
   } catch {
     throw new Error(`${name} must be comma-separated factors between 0.5 and 2 (e.g. 0.85,1,1.15; 1 reads each line once), got '${text}'.`);
+  }
+}
+
+/**
+ * Shears (degrees; positive leans the tops to the right) a line is read at too, beside the body
+ * heights, each at the body the recipe estimates: two more readings a line. 12 read better than 6
+ * or 18 on held-out-font and EMNIST lines of seed 11 (docs/LINES.md).
+ */
+export const SLANTS: readonly number[] = [-12, 12];
+
+/** Checks shears (`name` in the message): finite degrees in [-30, 30]; none is fine (0s are dropped: the unsheared line is read anyway). */
+export function checkSlants(slants: readonly number[], name = 'slants'): readonly number[] {
+  if (slants.some((d) => !(Number.isFinite(d) && Math.abs(d) <= 30))) {
+    throw new Error(`${name} must be shears in degrees between -30 and 30 (e.g. -12,12; 0 for none), got ${JSON.stringify(slants)}.`);
+  }
+  return slants.filter((d) => d !== 0);
+}
+
+/** Shears written as a command line takes them, `-12,12` (`0`: none), parsed and checked (`checkSlants`). */
+export function parseSlants(text: string, name: string): readonly number[] {
+  try {
+    return checkSlants(text.split(',').map((v) => (v.trim() === '' ? NaN : Number(v))), name);
+  } catch {
+    throw new Error(`${name} must be comma-separated shears in degrees between -30 and 30 (e.g. -12,12; 0 for none), got '${text}'.`);
   }
 }
 

@@ -90,6 +90,8 @@ export interface LinePredictOptions {
   page?: PageOptions;
   /** Body-height factors each line is read at (`ReadPageOptions.bodyScales`; default three). */
   bodyScales?: readonly number[];
+  /** Shears each line is also read at (`ReadPageOptions.slants`; default two). */
+  slants?: readonly number[];
 }
 
 /**
@@ -104,7 +106,7 @@ export async function predictLineFiles(model: tfl.LayersModel, meta: LineModelMe
     const expected = expectedText(file, charset);
     try {
       const { rgba } = await decodeRgba(await readImageBytes(file), file);
-      const page = readPage(model, meta, rgba, { preprocess: opts.preprocess, page: opts.page, decoder: opts.decoder, beamWidth: opts.beamWidth, lm: opts.lm, bodyScales: opts.bodyScales, name: file });
+      const page = readPage(model, meta, rgba, { preprocess: opts.preprocess, page: opts.page, decoder: opts.decoder, beamWidth: opts.beamWidth, lm: opts.lm, bodyScales: opts.bodyScales, slants: opts.slants, name: file });
       const lines = page.lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box, input: l.line.uint8, width: l.line.width }));
       // A blank image shows as a black strip, as the line recipe returns it.
       const blankWidth = Math.max(1, 2 * Math.round((2 / 28) * meta.height));

@@ -14,12 +14,13 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BeamSearchLm } from '../ctc/decode';
 import { FloatImage, GrayImage, PixelBox, asFloat, cropImage } from '../image/gray';
+import { shearImage } from '../image/slant';
 import { LinePreprocessOptions, LineTooWideError, PreprocessedLine, preprocessLineGray, withLineLighting } from '../image/line';
 import { PageOptions, findTextLines } from '../image/page';
 import { RgbaImage, rgbaToGray } from '../image/rgba';
 import { findSheet, sheetImage } from '../image/sheet';
 import { LineModelMetadata, decodeLineScores, linePreprocessOptionsFor, lineScores, padRight } from '../lines/line_model';
-import { BODY_SCALES, checkBodyScales, chooseScaledReading } from './body_scales';
+import { BODY_SCALES, SLANTS, checkBodyScales, checkSlants, chooseScaledReading } from './body_scales';
 
 /** Options of `readPage`. */
 export interface ReadPageOptions {
@@ -41,6 +42,12 @@ export interface ReadPageOptions {
    * once. Models without body metadata always read once.
    */
   bodyScales?: readonly number[];
+  /**
+   * Each line is also read sheared by each of these angles (degrees, at the body the recipe
+   * estimates), and the reading kept chosen among all versions; default `SLANTS` (two more
+   * readings), [] none.
+   */
+  slants?: readonly number[];
 }
 
 /** One line of a page as the model read it. */
@@ -104,17 +111,21 @@ function lineSurroundings(gray: GrayImage, box: PixelBox): GrayImage | FloatImag
 }
 
 /**
- * One line through the recipe at each body factor of `scales` (the factor nearest 1 first): its
- * notes and errors are the line's. A blank first version stands alone; other blank versions, and
- * those that fail (too wide at a larger body), are left out.
+ * One line through the recipe at each body factor of `scales` (the factor nearest 1 first), then
+ * sheared by each angle of `slants`: its notes and errors are the first version's. A blank first
+ * version stands alone; other blank versions, and those that fail (too wide at a larger body), are
+ * left out.
  */
-function lineVersions(image: GrayImage, recipe: LinePreprocessOptions, scales: readonly number[], name: string): PreprocessedLine[] {
+function lineVersions(image: GrayImage, recipe: LinePreprocessOptions, scales: readonly number[], slants: readonly number[], name: string): PreprocessedLine[] {
   const versions: PreprocessedLine[] = [];
-  for (const f of scales) {
-    const scaled = f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f };
+  const inputs: Array<{ image: GrayImage; recipe: LinePreprocessOptions }> = [
+    ...scales.map((f) => ({ image, recipe: f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f } })),
+    ...slants.map((d) => ({ image: shearImage(asFloat(image), d, 'edge').image, recipe })),
+  ];
+  for (const input of inputs) {
     let line: PreprocessedLine;
     try {
-      line = padRight(preprocessLineGray(image, scaled, name));
+      line = padRight(preprocessLineGray(input.image, input.recipe, name));
     } catch (e) {
       if (versions.length === 0) throw e;
       continue;
@@ -159,12 +170,13 @@ export function readPage(model: tfl.LayersModel, meta: LineModelMetadata, image:
   if (layout.lines.length > 0 && n === 0) notes.push(`${name}: no writing found, only specks or marks under ${MIN_LINE_PIXELS} px high; nothing to read`);
   // Every version of every line, the one at the factor nearest 1 first: its notes and errors are the line's.
   const scales = recipe.bodyHeight === undefined ? [1] : [...checkBodyScales(opts.bodyScales ?? BODY_SCALES)].sort((a, b) => Math.abs(a - 1) - Math.abs(b - 1));
+  const slants = recipe.bodyHeight === undefined ? [] : checkSlants(opts.slants ?? SLANTS);
   const prepared: Array<{ versions: PreprocessedLine[]; box: PixelBox }> = [];
   for (const crop of crops) {
     // Light a smooth surface cannot follow: 'local' lighting, as page layout itself turns to then.
     let versions: PreprocessedLine[];
     try {
-      versions = lineVersions(crop.image, withLineLighting(crop.image, recipe), scales, crop.name);
+      versions = lineVersions(crop.image, withLineLighting(crop.image, recipe), scales, slants, crop.name);
     } catch (e) {
       // One "line" of a page far too wide (what is left of a ruled line, a long scratch) does not
       // stop the page's other lines from being read; an image of one line still throws.

@@ -118,7 +118,7 @@ export function predictInput(current: CurrentModel, input: PredictInput, decoder
 
 /**
  * `readPage` as `hwr predict` runs it on a file: the lines found, each through the line recipe at
- * the model's height (body-height scaling when its metadata has `body`), read in one batch. Layout,
+ * the model's height (body-height scaling when its metadata has `body`, five versions a line), read in one batch. Layout,
  * recipe and model are one call, so `preprocessMs` is 0 and `predictMs` is the whole reading.
  */
 function predictLine(current: CurrentModel, meta: LineModelMetadata, input: PredictInput & { rgba: RgbaImage }, decoder: Decoder): { prediction: PagePrediction; shown: Shown } {
