@@ -186,23 +186,17 @@ export function parseBenchReadArgs(argv: string[]): BenchReadOptions {
   if (values.ruled && values.squared) throw new ArgumentError('--ruled and --squared: a page is one or the other; pass one');
   const lineTilt = degrees('line-tilt', MAX_LINE_TILT);
   if (lineTilt < 0) throw new ArgumentError(`--line-tilt D turns each line up to D degrees either way: give 0 <= D <= ${MAX_LINE_TILT}, got '${String(values['line-tilt'])}'`);
-  const scales = values['body-scales'];
-  let bodyScales: readonly number[] | undefined;
-  if (scales !== undefined) {
+  const list = (flag: string, parse: (text: string, flag: string) => readonly number[]): readonly number[] | undefined => {
+    const value = values[flag];
+    if (value === undefined) return undefined;
     try {
-      bodyScales = parseBodyScales(String(scales), '--body-scales');
+      return parse(String(value), `--${flag}`);
     } catch (e) {
       throw new ArgumentError((e as Error).message);
     }
-  }
-  let slants: readonly number[] | undefined;
-  if (values.slants !== undefined) {
-    try {
-      slants = parseSlants(String(values.slants), '--slants');
-    } catch (e) {
-      throw new ArgumentError((e as Error).message);
-    }
-  }
+  };
+  const bodyScales = list('body-scales', parseBodyScales);
+  const slants = list('slants', parseSlants);
   return {
     lines: int('lines', 100, 1),
     pages: int('pages', 25, 0),

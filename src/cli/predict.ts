@@ -9,21 +9,11 @@ import { LinePrediction, predictLineFiles, predictSegmentedFiles, readsAsExpecte
 import { BODY_SCALES, SLANTS, parseBodyScales, parseSlants } from '../read/body_scales';
 import { Command, UsageError, intOption } from './args';
 
-/** `--body-scales 0.85,1,1.15`: the factors, checked (a usage error names what is wrong). */
-function bodyScalesOption(value: unknown): readonly number[] | undefined {
+/** `--body-scales 0.85,1,1.15` or `--slants=-12,12` read by `parse` (a usage error names what is wrong); undefined when not given. */
+function listOption(value: unknown, parse: (text: string, flag: string) => readonly number[], flag: string): readonly number[] | undefined {
   if (value === undefined) return undefined;
   try {
-    return parseBodyScales(String(value), '--body-scales');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-/** `--slants -12,12`: the shears, checked (`0`: none). */
-function slantsOption(value: unknown): readonly number[] | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseSlants(String(value), '--slants');
+    return parse(String(value), flag);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -125,7 +115,7 @@ async function predictLinesCli(
     if (beamWidth < 1) throw new UsageError('--beam-width must be at least 1.');
     // The LM is part of beam decoding; greedy never loads it.
     const lm = decoder === 'beam' && !values['no-lm'] ? loadLineLm(modelDir, metadata) : null;
-    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth, lm, bodyScales: bodyScalesOption(values['body-scales']), slants: slantsOption(values.slants) });
+    preds = await predictLineFiles(model, metadata, files, { decoder, beamWidth, lm, bodyScales: listOption(values['body-scales'], parseBodyScales, '--body-scales'), slants: listOption(values.slants, parseSlants, '--slants') });
     how = lm ? 'beam+lm' : decoder;
   } else {
     if (values.decoder !== undefined || values['beam-width'] !== undefined || values['no-lm'] || values['body-scales'] !== undefined || values.slants !== undefined) {

@@ -27,7 +27,7 @@ export interface ScaledReading {
  */
 export function checkBodyScales(scales: readonly number[], name = 'bodyScales'): readonly number[] {
   if (scales.length === 0 || scales.some((f) => !(Number.isFinite(f) && f >= 0.5 && f <= 2))) {
-    throw new Error(`${name} must be one or more factors between 0.5 and 2 (e.g. 0.85,1,1.15; 1 reads each line once), got ${JSON.stringify(scales)}.`);
+    throw new Error(`${name} must be one or more factors between 0.5 and 2 (e.g. 0.85,1,1.15; 1 for one body height), got ${JSON.stringify(scales)}.`);
   }
   return scales;
 }
@@ -40,7 +40,7 @@ export function parseBodyScales(text: string, name: string): readonly number[] {
   try {
     return checkBodyScales(text.split(',').map((v) => (v.trim() === '' ? NaN : Number(v))), name);
   } catch {
-    throw new Error(`${name} must be comma-separated factors between 0.5 and 2 (e.g. 0.85,1,1.15; 1 reads each line once), got '${text}'.`);
+    throw new Error(`${name} must be comma-separated factors between 0.5 and 2 (e.g. 0.85,1,1.15; 1 for one body height), got '${text}'.`);
   }
 }
 
