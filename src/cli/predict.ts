@@ -47,7 +47,7 @@ export const predictCommand: Command = {
     decoder: { type: 'string', help: 'line models: beam (prefix beam search, with the model\'s LM) or greedy (best path)', default: 'beam' },
     'beam-width': { type: 'string', help: 'line models: prefixes kept by --decoder beam', default: '10' },
     'no-lm': { type: 'boolean', help: "line models: --decoder beam without the model's character language model" },
-    'body-scales': { type: 'string', help: 'line models: body-height factors each line is read at, comma-separated (1: read once)', default: BODY_SCALES.join(',') },
+    'body-scales': { type: 'string', help: 'line models: body-height factors each line is read at, comma-separated (1: one body height)', default: BODY_SCALES.join(',') },
     slants: { type: 'string', help: 'line models: shears in degrees each line is also read at, comma-separated, e.g. --slants=-8,8 (0: none)', default: SLANTS.join(',') },
     segment: { type: 'boolean', help: 'read words/lines with a character model by splitting them into characters' },
   },

@@ -38,8 +38,8 @@ export interface ReadPageOptions {
   name?: string;
   /**
    * Each line is read with the model's body target scaled by each of these factors, and one
-   * reading kept (body_scales.ts); default `BODY_SCALES` (three readings), [1] reads each line
-   * once. Models without body metadata always read once.
+   * reading kept (body_scales.ts); default `BODY_SCALES` (three readings), [1] one body height
+   * (with `slants: []`, each line read once). Models without body metadata always read once.
    */
   bodyScales?: readonly number[];
   /**
@@ -118,13 +118,15 @@ function lineSurroundings(gray: GrayImage, box: PixelBox): GrayImage | FloatImag
  */
 function lineVersions(image: GrayImage, recipe: LinePreprocessOptions, scales: readonly number[], slants: readonly number[], name: string): PreprocessedLine[] {
   const versions: PreprocessedLine[] = [];
-  const inputs: Array<{ image: GrayImage; recipe: LinePreprocessOptions }> = [
-    ...scales.map((f) => ({ image, recipe: f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f } })),
-    ...slants.map((d) => ({ image: shearImage(asFloat(image), d, 'edge').image, recipe })),
+  // Each version made when its turn comes: a blank first version leaves the others unmade.
+  const inputs: Array<() => { image: GrayImage; recipe: LinePreprocessOptions }> = [
+    ...scales.map((f) => () => ({ image, recipe: f === 1 || recipe.bodyHeight === undefined ? recipe : { ...recipe, bodyHeight: recipe.bodyHeight * f } })),
+    ...slants.map((d) => () => ({ image: shearImage(asFloat(image), d, 'edge').image, recipe })),
   ];
-  for (const input of inputs) {
+  for (const make of inputs) {
     let line: PreprocessedLine;
     try {
+      const input = make();
       line = padRight(preprocessLineGray(input.image, input.recipe, name));
     } catch (e) {
       if (versions.length === 0) throw e;
